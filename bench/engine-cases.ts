@@ -1,0 +1,85 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from 'cockatiel';
+import OpossumBreaker from 'opossum';
+import { Circuit } from '../lib/index.js';
+import { awaitLoop, rejectLoop, type BenchCase } from './measure.js';
+
+const CALLS = 100;
+const work = async (): Promise<number> => 1;
+const fail = async (): Promise<never> => {
+  throw new Error('down');
+};
+const FAR = 1_000_000_000;
+
+/** Named cases, and the comparisons the issue sets targets for. */
+export interface EngineBench {
+  cases: BenchCase[];
+  comparisons: Array<{ ours: string; peer: string; target: number }>;
+  teardown: () => void;
+}
+
+export async function engineBench(): Promise<EngineBench> {
+  const defaults = new Circuit('defaults');
+  const rated = new Circuit('rated', { failureRateThreshold: 0.5, windowMs: 10_000 });
+  const timed = new Circuit('timed', { timeoutMs: 1_000 });
+  const open = new Circuit('open', { resetTimeoutMs: FAR, failureThreshold: 1 });
+  await open.execute(fail).catch(() => undefined);
+
+  const consecutive = circuitBreaker(handleAll, {
+    halfOpenAfter: FAR,
+    breaker: new ConsecutiveBreaker(5),
+  });
+  const sampling = circuitBreaker(handleAll, {
+    halfOpenAfter: FAR,
+    breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000 }),
+  });
+  const cockatielOpen = circuitBreaker(handleAll, {
+    halfOpenAfter: FAR,
+    breaker: new ConsecutiveBreaker(1),
+  });
+  await cockatielOpen.execute(fail).catch(() => undefined);
+
+  const opossum = new OpossumBreaker(work, { timeout: false });
+  const opossumTimed = new OpossumBreaker(work, { timeout: 1_000 });
+  const opossumOpen = new OpossumBreaker(work, { timeout: false, resetTimeout: FAR });
+  opossumOpen.open();
+
+  const loop = (name: string, call: () => unknown): BenchCase => ({
+    name,
+    run: awaitLoop(CALLS, call),
+    callsPerRun: CALLS,
+  });
+  const rejecting = (name: string, call: () => unknown): BenchCase => ({
+    name,
+    run: rejectLoop(CALLS, call),
+    callsPerRun: CALLS,
+  });
+
+  return {
+    cases: [
+      loop('bare await fn()', work),
+      loop('Circuit.execute, defaults', () => defaults.execute(work)),
+      loop('Circuit.execute, failureRateThreshold', () => rated.execute(work)),
+      loop('Circuit.execute, timeoutMs', () => timed.execute(work)),
+      rejecting('Circuit.execute, open (rejects)', () => open.execute(work)),
+      loop('cockatiel ConsecutiveBreaker', () => consecutive.execute(work)),
+      loop('cockatiel SamplingBreaker', () => sampling.execute(work)),
+      rejecting('cockatiel, open (rejects)', () => cockatielOpen.execute(work)),
+      loop('opossum, no timeout', () => opossum.fire()),
+      loop('opossum, timeout', () => opossumTimed.fire()),
+      rejecting('opossum, open (rejects)', () => opossumOpen.fire()),
+    ],
+    comparisons: [
+      { ours: 'Circuit.execute, defaults', peer: 'cockatiel ConsecutiveBreaker', target: 0.6 },
+      {
+        ours: 'Circuit.execute, failureRateThreshold',
+        peer: 'cockatiel SamplingBreaker',
+        target: 0.6,
+      },
+      { ours: 'Circuit.execute, timeoutMs', peer: 'opossum, timeout', target: 0.3 },
+      { ours: 'Circuit.execute, open (rejects)', peer: 'cockatiel, open (rejects)', target: 0.25 },
+    ],
+    teardown: () => {
+      for (const breaker of [opossum, opossumTimed, opossumOpen]) breaker.shutdown();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { measure } from 'mitata';
+
+/** One thing to time: `run` performs `callsPerRun` calls of it. */
+export interface BenchCase {
+  readonly name: string;
+  readonly run: () => unknown;
+  readonly callsPerRun: number;
+}
+
+/** Per case, nanoseconds per call in each round. */
+export type RoundTimes = Map<string, number[]>;
+
+/**
+ * Times every case in `rounds` interleaved rounds (A B C … A B C …), so that a drift of the
+ * machine touches all of them alike. Each sample is mitata's median for one round.
+ */
+export async function timeInterleaved(
+  cases: readonly BenchCase[],
+  rounds: number,
+  minCpuTimeMs = 100,
+): Promise<RoundTimes> {
+  const times: RoundTimes = new Map(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const c of cases) {
+      const stats = await measure(c.run, { min_cpu_time: minCpuTimeMs * 1e6, batch_samples: 256 });
+      times.get(c.name)!.push(stats.p50 / c.callsPerRun);
+    }
+  }
+  return times;
+}
+
+/** The median over rounds of a's time over b's time in the same round: steadier than a ratio of medians. */
+export function medianRatio(times: RoundTimes, a: string, b: string): number {
+  const bs = times.get(b)!;
+  return median(times.get(a)!.map((t, round) => t / bs[round]));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// Each loop is compiled on its own (new Function), so that V8 keeps separate type feedback per
+// case: loops sharing one function literal would see every case's call and slow down together.
+const compileLoop = (body: string) =>
+  new Function(
+    'call',
+    'calls',
+    `return async () => { for (let i = 0; i < calls; i++) { ${body} } };`,
+  ) as (call: () => unknown, calls: number) => () => Promise<void>;
+
+/** `calls` sequential awaits of `call()` as one run: the loop amortises the harness's own cost. */
+export function awaitLoop(calls: number, call: () => unknown): () => Promise<void> {
+  return compileLoop('await call();')(call, calls);
+}
+
+/** Like `awaitLoop`, for calls that reject: each rejection is caught. */
+export function rejectLoop(calls: number, call: () => unknown): () => Promise<void> {
+  return compileLoop('try { await call(); } catch {}')(call, calls);
+}
+
+/** Prints rows as an aligned text table. */
+export function printTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+export const formatNs = (ns: number): string =>
+  ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`;
+export const formatRatio = (ratio: number): string => `${ratio.toFixed(2)}x`;

@@ -1,0 +1,189 @@
+import type { CircuitStateChange } from './circuit-state.js';
+import { CircuitOptionsError } from './circuit-options.error.js';
+import { countsAsFailure } from './counts-as-failure.js';
+
+/** How a circuit decides to open, how long it stays open and how it probes. Every option is optional. */
+export interface CircuitOptions {
+  /** Consecutive counted failures that open the circuit. `Infinity` turns the rule off. Default 5. */
+  failureThreshold?: number;
+  /** Ratio in (0, 1]: open when failures / calls over the rolling window reaches it. Default off. */
+  failureRateThreshold?: number;
+  /** A call that takes at least this many milliseconds is *slow*. Default off. */
+  slowCallDurationMs?: number;
+  /** Ratio in (0, 1]: open when slow / calls over the window reaches it. Needs `slowCallDurationMs`. Default off. */
+  slowCallRateThreshold?: number;
+  /** Calls the window must hold before either rate can open the circuit. Default 10. */
+  minimumThroughput?: number;
+  /** Length of the rolling time window for the rates, in milliseconds. Default 10 000. */
+  windowMs?: number;
+  /** How long the circuit stays open before it lets a probe through, in milliseconds. Default 30 000. */
+  resetTimeoutMs?: number;
+  /** Each failed probe multiplies the open duration by this (≥ 1). Default 1. */
+  backoffMultiplier?: number;
+  /** Cap on the open duration after backoff, in milliseconds (never below `resetTimeoutMs`). Default 300 000. */
+  maxResetTimeoutMs?: number;
+  /** In [0, 1]: the open duration is spread randomly by up to this fraction either way. Default 0. */
+  jitter?: number;
+  /** Probes allowed in flight at once while half-open. Default 1. */
+  halfOpenMaxCalls?: number;
+  /** Successful probes that close the circuit. Default 1. */
+  successThreshold?: number;
+  /**
+   * A call still running after this many milliseconds is a failure: the caller gets
+   * `CallTimeoutError` and the call's `AbortSignal` is aborted. Default off.
+   */
+  timeoutMs?: number;
+  /**
+   * Which errors count as failures. An error for which it returns false is *ignored*: neither
+   * success nor failure, and the caller still gets it. Default: every error except a NestJS
+   * `HttpException` with a status below 500.
+   */
+  isFailure?: (error: unknown) => boolean;
+  /** Called on every state change of this circuit. */
+  onStateChange?: (change: CircuitStateChange) => void;
+}
+
+/** A circuit's options with every default filled in, as `circuit.options` shows them. */
+export type ResolvedCircuitOptions = Readonly<
+  Required<Omit<CircuitOptions, OptionalRule>> & Pick<CircuitOptions, OptionalRule>
+>;
+
+type OptionalRule =
+  | 'failureRateThreshold'
+  | 'slowCallDurationMs'
+  | 'slowCallRateThreshold'
+  | 'timeoutMs'
+  | 'onStateChange';
+
+/** The built-in defaults, lowest in precedence. */
+export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
+  failureThreshold: 5,
+  minimumThroughput: 10,
+  windowMs: 10_000,
+  resetTimeoutMs: 30_000,
+  backoffMultiplier: 1,
+  maxResetTimeoutMs: 300_000,
+  jitter: 0,
+  halfOpenMaxCalls: 1,
+  successThreshold: 1,
+  isFailure: countsAsFailure,
+});
+
+// setTimeout fires at once for delays beyond this, so no timing option may exceed it.
+const MAX_DELAY_MS = 2_147_483_647;
+
+type Check = (value: unknown) => boolean;
+const isNumber = (value: unknown): value is number =>
+  typeof value === 'number' && !Number.isNaN(value);
+const count: Check = (value) => Number.isInteger(value) && (value as number) >= 1;
+const ratio: Check = (value) => isNumber(value) && value > 0 && value <= 1;
+const positiveDelay: Check = (value) => isNumber(value) && value > 0 && value <= MAX_DELAY_MS;
+const delay: Check = (value) => isNumber(value) && value >= 0 && value <= MAX_DELAY_MS;
+const fn: Check = (value) => typeof value === 'function';
+
+const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] } = {
+  failureThreshold: [
+    (v) => count(v) || v === Infinity,
+    'an integer ≥ 1, or Infinity to turn the rule off',
+  ],
+  failureRateThreshold: [ratio, 'a ratio in (0, 1]'],
+  slowCallDurationMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  slowCallRateThreshold: [ratio, 'a ratio in (0, 1]'],
+  minimumThroughput: [count, 'an integer ≥ 1'],
+  windowMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  resetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
+  backoffMultiplier: [(v) => isNumber(v) && v >= 1 && v < Infinity, 'a finite number ≥ 1'],
+  maxResetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
+  jitter: [(v) => isNumber(v) && v >= 0 && v <= 1, 'a number in [0, 1]'],
+  halfOpenMaxCalls: [count, 'an integer ≥ 1'],
+  successThreshold: [count, 'an integer ≥ 1'],
+  timeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  isFailure: [fn, 'a function (error) => boolean'],
+  onStateChange: [fn, 'a function (change) => void'],
+};
+
+/** Checks a circuit's name: a non-empty string. */
+export function assertCircuitName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new CircuitOptionsError(String(name), 'name', name, 'a non-empty string');
+  }
+}
+
+/**
+ * Validates each layer of options and merges them over the defaults, later layers winning.
+ * An `undefined` value means "not set here". Throws `CircuitOptionsError` naming the circuit,
+ * the option and the value for the first thing wrong.
+ */
+export function resolveCircuitOptions(
+  circuit: string,
+  ...layers: ReadonlyArray<CircuitOptions | undefined>
+): ResolvedCircuitOptions {
+  const merged: Record<string, unknown> = { ...DEFAULT_CIRCUIT_OPTIONS };
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    if (layer === null || typeof layer !== 'object') {
+      throw new CircuitOptionsError(circuit, 'options', layer, 'an object');
+    }
+    for (const [option, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      if (!Object.hasOwn(RULES, option)) {
+        throw new CircuitOptionsError(
+          circuit,
+          option,
+          value,
+          `one of ${Object.keys(RULES).join(', ')}`,
+        );
+      }
+      const [valid, expected] = RULES[option as keyof CircuitOptions];
+      if (!valid(value)) throw new CircuitOptionsError(circuit, option, value, expected);
+      merged[option] = value;
+    }
+  }
+  if (merged.slowCallRateThreshold !== undefined && merged.slowCallDurationMs === undefined) {
+    throw new CircuitOptionsError(
+      circuit,
+      'slowCallRateThreshold',
+      merged.slowCallRateThreshold,
+      'set together with slowCallDurationMs (which calls are slow)',
+    );
+  }
+  return shared(merged as unknown as ResolvedCircuitOptions);
+}
+
+// Circuits with equal options share one frozen object: most of an app's circuits differ only
+// in name. Options with a callback of their own are never shared; the cache is bounded.
+const sharedOptions = new Map<string, ResolvedCircuitOptions>();
+const MAX_SHARED = 256;
+
+function shared(options: ResolvedCircuitOptions): ResolvedCircuitOptions {
+  const resolved = fixedShape(options);
+  if (options.isFailure !== countsAsFailure || options.onStateChange !== undefined) return resolved;
+  const key = Object.values(resolved)
+    .map((value) => (typeof value === 'function' ? '' : String(value)))
+    .join();
+  const known = sharedOptions.get(key);
+  if (known !== undefined) return known;
+  if (sharedOptions.size < MAX_SHARED) sharedOptions.set(key, resolved);
+  return resolved;
+}
+
+// Every key in one order, so that all resolved options objects share one compact shape.
+function fixedShape(o: ResolvedCircuitOptions): ResolvedCircuitOptions {
+  return Object.freeze({
+    failureThreshold: o.failureThreshold,
+    failureRateThreshold: o.failureRateThreshold,
+    slowCallDurationMs: o.slowCallDurationMs,
+    slowCallRateThreshold: o.slowCallRateThreshold,
+    minimumThroughput: o.minimumThroughput,
+    windowMs: o.windowMs,
+    resetTimeoutMs: o.resetTimeoutMs,
+    backoffMultiplier: o.backoffMultiplier,
+    maxResetTimeoutMs: o.maxResetTimeoutMs,
+    jitter: o.jitter,
+    halfOpenMaxCalls: o.halfOpenMaxCalls,
+    successThreshold: o.successThreshold,
+    timeoutMs: o.timeoutMs,
+    isFailure: o.isFailure,
+    onStateChange: o.onStateChange,
+  });
+}

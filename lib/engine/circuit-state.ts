@@ -1,0 +1,37 @@
+/** Where a circuit stands. The string values are what stats, events and health details show. */
+export enum CircuitState {
+  /** Calls pass; the trip rules watch their outcomes. */
+  Closed = 'closed',
+  /** Calls are rejected at once with `CircuitOpenError` until the open duration has passed. */
+  Open = 'open',
+  /** A limited number of probe calls pass to test whether the dependency has recovered. */
+  HalfOpen = 'half_open',
+  /** Set by hand (`forceOpen()`): every call is rejected until `release()` or `reset()`. */
+  ForcedOpen = 'forced_open',
+  /** Set by hand (`disable()`): every call passes and is counted, and the circuit never opens. */
+  Disabled = 'disabled',
+}
+
+/** Why a circuit changed state. */
+export type CircuitTransitionReason =
+  | 'consecutive_failures'
+  | 'failure_rate'
+  | 'slow_call_rate'
+  | 'reset_timeout_elapsed'
+  | 'probe_failed'
+  | 'probes_succeeded'
+  | 'reset'
+  | 'forced_open'
+  | 'disabled'
+  | 'released';
+
+/** One state change of one circuit, as `onStateChange` and the registry's `events$` report it. */
+export interface CircuitStateChange {
+  /** The circuit's name. */
+  readonly circuit: string;
+  readonly from: CircuitState;
+  readonly to: CircuitState;
+  /** When it happened, as an ISO 8601 string. */
+  readonly at: string;
+  readonly reason: CircuitTransitionReason;
+}

@@ -1,0 +1,40 @@
+import type { CircuitState } from './circuit-state.js';
+
+/**
+ * A snapshot of one circuit: plain JSON. Counters are cumulative since the circuit was built
+ * or last `reset()`; `window*` and the rates cover the rolling window, which is kept only when a
+ * rate rule (`failureRateThreshold`, `slowCallRateThreshold`) is on, and are 0 otherwise.
+ * `totalCalls` = `successes` + `failures` + `ignored` + `rejections` + `inFlight`.
+ */
+export interface CircuitStats {
+  name: string;
+  state: CircuitState;
+  consecutiveFailures: number;
+  totalCalls: number;
+  successes: number;
+  /** Counted failures, timeouts included. */
+  failures: number;
+  /** Calls refused without running the function. */
+  rejections: number;
+  timeouts: number;
+  /** Calls, successful or not, that took at least `slowCallDurationMs`. */
+  slowCalls: number;
+  /** Errors that `isFailure` said not to count. */
+  ignored: number;
+  /** Calls started and not yet settled. */
+  inFlight: number;
+  windowCalls: number;
+  windowFailures: number;
+  windowSlowCalls: number;
+  /** windowFailures / windowCalls, or 0 for an empty window. */
+  failureRate: number;
+  /** windowSlowCalls / windowCalls, or 0 for an empty window. */
+  slowCallRate: number;
+  /** ISO time of the last counted failure, or null. */
+  lastFailureAt: string | null;
+  lastStateChangeAt: string;
+  /** ISO time the open circuit lets a probe through, or null unless open. */
+  openUntil: string | null;
+  /** Milliseconds until then: 0 unless open. */
+  retryAfterMs: number;
+}

@@ -1,0 +1,387 @@
+import {
+  deadlineListFor,
+  stopIdleDeadlineTimer,
+  trackDeadline,
+  type DeadlineList,
+  type TimedCallOwner,
+} from './call-deadlines.js';
+import { CallTimeoutError } from './call-timeout.error.js';
+import { CircuitOpenError } from './circuit-open.error.js';
+import {
+  assertCircuitName,
+  resolveCircuitOptions,
+  type CircuitOptions,
+  type ResolvedCircuitOptions,
+} from './circuit-options.js';
+import {
+  CircuitState,
+  type CircuitStateChange,
+  type CircuitTransitionReason,
+} from './circuit-state.js';
+import type { CircuitStats } from './circuit-stats.js';
+import { clockNow, toIsoTime } from './clock.js';
+import { openDurationMs } from './open-duration.js';
+import { isAsyncFunction, isPromiseLike, rejectSoon } from './promise-like.js';
+import { reportCallbackError } from './report-callback-error.js';
+import { RollingWindow } from './rolling-window.js';
+import { TRIP_RULES } from './trip-rules.js';
+import { withoutStackTrace } from './without-stack-trace.js';
+
+// What became of a call that ran.
+const SUCCESS = 0;
+const FAILURE = 1;
+const IGNORED = 2;
+type Outcome = typeof SUCCESS | typeof FAILURE | typeof IGNORED;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function can go through a circuit
+type AnyFunction<T> = (...args: any[]) => T;
+export type StateChangeListener = (change: CircuitStateChange) => void;
+
+/**
+ * A circuit breaker around one dependency. Calls pass while it is closed; when a trip rule
+ * fires it opens and rejects calls at once with `CircuitOpenError`; after the open duration
+ * it lets probes through (half-open) and closes again when they succeed.
+ *
+ * No timer runs per circuit: the open → half-open step is taken from the clock when the
+ * circuit is next used or read.
+ *
+ * @example
+ * const inventory = new Circuit('inventory', { failureThreshold: 3, timeoutMs: 2_000 });
+ * const stock = await inventory.execute((signal) => fetch(url, { signal }));
+ */
+export class Circuit {
+  readonly name: string;
+  /** The resolved options, defaults filled in. */
+  readonly options: ResolvedCircuitOptions;
+
+  private current = CircuitState.Closed;
+  /**
+   * Bumped on every state change and reset. An outcome decides something only in the epoch
+   * its call started in: a late answer from before the circuit opened, or a probe of an
+   * earlier half-open period, is counted in the stats and otherwise ignored.
+   */
+  private epoch = 0;
+  private consecutiveFailures = 0;
+  private probesInFlight = 0;
+  private probeSuccesses = 0;
+  /** Probes failed in a row since the circuit last closed: the backoff exponent. */
+  private failedProbes = 0;
+  // Times by `clockNow()`.
+  private openUntil = 0;
+  private lastStateChangeAt = clockNow();
+  private lastFailureAt = -1;
+
+  /** Kept only when a rate rule is on. */
+  private readonly window: RollingWindow | undefined;
+  /** Kept only when `timeoutMs` is set. */
+  private readonly deadlines: DeadlineList | undefined;
+  private readonly timedCallOwner: TimedCallOwner | undefined;
+  /** Whether the last call that ran returned a promise: the form a rejection then takes. */
+  private returnsPromises: boolean | undefined;
+  private listeners: StateChangeListener[] | undefined;
+
+  private successes = 0;
+  private failures = 0;
+  private rejections = 0;
+  private timeouts = 0;
+  private slowCalls = 0;
+  private ignored = 0;
+  private inFlight = 0;
+
+  /** @throws CircuitOptionsError for an empty name or any invalid option. */
+  constructor(name: string, options?: CircuitOptions) {
+    assertCircuitName(name);
+    this.name = name;
+    this.options = resolveCircuitOptions(name, options);
+    const { failureRateThreshold, slowCallRateThreshold, slowCallDurationMs, windowMs, timeoutMs } =
+      this.options;
+    if (failureRateThreshold !== undefined || slowCallRateThreshold !== undefined) {
+      this.window = new RollingWindow(windowMs, slowCallDurationMs !== undefined);
+    }
+    if (timeoutMs !== undefined) {
+      this.deadlines = deadlineListFor(timeoutMs);
+      this.timedCallOwner = this.ownTimedCalls();
+    }
+  }
+
+  /** The current state; an open circuit whose open duration has passed reads as half-open. */
+  get state(): CircuitState {
+    if (this.current === CircuitState.Open && clockNow() >= this.openUntil) {
+      this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
+    }
+    return this.current;
+  }
+
+  /**
+   * Runs `fn` through the circuit and returns exactly what it returns or throws. A sync
+   * function stays sync. `fn` gets an `AbortSignal` when `timeoutMs` is set and it declares a
+   * parameter to receive it, and `undefined` otherwise.
+   *
+   * When the circuit refuses the call it throws `CircuitOpenError`, or returns a promise
+   * rejected with it when `fn` is `async` or the circuit's last call returned a promise.
+   */
+  execute<T>(fn: (signal: AbortSignal | undefined) => T): T {
+    return this.call(fn, undefined, undefined);
+  }
+
+  /**
+   * Returns a function with `fn`'s parameters and return type that runs `fn` through the
+   * circuit, with the `this` it is called with.
+   *
+   * @example
+   * const getStock = inventory.wrap(fetchStock);
+   * await getStock('sku-42');
+   */
+  wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper keeps its caller's `this`
+    const circuit = this;
+    const wrapped = function (this: unknown, ...args: A): R {
+      return circuit.call(fn, this, args);
+    };
+    return Object.defineProperty(wrapped, 'name', { value: fn.name });
+  }
+
+  stats(): CircuitStats {
+    const state = this.state;
+    const now = clockNow();
+    const window = this.window?.totals(now);
+    const windowCalls = window?.calls ?? 0;
+    return {
+      name: this.name,
+      state,
+      consecutiveFailures: this.consecutiveFailures,
+      totalCalls: this.successes + this.failures + this.ignored + this.rejections + this.inFlight,
+      successes: this.successes,
+      failures: this.failures,
+      rejections: this.rejections,
+      timeouts: this.timeouts,
+      slowCalls: this.slowCalls,
+      ignored: this.ignored,
+      inFlight: this.inFlight,
+      windowCalls,
+      windowFailures: window?.failures ?? 0,
+      windowSlowCalls: window?.slow ?? 0,
+      failureRate: windowCalls === 0 ? 0 : window!.failures / windowCalls,
+      slowCallRate: windowCalls === 0 ? 0 : window!.slow / windowCalls,
+      lastFailureAt: this.lastFailureAt === -1 ? null : toIsoTime(this.lastFailureAt),
+      lastStateChangeAt: toIsoTime(this.lastStateChangeAt),
+      openUntil: state === CircuitState.Open ? toIsoTime(this.openUntil) : null,
+      retryAfterMs: this.retryAfterMs(now),
+    };
+  }
+
+  /** Closes the circuit with fresh counters, stats included. Calls in flight no longer count. */
+  reset(): void {
+    this.successes =
+      this.failures =
+      this.rejections =
+      this.timeouts =
+      this.slowCalls =
+      this.ignored =
+        0;
+    this.lastFailureAt = -1;
+    if (this.current !== CircuitState.Closed) this.transition(CircuitState.Closed, 'reset');
+    else {
+      this.epoch++;
+      this.startAfresh();
+    }
+  }
+
+  /** Rejects every call until `release()` or `reset()`. */
+  forceOpen(): void {
+    if (this.current !== CircuitState.ForcedOpen)
+      this.transition(CircuitState.ForcedOpen, 'forced_open');
+  }
+
+  /** Lets every call through and never opens, still counting, until `release()` or `reset()`. */
+  disable(): void {
+    if (this.current !== CircuitState.Disabled) this.transition(CircuitState.Disabled, 'disabled');
+  }
+
+  /** Ends `forceOpen()` or `disable()`: the circuit closes, its rules starting afresh. */
+  release(): void {
+    if (this.current === CircuitState.ForcedOpen || this.current === CircuitState.Disabled) {
+      this.transition(CircuitState.Closed, 'released');
+    }
+  }
+
+  /** Calls `listener` on every state change, after `onStateChange`. Returns the unsubscribe. */
+  subscribe(listener: StateChangeListener): () => void {
+    (this.listeners ??= []).push(listener);
+    return () => {
+      this.listeners = this.listeners?.filter((l) => l !== listener);
+    };
+  }
+
+  /** Drops the listeners and stops an idle timeout timer (shutdown). Calls in flight still settle. */
+  dispose(): void {
+    this.listeners = undefined;
+    stopIdleDeadlineTimer();
+  }
+
+  // The closed path: as short as it can be, so that it inlines.
+  private call<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
+    const state = this.current;
+    if (state === CircuitState.Closed || state === CircuitState.Disabled)
+      return this.run(fn, self, args);
+    return this.callGuarded(fn, self, args);
+  }
+
+  // The open, half-open and forced-open paths.
+  private callGuarded<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
+    const state = this.state;
+    if (state === CircuitState.HalfOpen && this.probesInFlight < this.options.halfOpenMaxCalls) {
+      this.probesInFlight++;
+      return this.run(fn, self, args);
+    }
+    this.rejections++;
+    const retryAfterMs = this.retryAfterMs(clockNow());
+    const error = withoutStackTrace(() => new CircuitOpenError(this.name, state, retryAfterMs));
+    if (this.returnsPromises ?? isAsyncFunction(fn)) return rejectSoon(error) as T;
+    throw error;
+  }
+
+  private run<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
+    const epoch = this.epoch;
+    const deadlines = this.deadlines;
+    this.inFlight++;
+    // Read the clock per call only when slowness or a timeout is watched.
+    const started =
+      deadlines !== undefined || this.options.slowCallDurationMs !== undefined
+        ? performance.now()
+        : 0;
+    // An AbortSignal is costly to build: only for a timed `execute` whose function takes one.
+    const controller =
+      deadlines !== undefined && args === undefined && fn.length > 0
+        ? new AbortController()
+        : undefined;
+    let result: T;
+    try {
+      result = args === undefined ? fn(controller?.signal) : fn.apply(self, args);
+    } catch (error) {
+      this.settle(epoch, started, this.classify(error));
+      throw error;
+    }
+    if (!isPromiseLike(result)) {
+      this.returnsPromises = false;
+      this.settle(epoch, started, SUCCESS);
+      return result;
+    }
+    this.returnsPromises = true;
+    if (deadlines !== undefined) {
+      return trackDeadline(
+        result,
+        this.timedCallOwner!,
+        deadlines,
+        epoch,
+        started,
+        controller,
+      ) as T;
+    }
+    return result.then(
+      (value) => (this.settle(epoch, started, SUCCESS), value),
+      (error: unknown) => {
+        this.settle(epoch, started, this.classify(error));
+        throw error;
+      },
+    ) as T;
+  }
+
+  private ownTimedCalls(): TimedCallOwner {
+    return {
+      settled: (call, error, failed) =>
+        this.settle(call.epoch, call.started, failed ? this.classify(error) : SUCCESS),
+      timedOut: (call) => {
+        this.timeouts++;
+        this.settle(call.epoch, call.started, FAILURE);
+        return withoutStackTrace(() => new CallTimeoutError(this.name, this.options.timeoutMs!));
+      },
+    };
+  }
+
+  private classify(error: unknown): Outcome {
+    try {
+      return this.options.isFailure(error) ? FAILURE : IGNORED;
+    } catch (bug) {
+      reportCallbackError(bug);
+      return FAILURE;
+    }
+  }
+
+  private settle(epoch: number, started: number, outcome: Outcome): void {
+    this.inFlight--;
+    const slowAfterMs = this.options.slowCallDurationMs;
+    const slow = slowAfterMs !== undefined && performance.now() - started >= slowAfterMs;
+    if (slow) this.slowCalls++;
+    if (outcome === SUCCESS) this.successes++;
+    else if (outcome === FAILURE) {
+      this.failures++;
+      this.lastFailureAt = clockNow();
+    } else this.ignored++;
+
+    if (epoch !== this.epoch) return;
+    if (this.current === CircuitState.HalfOpen) this.probeSettled(outcome, slow);
+    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow);
+  }
+
+  // A call of the closed (or disabled) state: feed the rules.
+  private callSettled(failed: boolean, slow: boolean): void {
+    const window = this.window;
+    const now = window === undefined ? 0 : clockNow();
+    window?.record(now, failed, slow);
+    this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0;
+    if ((failed || slow) && this.current === CircuitState.Closed) {
+      const totals = window?.totals(now);
+      for (const rule of TRIP_RULES) {
+        if (rule.tripped(this.consecutiveFailures, totals, this.options)) {
+          return this.transition(CircuitState.Open, rule.reason);
+        }
+      }
+    }
+  }
+
+  private probeSettled(outcome: Outcome, slow: boolean): void {
+    // A slow probe fails when slowness is what the circuit watches: the dependency has not recovered.
+    if (outcome === FAILURE || (slow && this.options.slowCallRateThreshold !== undefined)) {
+      this.failedProbes++;
+      return this.transition(CircuitState.Open, 'probe_failed');
+    }
+    this.probesInFlight--;
+    if (outcome === SUCCESS && ++this.probeSuccesses >= this.options.successThreshold) {
+      this.transition(CircuitState.Closed, 'probes_succeeded');
+    }
+  }
+
+  private transition(to: CircuitState, reason: CircuitTransitionReason): void {
+    const from = this.current;
+    const now = clockNow();
+    this.current = to;
+    this.epoch++;
+    this.lastStateChangeAt = now;
+    if (to === CircuitState.Open)
+      this.openUntil = now + openDurationMs(this.options, this.failedProbes);
+    else if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
+    else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
+    this.emit({ circuit: this.name, from, to, at: toIsoTime(now), reason });
+  }
+
+  private startAfresh(): void {
+    this.consecutiveFailures = this.failedProbes = 0;
+    this.window?.clear();
+  }
+
+  private emit(change: CircuitStateChange): void {
+    const listeners = [this.options.onStateChange, ...(this.listeners ?? [])];
+    for (const listener of listeners) {
+      try {
+        listener?.(change);
+      } catch (error) {
+        reportCallbackError(error);
+      }
+    }
+  }
+
+  private retryAfterMs(now: number): number {
+    return this.current === CircuitState.Open ? Math.max(0, Math.ceil(this.openUntil - now)) : 0;
+  }
+}

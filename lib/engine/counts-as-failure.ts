@@ -1,0 +1,9 @@
+import { HttpException } from '@nestjs/common';
+
+/**
+ * The default `isFailure`: every error counts, except a NestJS `HttpException` with a status
+ * below 500. A client's mistake (400, 404, 409…) says nothing about the dependency's health.
+ */
+export function countsAsFailure(error: unknown): boolean {
+  return !(error instanceof HttpException && error.getStatus() < 500);
+}

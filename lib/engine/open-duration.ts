@@ -1,0 +1,19 @@
+import type { ResolvedCircuitOptions } from './circuit-options.js';
+
+/**
+ * How long the circuit stays open after `failedProbes` probes in a row failed: `resetTimeoutMs`
+ * times `backoffMultiplier` per failed probe, capped at `maxResetTimeoutMs` (never below
+ * `resetTimeoutMs`), then spread by up to ±`jitter` of itself and capped again. Whole
+ * milliseconds.
+ */
+export function openDurationMs(
+  options: ResolvedCircuitOptions,
+  failedProbes: number,
+  random: () => number = Math.random,
+): number {
+  const cap = Math.max(options.maxResetTimeoutMs, options.resetTimeoutMs);
+  const base = Math.min(options.resetTimeoutMs * options.backoffMultiplier ** failedProbes, cap);
+  const spread =
+    options.jitter === 0 ? base : Math.min(cap, base * (1 + options.jitter * (2 * random() - 1)));
+  return Math.round(spread);
+}
