@@ -1,3 +1,4 @@
+// The engine: plain TypeScript, usable without NestJS.
 export { Circuit, type StateChangeListener } from './engine/circuit.js';
 export {
   CircuitState,
@@ -14,3 +15,22 @@ export { countsAsFailure } from './engine/counts-as-failure.js';
 export { CircuitOpenError } from './engine/circuit-open.error.js';
 export { CallTimeoutError } from './engine/call-timeout.error.js';
 export { CircuitOptionsError } from './engine/circuit-options.error.js';
+
+// The NestJS module.
+export { CircuitBreakerModule } from './nest/circuit-breaker.module.js';
+export type {
+  CircuitBreakerModuleOptions,
+  CircuitBreakerDecoratorOptions,
+  CircuitFallback,
+} from './nest/circuit-breaker-options.interface.js';
+export { CircuitBreaker } from './nest/circuit-breaker.decorator.js';
+export { CircuitBreakerRegistry } from './nest/circuit-breaker.registry.js';
+export { CircuitBreakerInterceptor } from './nest/circuit-breaker.interceptor.js';
+export {
+  CircuitBreakerHealthIndicator,
+  type CircuitHealthOptions,
+  type CircuitHealthResult,
+  type HalfOpenHealth,
+} from './nest/circuit-breaker.health.js';
+export { CircuitOpenFilter } from './nest/circuit-open.filter.js';
+export { UnknownCircuitError } from './nest/unknown-circuit.error.js';

@@ -1,3 +1,4 @@
+import { CallCancelled } from './call-cancelled.js';
 import {
   deadlineListFor,
   stopIdleDeadlineTimer,
@@ -300,6 +301,7 @@ export class Circuit {
   }
 
   private classify(error: unknown): Outcome {
+    if (error instanceof CallCancelled) return IGNORED;
     try {
       return this.options.isFailure(error) ? FAILURE : IGNORED;
     } catch (bug) {

@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
+import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
+import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
+import {
+  CIRCUIT_BREAKER_OPTIONS_TYPE,
+  ConfigurableCircuitBreakerModule,
+} from './circuit-breaker.module-definition.js';
+import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
+import { CircuitOpenFilter } from './circuit-open.filter.js';
+
+/**
+ * Circuits for a NestJS application: the registry, `@CircuitBreaker()` methods found and
+ * protected at start-up, 503 + `Retry-After` for requests that meet an open circuit, and a
+ * Terminus health indicator. Global unless `isGlobal: false`.
+ *
+ * @example
+ * CircuitBreakerModule.forRoot({ defaults: { failureThreshold: 5 }, circuits: { payments: { timeoutMs: 2_000 } } })
+ * CircuitBreakerModule.forRootAsync({ inject: [ConfigService], useFactory: (config) => config.get('circuits') })
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    CircuitBreakerRegistry,
+    CircuitBreakerExplorer,
+    CircuitBreakerInterceptor,
+    CircuitBreakerHealthIndicator,
+    { provide: APP_FILTER, useClass: CircuitOpenFilter },
+  ],
+  // The explorer too: route handlers' interceptors, built in the user's modules, ask it for circuits.
+  exports: [
+    CircuitBreakerRegistry,
+    CircuitBreakerExplorer,
+    CircuitBreakerInterceptor,
+    CircuitBreakerHealthIndicator,
+  ],
+})
+export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
+  /** Every option is optional, so is the argument. */
+  static override forRoot(options: typeof CIRCUIT_BREAKER_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

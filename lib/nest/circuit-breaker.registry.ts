@@ -1,0 +1,131 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
+import { Circuit } from '../engine/circuit.js';
+import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-options.js';
+import { CircuitState, type CircuitStateChange } from '../engine/circuit-state.js';
+import type { CircuitStats } from '../engine/circuit-stats.js';
+import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
+import { CIRCUIT_BREAKER_MODULE_OPTIONS } from './circuit-breaker.module-definition.js';
+import { UnknownCircuitError } from './unknown-circuit.error.js';
+
+/**
+ * Every circuit of the application, by name. Inject it to read or steer circuits; decorated
+ * methods get theirs from it once, at start-up.
+ */
+@Injectable()
+export class CircuitBreakerRegistry implements OnApplicationShutdown {
+  private readonly circuits = new Map<string, Circuit>();
+  private readonly changes = new Subject<CircuitStateChange>();
+
+  /** Every state change of every circuit: `{ circuit, from, to, at, reason }`. */
+  readonly events$: Observable<CircuitStateChange> = this.changes.asObservable();
+
+  constructor(
+    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS)
+    private readonly moduleOptions: CircuitBreakerModuleOptions,
+  ) {
+    // Bad configuration fails start-up, even for a circuit no code has asked for yet.
+    resolveCircuitOptions('defaults', moduleOptions.defaults);
+    for (const [name, options] of Object.entries(moduleOptions.circuits ?? {})) {
+      this.getOrCreate(name, undefined, options);
+    }
+  }
+
+  get(name: string): Circuit | undefined {
+    return this.circuits.get(name);
+  }
+
+  /**
+   * The circuit named `name`, built on first use with, in rising precedence: the built-in
+   * defaults, the module's `defaults`, `options`, and the module's `circuits[name]`. A circuit
+   * that exists is returned as it is: `options` count only when it is built.
+   */
+  getOrCreate(name: string, options?: CircuitOptions): Circuit;
+  /** @internal The configured options for a circuit built from `circuits[name]` at start-up. */
+  getOrCreate(
+    name: string,
+    options: CircuitOptions | undefined,
+    configured: CircuitOptions | undefined,
+  ): Circuit;
+  getOrCreate(
+    name: string,
+    options?: CircuitOptions,
+    configured = this.moduleOptions.circuits?.[name],
+  ): Circuit {
+    let circuit = this.circuits.get(name);
+    if (circuit === undefined) {
+      circuit = new Circuit(
+        name,
+        resolveCircuitOptions(name, this.moduleOptions.defaults, options, configured),
+      );
+      this.circuits.set(name, circuit);
+      circuit.subscribe((change) => this.changes.next(change));
+    }
+    return circuit;
+  }
+
+  has(name: string): boolean {
+    return this.circuits.has(name);
+  }
+
+  /**
+   * Forgets a circuit and drops its listeners (`events$` no longer hears of it). Methods
+   * holding it keep using it; `getOrCreate` builds a new one.
+   */
+  remove(name: string): boolean {
+    const circuit = this.circuits.get(name);
+    circuit?.dispose();
+    return this.circuits.delete(name);
+  }
+
+  all(): Circuit[] {
+    return [...this.circuits.values()];
+  }
+
+  names(): string[] {
+    return [...this.circuits.keys()];
+  }
+
+  stats(): CircuitStats[] {
+    return this.all().map((circuit) => circuit.stats());
+  }
+
+  /** Names of the circuits that reject calls now: open or forced open. */
+  openCircuits(): string[] {
+    return this.all()
+      .filter(({ state }) => state === CircuitState.Open || state === CircuitState.ForcedOpen)
+      .map(({ name }) => name);
+  }
+
+  /** @throws UnknownCircuitError (404) when no circuit has that name; likewise the commands below. */
+  reset(name: string): void {
+    this.require(name).reset();
+  }
+
+  resetAll(): void {
+    for (const circuit of this.circuits.values()) circuit.reset();
+  }
+
+  forceOpen(name: string): void {
+    this.require(name).forceOpen();
+  }
+
+  disable(name: string): void {
+    this.require(name).disable();
+  }
+
+  release(name: string): void {
+    this.require(name).release();
+  }
+
+  onApplicationShutdown(): void {
+    for (const name of this.names()) this.remove(name);
+    this.changes.complete();
+  }
+
+  private require(name: string): Circuit {
+    const circuit = this.circuits.get(name);
+    if (circuit === undefined) throw new UnknownCircuitError(name);
+    return circuit;
+  }
+}

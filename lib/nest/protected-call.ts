@@ -1,0 +1,121 @@
+import { from, isObservable, Observable, of, type Subscription } from 'rxjs';
+import { CallCancelled } from '../engine/call-cancelled.js';
+import { CallTimeoutError } from '../engine/call-timeout.error.js';
+import type { Circuit } from '../engine/circuit.js';
+import { CircuitOpenError } from '../engine/circuit-open.error.js';
+import { isPromiseLike } from '../engine/promise-like.js';
+import type { CircuitFallback } from './circuit-breaker-options.interface.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- protects methods of any shape
+type Method = (this: any, ...args: any[]) => unknown;
+
+/**
+ * The function that replaces a decorated method: `method` run through `circuit`, with the
+ * instance as `this`, falling back when the circuit refuses or the call fails. A method
+ * declared to return an Observable is protected per subscription (see `guardObservable`).
+ */
+export function protectMethod(
+  circuit: Circuit,
+  method: Method,
+  fallback: CircuitFallback | undefined,
+  returnsObservable: boolean,
+): Method {
+  if (returnsObservable) {
+    return function (this: unknown, ...args: unknown[]) {
+      return guardObservable(
+        circuit,
+        () => method.apply(this, args) as Observable<unknown>,
+        fallback && ((error) => fallback.call(this, error, ...args)),
+      );
+    };
+  }
+  const guarded = circuit.wrap(method);
+  if (fallback === undefined) return guarded;
+  return function (this: unknown, ...args: unknown[]) {
+    const recover = (error: unknown) => {
+      if (!fallsBack(circuit, error)) throw error;
+      return fallback.call(this, error, ...args);
+    };
+    let result: unknown;
+    try {
+      result = guarded.apply(this, args);
+    } catch (error) {
+      return recover(error);
+    }
+    return isPromiseLike(result) ? result.then(undefined, recover) : result;
+  };
+}
+
+/**
+ * An Observable that runs `source` through `circuit` once per subscription, lazily: its first
+ * value or its completion is the call's success, an error before either its failure. Later
+ * values and errors pass through uncounted. Unsubscribing before the outcome frees the call
+ * without counting it; a timeout unsubscribes from `source`.
+ */
+export function guardObservable<T>(
+  circuit: Circuit,
+  source: () => Observable<T>,
+  fallback?: (error: unknown) => unknown,
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let inner: Subscription | undefined;
+    let answered = false;
+    let cancel: ((reason: CallCancelled) => void) | undefined;
+    const call = () =>
+      new Promise<void>((resolve, reject) => {
+        cancel = reject;
+        const answer = () => {
+          answered = true;
+          resolve();
+        };
+        inner = source().subscribe({
+          next: (value) => {
+            answer();
+            subscriber.next(value);
+          },
+          error: (error: unknown) => (answered ? subscriber.error(error) : reject(error)),
+          complete: () => {
+            answer();
+            subscriber.complete();
+          },
+        });
+      });
+    const refused = (error: unknown) => {
+      if (error instanceof CallCancelled) return;
+      inner?.unsubscribe();
+      if (fallback === undefined || !fallsBack(circuit, error)) return subscriber.error(error);
+      subscriber.add(observe<T>(() => fallback(error)).subscribe(subscriber));
+    };
+    try {
+      circuit.execute(call).then(undefined, refused);
+    } catch (error) {
+      refused(error); // a sync refusal: the circuit had not seen a promise from this source yet
+    }
+    return () => {
+      if (!answered) cancel?.(new CallCancelled());
+      inner?.unsubscribe();
+    };
+  });
+}
+
+/** Whether a fallback answers for `error`: a refusal or timeout of this circuit, or a counted failure. */
+export function fallsBack(circuit: Circuit, error: unknown): boolean {
+  const ownRefusal = error instanceof CircuitOpenError || error instanceof CallTimeoutError;
+  if (ownRefusal && error.circuit === circuit.name) return true;
+  try {
+    return circuit.options.isFailure(error);
+  } catch {
+    return true; // the circuit counts it as a failure too
+  }
+}
+
+function observe<T>(produce: () => unknown): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const result = produce();
+    const source =
+      isObservable(result) || isPromiseLike(result)
+        ? from(result as PromiseLike<T>)
+        : of(result as T);
+    return source.subscribe(subscriber);
+  });
+}
