@@ -1,5 +1,45 @@
-import { Module } from '@nestjs/common';
-import { AppController } from './app.controller.js';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { CircuitBreakerModule } from 'nestjs-circuit-breaker';
+import { SAMPLE_CONFIG, type SampleConfig } from './config.js';
+import { HealthController } from './health/health.controller.js';
+import { CircuitsController } from './orders/circuits.controller.js';
+import { InventoryClient } from './orders/inventory.client.js';
+import { OrdersController } from './orders/orders.controller.js';
 
-@Module({ controllers: [AppController] })
-export class AppModule {}
+@Global()
+@Module({})
+class ConfigModule {
+  static with(config: SampleConfig): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: SAMPLE_CONFIG, useValue: config }],
+      exports: [SAMPLE_CONFIG],
+    };
+  }
+}
+
+/** The orders app: its inventory client and one of its routes sit behind circuits. */
+@Module({})
+export class AppModule {
+  static with(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.with(config),
+        TerminusModule,
+        CircuitBreakerModule.forRootAsync({
+          inject: [SAMPLE_CONFIG],
+          useFactory: ({ failureThreshold, resetTimeoutMs, timeoutMs }: SampleConfig) => ({
+            defaults: { failureThreshold, resetTimeoutMs },
+            circuits: {
+              inventory: { timeoutMs, failureRateThreshold: 0.5, minimumThroughput: 10 },
+            },
+          }),
+        }),
+      ],
+      controllers: [OrdersController, CircuitsController, HealthController],
+      providers: [InventoryClient],
+    };
+  }
+}

@@ -1,8 +1,28 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { loadConfig } from './config.js';
+import { InventoryModule } from './inventory/inventory.module.js';
 
-const port = Number(process.env.PORT ?? 3000);
-const app = await NestFactory.create(AppModule);
-await app.listen(port, '127.0.0.1');
-console.log(`sample app on http://127.0.0.1:${port}/stock and http://127.0.0.1:${port}/circuits`);
+const config = loadConfig();
+const inventory = await NestFactory.create(
+  InventoryModule.withChaos(config.inventoryFailureRate, config.inventoryLatencyMs),
+  { logger: ['error', 'warn'] },
+);
+await inventory.listen(config.inventoryPort, '127.0.0.1');
+const app = await NestFactory.create(AppModule.with(config), { logger: ['error', 'warn', 'log'] });
+app.enableShutdownHooks();
+await app.listen(config.port, '127.0.0.1');
+
+const orders = `http://127.0.0.1:${config.port}`;
+const dependency = `http://127.0.0.1:${config.inventoryPort}`;
+console.log(`
+  orders app        ${orders}/orders/stock/sku-42
+  circuits (JSON)   ${orders}/circuits
+  readiness         ${orders}/health/ready      liveness ${orders}/health/live
+  inventory chaos   ${dependency}/chaos
+    break it:  curl -X PUT ${dependency}/chaos -H 'content-type: application/json' -d '{"failureRate":1}'
+    heal it:   curl -X PUT ${dependency}/chaos -H 'content-type: application/json' -d '{"failureRate":0}'
+`);
+process.once('SIGTERM', () => void inventory.close());
+process.once('SIGINT', () => void inventory.close());
