@@ -34,3 +34,9 @@ export {
 } from './nest/circuit-breaker.health.js';
 export { CircuitOpenFilter } from './nest/circuit-open.filter.js';
 export { UnknownCircuitError } from './nest/unknown-circuit.error.js';
+
+// The admin API and dashboard: CircuitBreakerModule.forRoot({ admin: { guards: [...] } }).
+export type {
+  CircuitBreakerAdminOptions,
+  CircuitBreakerAdminGuard,
+} from './admin/circuit-breaker-admin-options.interface.js';

@@ -36,6 +36,10 @@ export class AppModule {
               inventory: { timeoutMs, failureRateThreshold: 0.5, minimumThroughput: 10 },
             },
           }),
+          // The admin API and dashboard at /circuit-breakers. Unguarded (`public: true`) only
+          // because this demo listens on 127.0.0.1 alone: anyone who can reach the admin API can
+          // force circuits open. A real app passes its auth guard: `admin: { guards: [...] }`.
+          admin: { public: true },
         }),
       ],
       controllers: [OrdersController, CircuitsController, HealthController],

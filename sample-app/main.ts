@@ -18,7 +18,8 @@ const orders = `http://127.0.0.1:${config.port}`;
 const dependency = `http://127.0.0.1:${config.inventoryPort}`;
 console.log(`
   orders app        ${orders}/orders/stock/sku-42
-  circuits (JSON)   ${orders}/circuits
+  dashboard         ${orders}/circuit-breakers/dashboard
+  circuits (JSON)   ${orders}/circuits              admin API ${orders}/circuit-breakers
   readiness         ${orders}/health/ready      liveness ${orders}/health/live
   inventory chaos   ${dependency}/chaos
     break it:  curl -X PUT ${dependency}/chaos -H 'content-type: application/json' -d '{"failureRate":1}'

@@ -1,4 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { CircuitBreakerAdminOptions } from '../admin/circuit-breaker-admin-options.interface.js';
+import { withAdminApi } from '../admin/circuit-breaker-admin.definition.js';
 import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
 
 export const {
@@ -9,8 +11,10 @@ export const {
 } = new ConfigurableModuleBuilder<CircuitBreakerModuleOptions>()
   .setClassMethodName('forRoot')
   // Global by default: circuits are app-wide, like the registry that holds them.
-  .setExtras({ isGlobal: true }, (definition, { isGlobal }) => ({
-    ...definition,
-    global: isGlobal,
-  }))
+  // `admin` (the opt-in admin API, see lib/admin) is an extra too: known as soon as forRoot() or
+  // forRootAsync() is called, since its controller cannot wait for an async options factory.
+  .setExtras(
+    { isGlobal: true, admin: undefined as CircuitBreakerAdminOptions | undefined },
+    (definition, { isGlobal, admin }) => withAdminApi({ ...definition, global: isGlobal }, admin),
+  )
   .build();

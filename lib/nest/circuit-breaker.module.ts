@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from '../admin/circuit-breaker-admin.constants.js';
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
 import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
@@ -18,6 +19,7 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
  * @example
  * CircuitBreakerModule.forRoot({ defaults: { failureThreshold: 5 }, circuits: { payments: { timeoutMs: 2_000 } } })
  * CircuitBreakerModule.forRootAsync({ inject: [ConfigService], useFactory: (config) => config.get('circuits') })
+ * CircuitBreakerModule.forRoot({ admin: { guards: [AdminGuard] } }) // HTTP API + dashboard at /circuit-breakers
  */
 @Module({
   imports: [DiscoveryModule],
@@ -27,6 +29,8 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
     CircuitBreakerInterceptor,
     CircuitBreakerHealthIndicator,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
+    // For the admin API, when mounted (see CIRCUIT_BREAKER_ADMIN_REGISTRY).
+    { provide: CIRCUIT_BREAKER_ADMIN_REGISTRY, useExisting: CircuitBreakerRegistry },
   ],
   // The explorer too: route handlers' interceptors, built in the user's modules, ask it for circuits.
   exports: [

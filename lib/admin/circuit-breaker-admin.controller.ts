@@ -1,0 +1,115 @@
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+  Sse,
+  UseGuards,
+  type MessageEvent,
+  type Type,
+} from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { tap, type Observable } from 'rxjs';
+import type { CircuitStats } from '../engine/circuit-stats.js';
+import type { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
+import { UnknownCircuitError } from '../nest/unknown-circuit.error.js';
+import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from './circuit-breaker-admin.constants.js';
+import { CircuitBreakerAdminEvents } from './circuit-breaker-admin.events.js';
+import { CircuitNamePipe } from './circuit-name.pipe.js';
+import { closeConnectionAfter } from './close-connection-after.js';
+import { DASHBOARD_HEADERS, renderDashboard } from './dashboard.page.js';
+import type { ResolvedAdminOptions } from './resolve-admin-options.js';
+
+type Command = 'reset' | 'forceOpen' | 'disable' | 'release';
+
+/**
+ * The admin controller for one `forRoot()`: its path and guards are options, and a controller's
+ * are decorators, so the class is built here. The static routes come before `:name`, so
+ * `events` and `dashboard` are never read as circuit names.
+ */
+export function createCircuitBreakerAdminController({ path, guards }: ResolvedAdminOptions): Type {
+  @Controller(path)
+  @UseGuards(...guards)
+  class CircuitBreakerAdminController {
+    constructor(
+      @Inject(CIRCUIT_BREAKER_ADMIN_REGISTRY) private readonly registry: CircuitBreakerRegistry,
+      private readonly events: CircuitBreakerAdminEvents,
+    ) {}
+
+    /** Every circuit's stats. */
+    @Get()
+    all(): CircuitStats[] {
+      return this.registry.stats();
+    }
+
+    /** The dashboard: one self-contained page, fed by `events`. */
+    @Get('dashboard')
+    @Header('Content-Type', 'text/html; charset=utf-8')
+    @Header('Cache-Control', 'no-store')
+    @Header('Content-Security-Policy', DASHBOARD_HEADERS.contentSecurityPolicy)
+    @Header('X-Content-Type-Options', 'nosniff')
+    @Header('X-Frame-Options', 'DENY')
+    @Header('Referrer-Policy', 'no-referrer')
+    dashboard(@Req() request: { originalUrl?: string; url?: string }): string {
+      // From the request, so a global prefix is part of it.
+      const url = (request.originalUrl ?? request.url ?? '').split('?')[0]!;
+      const base = /\/dashboard\/?$/i.test(url)
+        ? url.replace(/\/dashboard\/?$/i, '')
+        : `/${path.replace(/^\/+|\/+$/g, '')}`;
+      return renderDashboard(base);
+    }
+
+    /** Server-Sent Events: `state` on every change, `stats` snapshots. Ends when the app closes. */
+    @Sse('events')
+    stream(@Res() response: ServerResponse | { raw: ServerResponse }): Observable<MessageEvent> {
+      const raw = 'raw' in response ? response.raw : response; // Fastify's reply, or Express's
+      return this.events.stream().pipe(tap({ complete: () => closeConnectionAfter(raw) }));
+    }
+
+    @Get(':name')
+    one(@Param('name', CircuitNamePipe) name: string): CircuitStats {
+      const circuit = this.registry.get(name);
+      if (circuit === undefined) throw new UnknownCircuitError(name);
+      return circuit.stats();
+    }
+
+    /** Closed, with fresh counters. Each command answers the circuit's stats after it. */
+    @Post(':name/reset')
+    @HttpCode(200)
+    reset(@Param('name', CircuitNamePipe) name: string): CircuitStats {
+      return this.command(name, 'reset');
+    }
+
+    /** Rejects every call until released or reset. */
+    @Post(':name/force-open')
+    @HttpCode(200)
+    forceOpen(@Param('name', CircuitNamePipe) name: string): CircuitStats {
+      return this.command(name, 'forceOpen');
+    }
+
+    /** Lets every call through, still counting them, until released or reset. */
+    @Post(':name/disable')
+    @HttpCode(200)
+    disable(@Param('name', CircuitNamePipe) name: string): CircuitStats {
+      return this.command(name, 'disable');
+    }
+
+    /** Ends a forced state: closed. */
+    @Post(':name/release')
+    @HttpCode(200)
+    release(@Param('name', CircuitNamePipe) name: string): CircuitStats {
+      return this.command(name, 'release');
+    }
+
+    private command(name: string, command: Command): CircuitStats {
+      this.registry[command](name); // UnknownCircuitError (404) for an unknown name
+      return this.registry.get(name)!.stats();
+    }
+  }
+  return CircuitBreakerAdminController;
+}

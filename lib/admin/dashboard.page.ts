@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { DASHBOARD_SCRIPT } from './dashboard.script.js';
+import { DASHBOARD_STYLES } from './dashboard.styles.js';
+
+const sha256 = (text: string): string =>
+  `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * Response headers for the page. The policy lets run only the page's own script and
+ * stylesheet, and lets it talk only to its own origin: a circuit name that slipped into
+ * markup still could not run.
+ */
+export const DASHBOARD_HEADERS = {
+  contentSecurityPolicy: [
+    "default-src 'none'",
+    `script-src ${sha256(DASHBOARD_SCRIPT)}`,
+    `style-src ${sha256(DASHBOARD_STYLES)}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+} as const;
+
+const FAVICON =
+  'data:image/svg+xml,' +
+  encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" fill="#22c55e"/></svg>',
+  );
+
+/**
+ * The dashboard: one self-contained HTML page, no CDN and no build step. `basePath` is where
+ * the admin API answers as the browser sees it (e.g. `/api/circuit-breakers`); the page reads
+ * `GET basePath`, listens to `basePath/events` and posts commands to `basePath/:name/...`.
+ */
+export function renderDashboard(basePath: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="dark">
+<title>Circuit breakers</title>
+<link rel="icon" href="${FAVICON}">
+<style>${DASHBOARD_STYLES}</style>
+</head>
+<body data-base="${escapeHtml(basePath.replace(/\/+$/, ''))}">
+<header class="top">
+  <div class="brand">
+    <svg class="logo" viewBox="0 0 24 24" aria-hidden="true"><path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/></svg>
+    <h1>Circuit breakers</h1>
+    <span class="live" id="live" data-live="connecting"><i></i><span>connecting</span></span>
+  </div>
+  <div class="counts" id="counts" aria-label="Circuits per state"></div>
+  <input class="filter" id="filter" type="search" placeholder="Filter circuits" aria-label="Filter circuits" autocomplete="off">
+</header>
+<main>
+  <section class="grid" id="grid" aria-live="polite"></section>
+  <div class="empty" id="empty" hidden><b>No circuits yet</b>Circuits appear here as soon as the application creates them.</div>
+</main>
+<div class="toast" id="toast" role="status" aria-live="polite"></div>
+<script>${DASHBOARD_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
+  );
+}
