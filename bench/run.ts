@@ -1,4 +1,6 @@
+import { decoratorBench } from './decorator-cases.js';
 import { engineBench } from './engine-cases.js';
+import { httpBench } from './http.js';
 import {
   formatNs,
   formatRatio,
@@ -7,36 +9,44 @@ import {
   printTable,
   timeInterleaved,
 } from './measure.js';
+import { memoryBench } from './memory.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const BARE = 'bare await fn()';
 
+/**
+ * `npm run bench`: per-call cost (ours, cockatiel, opossum and the decorator, interleaved in one
+ * process), retained memory per breaker, then HTTP overhead. BENCH_ONLY=word,word keeps the
+ * per-call cases whose names contain one of the words; BENCH_HTTP=0 skips the HTTP part.
+ */
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${ROUNDS} interleaved rounds, medians\n`);
   const engine = await engineBench();
-  // BENCH_ONLY=a,b keeps the cases whose names contain one of those words (for quick looks).
+  const decorator = await decoratorBench();
   const only = process.env.BENCH_ONLY?.split(',');
-  engine.cases = engine.cases.filter(
-    (c) => !only || c.name.startsWith('bare') || only.some((w) => c.name.includes(w)),
+  const cases = [...engine.cases, ...decorator.cases].filter(
+    (c) => !only || c.name === BARE || only.some((word) => c.name.includes(word)),
   );
-  engine.comparisons = engine.comparisons.filter(
-    (c) =>
-      engine.cases.some((k) => k.name === c.ours) && engine.cases.some((k) => k.name === c.peer),
+  const comparisons = [...engine.comparisons, ...decorator.comparisons].filter(({ ours, peer }) =>
+    [ours, peer].every((name) => cases.some((c) => c.name === name)),
   );
-  const times = await timeInterleaved(engine.cases, ROUNDS, Number(process.env.BENCH_MS ?? 100));
+
+  const times = await timeInterleaved(cases, ROUNDS, Number(process.env.BENCH_MS ?? 100));
   engine.teardown();
-  const bare = 'bare await fn()';
+  await decorator.close();
+
   printTable(
     ['per call', 'median', 'x bare'],
-    engine.cases.map((c) => [
+    cases.map((c) => [
       c.name,
       formatNs(median(times.get(c.name)!)),
-      formatRatio(medianRatio(times, c.name, bare)),
+      formatRatio(medianRatio(times, c.name, BARE)),
     ]),
   );
   console.log();
   printTable(
-    ['ours vs peer', 'ratio', 'target', ''],
-    engine.comparisons.map(({ ours, peer, target }) => {
+    ['ours vs reference', 'ratio', 'target', ''],
+    comparisons.map(({ ours, peer, target }) => {
       const ratio = medianRatio(times, ours, peer);
       return [
         `${ours} / ${peer}`,
@@ -46,6 +56,9 @@ async function main(): Promise<void> {
       ];
     }),
   );
+
+  await memoryBench();
+  if (process.env.BENCH_HTTP !== '0') await httpBench();
 }
 
 await main();

@@ -1,0 +1,127 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from 'cockatiel';
+import OpossumBreaker from 'opossum';
+import { Circuit } from '../lib/index.js';
+import { printTable } from './measure.js';
+
+const COUNT = Number(process.env.BENCH_CIRCUITS ?? 10_000);
+const TARGET_BYTES = 512;
+const work = async (): Promise<number> => 1;
+
+interface MemoryCase {
+  name: string;
+  /** Makes one breaker and uses it once (a breaker that allocates on first use pays it here). */
+  make: (name: string) => Promise<unknown>;
+  /** Frees what the breakers hold beyond memory (opossum's intervals). */
+  dispose?: (breakers: unknown[]) => void;
+  target?: number;
+}
+
+const cases: MemoryCase[] = [
+  {
+    name: 'Circuit, defaults',
+    make: async (name) => {
+      const circuit = new Circuit(name);
+      await circuit.execute(work);
+      return circuit;
+    },
+    target: TARGET_BYTES,
+  },
+  {
+    name: 'Circuit, failure-rate window',
+    make: async (name) => {
+      const circuit = new Circuit(name, { failureRateThreshold: 0.5 });
+      await circuit.execute(work);
+      return circuit;
+    },
+    target: TARGET_BYTES,
+  },
+  {
+    name: 'Circuit, rate + slow-call window',
+    make: async (name) => {
+      const circuit = new Circuit(name, {
+        failureRateThreshold: 0.5,
+        slowCallDurationMs: 1_000,
+        slowCallRateThreshold: 0.5,
+      });
+      await circuit.execute(work);
+      return circuit;
+    },
+    target: TARGET_BYTES,
+  },
+  {
+    name: 'cockatiel ConsecutiveBreaker',
+    make: async () => {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: 30_000,
+        breaker: new ConsecutiveBreaker(5),
+      });
+      await breaker.execute(work);
+      return breaker;
+    },
+  },
+  {
+    name: 'cockatiel SamplingBreaker',
+    make: async () => {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: 30_000,
+        breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000 }),
+      });
+      await breaker.execute(work);
+      return breaker;
+    },
+  },
+  {
+    name: 'opossum',
+    make: async () => {
+      const breaker = new OpossumBreaker(work, { timeout: false });
+      await breaker.fire();
+      return breaker;
+    },
+    dispose: (breakers) => breakers.forEach((b) => (b as OpossumBreaker).shutdown()),
+  },
+];
+
+const gc = (): void => {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect === undefined) throw new Error('run with node --expose-gc (npm run bench does)');
+  collect();
+  collect();
+};
+const used = (): number => {
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+};
+const timers = (): number =>
+  process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+/**
+ * Retained memory per breaker, `COUNT` breakers kept alive at once, each used once; and the
+ * timers they leave running (`process.getActiveResourcesInfo()`, after their calls settled).
+ */
+export async function memoryBench(): Promise<void> {
+  const rows: string[][] = [];
+  for (const c of cases) {
+    const breakers: unknown[] = new Array<unknown>(COUNT).fill(undefined);
+    // The names are the caller's strings: made before measuring, as for breakers without names.
+    const names = Array.from({ length: COUNT }, (_, i) => `circuit-${i}`);
+    gc();
+    const heapBefore = used();
+    const timersBefore = timers();
+    for (let i = 0; i < COUNT; i++) breakers[i] = await c.make(names[i]!);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    const bytes = (used() - heapBefore) / COUNT;
+    const timersLeft = timers() - timersBefore;
+    rows.push([
+      c.name,
+      bytes.toFixed(0),
+      String(timersLeft),
+      c.target === undefined ? '' : `≤ ${c.target} B, no timers`,
+      c.target === undefined ? '' : bytes <= c.target && timersLeft === 0 ? 'met' : 'MISSED',
+    ]);
+    c.dispose?.(breakers);
+    breakers.fill(undefined);
+  }
+  console.log(`\nRetained memory, ${COUNT} breakers alive at once, each used once`);
+  printTable(['per breaker', 'bytes', 'timers', 'target', ''], rows);
+}
