@@ -11,6 +11,7 @@ export {
   type ResolvedCircuitOptions,
 } from './engine/circuit-options.js';
 export type { CircuitStats } from './engine/circuit-stats.js';
+export type { CallObserver, CallOutcome } from './engine/call-observer.js';
 export { countsAsFailure } from './engine/counts-as-failure.js';
 export { CircuitOpenError } from './engine/circuit-open.error.js';
 export { CallTimeoutError } from './engine/call-timeout.error.js';
@@ -40,3 +41,6 @@ export type {
   CircuitBreakerAdminOptions,
   CircuitBreakerAdminGuard,
 } from './admin/circuit-breaker-admin-options.interface.js';
+
+// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
+export type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';

@@ -1,4 +1,5 @@
 import { CallCancelled } from './call-cancelled.js';
+import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
   stopIdleDeadlineTimer,
@@ -33,6 +34,7 @@ const SUCCESS = 0;
 const FAILURE = 1;
 const IGNORED = 2;
 type Outcome = typeof SUCCESS | typeof FAILURE | typeof IGNORED;
+const OUTCOME_NAMES: readonly CallOutcome[] = ['success', 'failure', 'ignored'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function can go through a circuit
 type AnyFunction<T> = (...args: any[]) => T;
@@ -80,6 +82,7 @@ export class Circuit {
   /** Whether the last call that ran returned a promise: the form a rejection then takes. */
   private returnsPromises: boolean | undefined;
   private listeners: StateChangeListener[] | undefined;
+  private observer: CallObserver | undefined;
 
   private successes = 0;
   private failures = 0;
@@ -214,6 +217,19 @@ export class Circuit {
     };
   }
 
+  /**
+   * Shows `observer` the outcome and duration of every call from now on (metrics do this);
+   * `undefined` stops it. One observer per circuit: a new one replaces the last.
+   */
+  observeCalls(observer: CallObserver | undefined): void {
+    this.observer = observer;
+  }
+
+  /** Tells the call observer that a fallback answered for a call of this circuit. */
+  reportFallback(): void {
+    this.notify('fallback', 0);
+  }
+
   /** Drops the listeners and stops an idle timeout timer (shutdown). Calls in flight still settle. */
   dispose(): void {
     this.listeners = undefined;
@@ -236,6 +252,7 @@ export class Circuit {
       return this.run(fn, self, args);
     }
     this.rejections++;
+    if (this.observer !== undefined) this.notify('rejected', 0);
     const retryAfterMs = this.retryAfterMs(clockNow());
     const error = withoutStackTrace(() => new CircuitOpenError(this.name, state, retryAfterMs));
     if (this.returnsPromises ?? isAsyncFunction(fn)) return rejectSoon(error) as T;
@@ -246,9 +263,11 @@ export class Circuit {
     const epoch = this.epoch;
     const deadlines = this.deadlines;
     this.inFlight++;
-    // Read the clock per call only when slowness or a timeout is watched.
+    // Read the clock per call only when slowness, a timeout or durations are watched.
     const started =
-      deadlines !== undefined || this.options.slowCallDurationMs !== undefined
+      deadlines !== undefined ||
+      this.options.slowCallDurationMs !== undefined ||
+      this.observer !== undefined
         ? performance.now()
         : 0;
     // An AbortSignal is costly to build: only for a timed `execute` whose function takes one.
@@ -294,7 +313,7 @@ export class Circuit {
         this.settle(call.epoch, call.started, failed ? this.classify(error) : SUCCESS),
       timedOut: (call) => {
         this.timeouts++;
-        this.settle(call.epoch, call.started, FAILURE);
+        this.settle(call.epoch, call.started, FAILURE, true);
         return withoutStackTrace(() => new CallTimeoutError(this.name, this.options.timeoutMs!));
       },
     };
@@ -310,10 +329,15 @@ export class Circuit {
     }
   }
 
-  private settle(epoch: number, started: number, outcome: Outcome): void {
+  private settle(epoch: number, started: number, outcome: Outcome, timedOut = false): void {
     this.inFlight--;
     const slowAfterMs = this.options.slowCallDurationMs;
     const slow = slowAfterMs !== undefined && performance.now() - started >= slowAfterMs;
+    if (this.observer !== undefined) {
+      // `started` is 0 for a call that began before the observer came.
+      const durationMs = started === 0 ? 0 : performance.now() - started;
+      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, durationMs);
+    }
     if (slow) this.slowCalls++;
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
@@ -380,6 +404,14 @@ export class Circuit {
       } catch (error) {
         reportCallbackError(error);
       }
+    }
+  }
+
+  private notify(outcome: CallOutcome, durationMs: number): void {
+    try {
+      this.observer?.(outcome, durationMs);
+    } catch (error) {
+      reportCallbackError(error);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { CircuitOptions } from '../engine/circuit-options.js';
+import type { CircuitBreakerMetricsOptions } from '../metrics/circuit-breaker-metrics-options.interface.js';
 
 /** `CircuitBreakerModule.forRoot()` options. */
 export interface CircuitBreakerModuleOptions {
@@ -9,6 +10,8 @@ export interface CircuitBreakerModuleOptions {
    * circuit per environment without touching code. Each named circuit exists from start-up.
    */
   circuits?: Record<string, CircuitOptions>;
+  /** Prometheus metrics through prom-client (loaded only when this is given). Off by default. */
+  metrics?: CircuitBreakerMetricsOptions;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from '../admin/circuit-breaker-admin.constants.js';
+import { CircuitBreakerMetrics } from '../metrics/circuit-breaker.metrics.js';
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
 import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
@@ -28,6 +29,7 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
     CircuitBreakerExplorer,
     CircuitBreakerInterceptor,
     CircuitBreakerHealthIndicator,
+    CircuitBreakerMetrics,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
     // For the admin API, when mounted (see CIRCUIT_BREAKER_ADMIN_REGISTRY).
     { provide: CIRCUIT_BREAKER_ADMIN_REGISTRY, useExisting: CircuitBreakerRegistry },

@@ -20,6 +20,10 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
   /** Every state change of every circuit: `{ circuit, from, to, at, reason }`. */
   readonly events$: Observable<CircuitStateChange> = this.changes.asObservable();
 
+  private readonly builtCircuits = new Subject<Circuit>();
+  /** Each circuit as the registry builds it (those built before subscribing: `all()`). */
+  readonly created$: Observable<Circuit> = this.builtCircuits.asObservable();
+
   constructor(
     @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS)
     private readonly moduleOptions: CircuitBreakerModuleOptions,
@@ -60,6 +64,7 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
       );
       this.circuits.set(name, circuit);
       circuit.subscribe((change) => this.changes.next(change));
+      this.builtCircuits.next(circuit);
     }
     return circuit;
   }
@@ -121,6 +126,7 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     for (const name of this.names()) this.remove(name);
     this.changes.complete();
+    this.builtCircuits.complete();
   }
 
   private require(name: string): Circuit {

@@ -34,6 +34,7 @@ export function protectMethod(
   return function (this: unknown, ...args: unknown[]) {
     const recover = (error: unknown) => {
       if (!fallsBack(circuit, error)) throw error;
+      circuit.reportFallback();
       return fallback.call(this, error, ...args);
     };
     let result: unknown;
@@ -84,6 +85,7 @@ export function guardObservable<T>(
       if (error instanceof CallCancelled) return;
       inner?.unsubscribe();
       if (fallback === undefined || !fallsBack(circuit, error)) return subscriber.error(error);
+      circuit.reportFallback();
       subscriber.add(observe<T>(() => fallback(error)).subscribe(subscriber));
     };
     try {

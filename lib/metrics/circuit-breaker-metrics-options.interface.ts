@@ -1,0 +1,26 @@
+import type { Registry } from 'prom-client';
+
+/**
+ * `CircuitBreakerModule.forRoot({ metrics: {} })`: Prometheus metrics through `prom-client` (an
+ * optional peer dependency, loaded only when `metrics` is given).
+ *
+ * @example
+ * CircuitBreakerModule.forRoot({ metrics: {} }) // prom-client's default registry
+ * CircuitBreakerModule.forRoot({ metrics: { registry: myRegistry, prefix: 'orders_' } })
+ */
+export interface CircuitBreakerMetricsOptions {
+  /**
+   * Where the metrics are registered. Default: prom-client's default `register`, the one
+   * `@willsoto/nestjs-prometheus` serves unless told otherwise.
+   */
+  registry?: Registry;
+  /** Prefix of every metric name. Default `'circuit_breaker_'`. */
+  prefix?: string;
+  /**
+   * At most this many circuits get series (the circuit name is a label): circuits built later
+   * are left out, with one warning. Default `100`.
+   */
+  maxCircuits?: number;
+  /** Buckets of the call duration histogram, in seconds. */
+  buckets?: number[];
+}

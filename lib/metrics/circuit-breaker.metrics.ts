@@ -1,0 +1,51 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { CircuitBreakerModuleOptions } from '../nest/circuit-breaker-options.interface.js';
+import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../nest/circuit-breaker.module-definition.js';
+import { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
+import { attachPrometheusMetrics } from './prometheus-metrics.js';
+import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-metrics-options.js';
+
+/**
+ * The Prometheus metrics of every circuit, when the module's `metrics` option asks for them.
+ * Without it this does nothing and prom-client is never loaded.
+ */
+@Injectable()
+export class CircuitBreakerMetrics implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('CircuitBreakerMetrics');
+  private readonly options: ResolvedMetricsOptions | undefined;
+  private detach: (() => void) | undefined;
+
+  constructor(
+    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS) { metrics }: CircuitBreakerModuleOptions,
+    private readonly circuits: CircuitBreakerRegistry,
+  ) {
+    this.options = metrics === undefined ? undefined : resolveMetricsOptions(metrics);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.options === undefined) return;
+    let client: typeof import('prom-client');
+    try {
+      client = await import('prom-client');
+    } catch (error) {
+      throw new Error(
+        'CircuitBreakerModule: the metrics option needs prom-client; install it: npm install prom-client',
+        { cause: error },
+      );
+    }
+    this.detach = attachPrometheusMetrics(client, this.circuits, this.options, (message) =>
+      this.logger.warn(message),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.detach?.();
+    this.detach = undefined;
+  }
+}

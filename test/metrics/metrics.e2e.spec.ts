@@ -1,0 +1,190 @@
+import { jest } from '@jest/globals';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import {
+  CircuitBreaker,
+  CircuitBreakerModule,
+  CircuitBreakerRegistry,
+  type CircuitBreakerModuleOptions,
+} from '../../lib/index.js';
+
+@Injectable()
+class InventoryClient {
+  outcome: 'ok' | 'down' | 'hang' = 'ok';
+
+  @CircuitBreaker({ name: 'inventory', failureThreshold: 2, resetTimeoutMs: 60_000, timeoutMs: 50 })
+  async stock(): Promise<number> {
+    if (this.outcome === 'down') throw new Error('down');
+    if (this.outcome === 'hang') return new Promise<number>(() => {});
+    return 7;
+  }
+
+  @CircuitBreaker({
+    name: 'pricing',
+    failureThreshold: 1,
+    resetTimeoutMs: 60_000,
+    fallback: 'cached',
+  })
+  async price(): Promise<number> {
+    throw new Error('pricing down');
+  }
+
+  cached(): number {
+    return 1;
+  }
+}
+
+async function start(options: CircuitBreakerModuleOptions): Promise<INestApplicationContext> {
+  @Module({ imports: [CircuitBreakerModule.forRoot(options)], providers: [InventoryClient] })
+  class AppModule {}
+  const app = await NestFactory.createApplicationContext(AppModule, {
+    logger: false,
+    abortOnError: false,
+  });
+  return app.init();
+}
+
+/** The sample lines of the scrape whose metric name starts with `name`, comments left out. */
+async function scrape(registry: Registry, name: string): Promise<string[]> {
+  return (await registry.metrics()).split('\n').filter((line) => line.startsWith(name));
+}
+
+describe('Prometheus metrics', () => {
+  let registry: Registry;
+  let app: INestApplicationContext | undefined;
+
+  beforeEach(() => {
+    registry = new Registry();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('counts every outcome, transitions and states exactly after a known sequence of calls', async () => {
+    app = await start({ metrics: { registry } });
+    const client = app.get(InventoryClient);
+    await client.stock(); // success
+    client.outcome = 'hang';
+    await expect(client.stock()).rejects.toThrow('timed out'); // timeout (a failure)
+    client.outcome = 'down';
+    await expect(client.stock()).rejects.toThrow('down'); // failure: the 2nd in a row opens it
+    await expect(client.stock()).rejects.toThrow('open'); // rejected
+    await expect(client.price()).resolves.toBe(1); // failure, then the fallback; opens pricing
+    await expect(client.price()).resolves.toBe(1); // rejected, then the fallback
+
+    expect(await scrape(registry, 'circuit_breaker_calls_total')).toEqual([
+      'circuit_breaker_calls_total{circuit="inventory",outcome="success"} 1',
+      'circuit_breaker_calls_total{circuit="inventory",outcome="failure"} 1',
+      'circuit_breaker_calls_total{circuit="inventory",outcome="ignored"} 0',
+      'circuit_breaker_calls_total{circuit="inventory",outcome="timeout"} 1',
+      'circuit_breaker_calls_total{circuit="inventory",outcome="rejected"} 1',
+      'circuit_breaker_calls_total{circuit="inventory",outcome="fallback"} 0',
+      'circuit_breaker_calls_total{circuit="pricing",outcome="success"} 0',
+      'circuit_breaker_calls_total{circuit="pricing",outcome="failure"} 1',
+      'circuit_breaker_calls_total{circuit="pricing",outcome="ignored"} 0',
+      'circuit_breaker_calls_total{circuit="pricing",outcome="timeout"} 0',
+      'circuit_breaker_calls_total{circuit="pricing",outcome="rejected"} 1',
+      'circuit_breaker_calls_total{circuit="pricing",outcome="fallback"} 2',
+    ]);
+    expect(await scrape(registry, 'circuit_breaker_transitions_total')).toEqual([
+      'circuit_breaker_transitions_total{circuit="inventory",from="closed",to="open"} 1',
+      'circuit_breaker_transitions_total{circuit="pricing",from="closed",to="open"} 1',
+    ]);
+    const states = await scrape(registry, 'circuit_breaker_state');
+    expect(states).toContain('circuit_breaker_state{circuit="inventory",state="open"} 1');
+    expect(states).toContain('circuit_breaker_state{circuit="inventory",state="closed"} 0');
+    expect(states.filter((line) => line.endsWith(' 1'))).toEqual([
+      'circuit_breaker_state{circuit="inventory",state="open"} 1',
+      'circuit_breaker_state{circuit="pricing",state="open"} 1',
+    ]);
+    expect(states).toHaveLength(2 * 5);
+
+    // Durations of the calls that ran: one success, one timeout (≥ 50 ms), one failure.
+    const counts = await scrape(registry, 'circuit_breaker_call_duration_seconds_count');
+    expect(counts).toEqual([
+      'circuit_breaker_call_duration_seconds_count{circuit="inventory",outcome="success"} 1',
+      'circuit_breaker_call_duration_seconds_count{circuit="inventory",outcome="failure"} 1',
+      'circuit_breaker_call_duration_seconds_count{circuit="inventory",outcome="timeout"} 1',
+      'circuit_breaker_call_duration_seconds_count{circuit="pricing",outcome="failure"} 1',
+    ]);
+    const timeoutUnder50ms = await scrape(
+      registry,
+      'circuit_breaker_call_duration_seconds_bucket{le="0.025",circuit="inventory",outcome="timeout"}',
+    );
+    const [timeoutSum] = await scrape(
+      registry,
+      'circuit_breaker_call_duration_seconds_sum{circuit="inventory",outcome="timeout"}',
+    );
+    expect(Number(timeoutSum!.split(' ')[1])).toBeGreaterThanOrEqual(0.049);
+    expect(timeoutUnder50ms).toEqual([
+      'circuit_breaker_call_duration_seconds_bucket{le="0.025",circuit="inventory",outcome="timeout"} 0',
+    ]);
+  });
+
+  it('reads the state at scrape time, and counts a manual change as a transition', async () => {
+    app = await start({ metrics: { registry } });
+    app.get(CircuitBreakerRegistry).forceOpen('inventory');
+    expect(
+      await scrape(registry, 'circuit_breaker_state{circuit="inventory",state="forced_open"}'),
+    ).toEqual(['circuit_breaker_state{circuit="inventory",state="forced_open"} 1']);
+    expect(await scrape(registry, 'circuit_breaker_transitions_total')).toEqual([
+      'circuit_breaker_transitions_total{circuit="inventory",from="closed",to="forced_open"} 1',
+    ]);
+  });
+
+  it('includes circuits built later through the registry, up to maxCircuits', async () => {
+    app = await start({ metrics: { registry, maxCircuits: 3, prefix: 'orders_' } });
+    const circuits = app.get(CircuitBreakerRegistry);
+    await circuits.getOrCreate('search').execute(async () => 1);
+    circuits.getOrCreate('one-too-many');
+    const lines = await scrape(registry, 'orders_calls_total{');
+    const names = new Set(lines.map((line) => /circuit="([^"]+)"/.exec(line)![1]));
+    expect([...names]).toEqual(['inventory', 'pricing', 'search']);
+    expect(lines).toContain('orders_calls_total{circuit="search",outcome="success"} 1');
+  });
+
+  it('removes its metrics from the registry when the app closes', async () => {
+    app = await start({ metrics: { registry } });
+    expect(registry.getSingleMetric('circuit_breaker_calls_total')).toBeDefined();
+    await app.close();
+    app = undefined;
+    expect(registry.getMetricsAsArray()).toEqual([]);
+    // A new app can register them again.
+    app = await start({ metrics: { registry } });
+    expect(registry.getMetricsAsArray()).toHaveLength(4);
+  });
+
+  it('registers nothing without the metrics option', async () => {
+    const register = (await import('prom-client')).register;
+    const before = register.getMetricsAsArray().length;
+    app = await start({});
+    await app.get(InventoryClient).stock();
+    expect(register.getMetricsAsArray()).toHaveLength(before);
+  });
+
+  it.each([
+    [{ registry: {} }, 'metrics.registry must be a prom-client Registry'],
+    [{ prefix: '1bad' }, 'metrics.prefix must be'],
+    [{ maxCircuits: 0 }, 'metrics.maxCircuits must be a whole number ≥ 1, got 0'],
+    [{ buckets: [1, 0.5] }, 'metrics.buckets must be increasing numbers'],
+  ])('fails start-up for bad metrics options: %j', async (metrics, message) => {
+    await expect(
+      start({ metrics: metrics as CircuitBreakerModuleOptions['metrics'] }),
+    ).rejects.toThrow(message);
+  });
+
+  it('warns once when the circuits outnumber maxCircuits', async () => {
+    const warn = jest.fn();
+    app = await start({ metrics: { registry, maxCircuits: 2 } });
+    // The module's logger is Nest's: listen through a logger override on the app.
+    app.useLogger({ log() {}, error() {}, warn, debug() {}, verbose() {} });
+    const circuits = app.get(CircuitBreakerRegistry);
+    circuits.getOrCreate('a');
+    circuits.getOrCreate('b');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toContain('more than 2 circuits; "a"');
+  });
+});
