@@ -3,7 +3,7 @@ import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { CircuitBreaker, CircuitBreakerModule } from '../lib/index.js';
-import { awaitLoop, type BenchCase } from './measure.js';
+import { awaitLoop, type BenchCase, type Comparison } from './measure.js';
 
 const CALLS = 100;
 
@@ -26,7 +26,7 @@ async function serviceIn(circuitBreakerModule: DynamicModule) {
 
 export async function decoratorBench(): Promise<{
   cases: BenchCase[];
-  comparisons: Array<{ ours: string; peer: string; target: number }>;
+  comparisons: Comparison[];
   close: () => Promise<void>;
 }> {
   const plain = await serviceIn(CircuitBreakerModule.forRoot());

@@ -1,7 +1,7 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import OpossumBreaker from 'opossum';
 import { Circuit } from '../lib/index.js';
-import { awaitLoop, rejectLoop, type BenchCase } from './measure.js';
+import { awaitLoop, rejectLoop, type BenchCase, type Comparison } from './measure.js';
 
 const CALLS = 100;
 const work = async (): Promise<number> => 1;
@@ -13,7 +13,7 @@ const FAR = 1_000_000_000;
 /** Named cases, and the comparisons the issue sets targets for. */
 export interface EngineBench {
   cases: BenchCase[];
-  comparisons: Array<{ ours: string; peer: string; target: number }>;
+  comparisons: Comparison[];
   teardown: () => void;
 }
 

@@ -7,6 +7,13 @@ export interface BenchCase {
   readonly callsPerRun: number;
 }
 
+/** A ratio the issues set a target for: `ours` / `peer`, per round, median. */
+export interface Comparison {
+  readonly ours: string;
+  readonly peer: string;
+  readonly target: number;
+}
+
 /** Per case, nanoseconds per call in each round. */
 export type RoundTimes = Map<string, number[]>;
 

@@ -10,6 +10,7 @@ import {
   timeInterleaved,
 } from './measure.js';
 import { memoryBench } from './memory.js';
+import { storeBench } from './store-cases.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const BARE = 'bare await fn()';
@@ -23,17 +24,21 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${ROUNDS} interleaved rounds, medians\n`);
   const engine = await engineBench();
   const decorator = await decoratorBench();
+  const store = await storeBench();
   const only = process.env.BENCH_ONLY?.split(',');
-  const cases = [...engine.cases, ...decorator.cases].filter(
+  const cases = [...engine.cases, ...decorator.cases, ...store.cases].filter(
     (c) => !only || c.name === BARE || only.some((word) => c.name.includes(word)),
   );
-  const comparisons = [...engine.comparisons, ...decorator.comparisons].filter(({ ours, peer }) =>
-    [ours, peer].every((name) => cases.some((c) => c.name === name)),
-  );
+  const comparisons = [
+    ...engine.comparisons,
+    ...decorator.comparisons,
+    ...store.comparisons,
+  ].filter(({ ours, peer }) => [ours, peer].every((name) => cases.some((c) => c.name === name)));
 
   const times = await timeInterleaved(cases, ROUNDS, Number(process.env.BENCH_MS ?? 100));
   engine.teardown();
   await decorator.close();
+  await store.close();
 
   printTable(
     ['per call', 'median', 'x bare'],

@@ -4,7 +4,9 @@ export {
   CircuitState,
   type CircuitStateChange,
   type CircuitTransitionReason,
+  type SharedCircuitState,
 } from './engine/circuit-state.js';
+export type { ProbePermits } from './engine/shared-probes.js';
 export {
   DEFAULT_CIRCUIT_OPTIONS,
   type CircuitOptions,
@@ -44,3 +46,8 @@ export type {
 
 // Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
 export type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
+
+// Circuit state shared across replicas: CircuitBreakerModule.forRoot({ store }).
+export type { CircuitStore, SharedStateRecord } from './store/circuit-store.interface.js';
+export { InMemoryCircuitStore } from './store/in-memory-circuit-store.js';
+export { RedisCircuitStore, type RedisCircuitStoreOptions } from './store/redis-circuit-store.js';

@@ -23,7 +23,9 @@ export type CircuitTransitionReason =
   | 'reset'
   | 'forced_open'
   | 'disabled'
-  | 'released';
+  | 'released'
+  /** Set by another replica, through a shared store. */
+  | 'shared';
 
 /** One state change of one circuit, as `onStateChange` and the registry's `events$` report it. */
 export interface CircuitStateChange {
@@ -35,3 +37,7 @@ export interface CircuitStateChange {
   readonly at: string;
   readonly reason: CircuitTransitionReason;
 }
+
+/** The states a store shares between replicas; half-open is each replica's own, from the clock. */
+export type SharedCircuitState =
+  CircuitState.Closed | CircuitState.Open | CircuitState.ForcedOpen | CircuitState.Disabled;

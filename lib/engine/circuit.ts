@@ -19,13 +19,15 @@ import {
   CircuitState,
   type CircuitStateChange,
   type CircuitTransitionReason,
+  type SharedCircuitState,
 } from './circuit-state.js';
 import type { CircuitStats } from './circuit-stats.js';
-import { clockNow, toIsoTime } from './clock.js';
+import { clockNow, fromEpochTime, toEpochTime, toIsoTime } from './clock.js';
 import { openDurationMs } from './open-duration.js';
 import { isAsyncFunction, isPromiseLike, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
 import { RollingWindow } from './rolling-window.js';
+import { SharedProbes, type ProbePermits } from './shared-probes.js';
 import { TRIP_RULES } from './trip-rules.js';
 import { withoutStackTrace } from './without-stack-trace.js';
 
@@ -39,6 +41,12 @@ const OUTCOME_NAMES: readonly CallOutcome[] = ['success', 'failure', 'ignored'];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function can go through a circuit
 type AnyFunction<T> = (...args: any[]) => T;
 export type StateChangeListener = (change: CircuitStateChange) => void;
+
+// What metrics and shared stores add to a circuit: one field, kept only when used.
+interface CircuitHooks {
+  observer?: CallObserver;
+  probes?: SharedProbes;
+}
 
 /**
  * A circuit breaker around one dependency. Calls pass while it is closed; when a trip rule
@@ -82,7 +90,7 @@ export class Circuit {
   /** Whether the last call that ran returned a promise: the form a rejection then takes. */
   private returnsPromises: boolean | undefined;
   private listeners: StateChangeListener[] | undefined;
-  private observer: CallObserver | undefined;
+  private hooks: CircuitHooks | undefined;
 
   private successes = 0;
   private failures = 0;
@@ -222,7 +230,38 @@ export class Circuit {
    * `undefined` stops it. One observer per circuit: a new one replaces the last.
    */
   observeCalls(observer: CallObserver | undefined): void {
-    this.observer = observer;
+    this.hook({ observer });
+  }
+
+  /**
+   * Shares the half-open probe permits with other replicas through `permits` (a shared store
+   * does this); `undefined` goes back to this circuit's own `halfOpenMaxCalls`.
+   */
+  shareProbePermits(permits: ProbePermits | undefined): void {
+    this.hook({ probes: permits && new SharedProbes(permits) });
+  }
+
+  /**
+   * Takes a state that another replica set, through a shared store: open until `openUntil`
+   * (epoch milliseconds), closed, forced open or disabled. Reported with reason `shared`.
+   */
+  adoptSharedState(state: SharedCircuitState, openUntil = 0): void {
+    if (state === CircuitState.Open) {
+      const until = fromEpochTime(openUntil);
+      const current = this.current;
+      const sameOpening =
+        (current === CircuitState.Open || current === CircuitState.HalfOpen) &&
+        Math.abs(this.openUntil - until) < 1; // stores keep whole milliseconds
+      if (!sameOpening) this.transition(CircuitState.Open, 'shared', until);
+    } else if (this.current !== state) this.transition(state, 'shared');
+  }
+
+  /** When the open circuit lets a probe through, in epoch milliseconds; 0 unless open or half-open. */
+  get openUntilEpoch(): number {
+    const current = this.current;
+    return current === CircuitState.Open || current === CircuitState.HalfOpen
+      ? toEpochTime(this.openUntil)
+      : 0;
   }
 
   /** Tells the call observer that a fallback answered for a call of this circuit. */
@@ -247,12 +286,12 @@ export class Circuit {
   // The open, half-open and forced-open paths.
   private callGuarded<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
     const state = this.state;
-    if (state === CircuitState.HalfOpen && this.probesInFlight < this.options.halfOpenMaxCalls) {
+    if (state === CircuitState.HalfOpen && this.probesInFlight < this.probePermits()) {
       this.probesInFlight++;
       return this.run(fn, self, args);
     }
     this.rejections++;
-    if (this.observer !== undefined) this.notify('rejected', 0);
+    if (this.hooks?.observer !== undefined) this.notify('rejected', 0);
     const retryAfterMs = this.retryAfterMs(clockNow());
     const error = withoutStackTrace(() => new CircuitOpenError(this.name, state, retryAfterMs));
     if (this.returnsPromises ?? isAsyncFunction(fn)) return rejectSoon(error) as T;
@@ -267,7 +306,7 @@ export class Circuit {
     const started =
       deadlines !== undefined ||
       this.options.slowCallDurationMs !== undefined ||
-      this.observer !== undefined
+      this.hooks?.observer !== undefined
         ? performance.now()
         : 0;
     // An AbortSignal is costly to build: only for a timed `execute` whose function takes one.
@@ -333,7 +372,7 @@ export class Circuit {
     this.inFlight--;
     const slowAfterMs = this.options.slowCallDurationMs;
     const slow = slowAfterMs !== undefined && performance.now() - started >= slowAfterMs;
-    if (this.observer !== undefined) {
+    if (this.hooks?.observer !== undefined) {
       // `started` is 0 for a call that began before the observer came.
       const durationMs = started === 0 ? 0 : performance.now() - started;
       this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, durationMs);
@@ -378,14 +417,36 @@ export class Circuit {
     }
   }
 
-  private transition(to: CircuitState, reason: CircuitTransitionReason): void {
+  // Half-open permits: this circuit's own, or its share of those of every replica.
+  private probePermits(): number {
+    const { halfOpenMaxCalls, resetTimeoutMs } = this.options;
+    const shared = this.hooks?.probes;
+    if (shared === undefined) return halfOpenMaxCalls;
+    const openUntil = toEpochTime(this.openUntil);
+    const { name, probesInFlight } = this;
+    return shared.held(
+      name,
+      openUntil,
+      halfOpenMaxCalls,
+      probesInFlight,
+      clockNow(),
+      resetTimeoutMs,
+    );
+  }
+
+  private hook(hooks: CircuitHooks): void {
+    const merged: CircuitHooks = { ...this.hooks, ...hooks };
+    this.hooks = merged.observer === undefined && merged.probes === undefined ? undefined : merged;
+  }
+
+  private transition(to: CircuitState, reason: CircuitTransitionReason, openUntil?: number): void {
     const from = this.current;
     const now = clockNow();
     this.current = to;
     this.epoch++;
     this.lastStateChangeAt = now;
     if (to === CircuitState.Open)
-      this.openUntil = now + openDurationMs(this.options, this.failedProbes);
+      this.openUntil = openUntil ?? now + openDurationMs(this.options, this.failedProbes);
     else if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
     else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
     this.emit({ circuit: this.name, from, to, at: toIsoTime(now), reason });
@@ -409,7 +470,7 @@ export class Circuit {
 
   private notify(outcome: CallOutcome, durationMs: number): void {
     try {
-      this.observer?.(outcome, durationMs);
+      this.hooks?.observer?.(outcome, durationMs);
     } catch (error) {
       reportCallbackError(error);
     }

@@ -12,3 +12,13 @@ export function clockNow(): number {
 export function toIsoTime(time: number): string {
   return new Date(origin + time).toISOString();
 }
+
+/** The epoch milliseconds of a `clockNow()` time, as other processes read time. */
+export function toEpochTime(time: number): number {
+  return origin + time;
+}
+
+/** The `clockNow()` time of epoch milliseconds. */
+export function fromEpochTime(epochMs: number): number {
+  return epochMs - origin;
+}

@@ -1,5 +1,6 @@
 import type { CircuitOptions } from '../engine/circuit-options.js';
 import type { CircuitBreakerMetricsOptions } from '../metrics/circuit-breaker-metrics-options.interface.js';
+import type { CircuitStore } from '../store/circuit-store.interface.js';
 
 /** `CircuitBreakerModule.forRoot()` options. */
 export interface CircuitBreakerModuleOptions {
@@ -12,6 +13,11 @@ export interface CircuitBreakerModuleOptions {
   circuits?: Record<string, CircuitOptions>;
   /** Prometheus metrics through prom-client (loaded only when this is given). Off by default. */
   metrics?: CircuitBreakerMetricsOptions;
+  /**
+   * Shares circuit state between replicas, e.g. `new RedisCircuitStore(redis)`. Default: none,
+   * each replica keeps its own state in memory.
+   */
+  store?: CircuitStore;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from '../admin/circuit-breaker-admin.constants.js';
 import { CircuitBreakerMetrics } from '../metrics/circuit-breaker.metrics.js';
+import { CircuitStateSharing } from '../store/circuit-state-sharing.js';
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
 import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
@@ -30,6 +31,7 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
     CircuitBreakerInterceptor,
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
+    CircuitStateSharing,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
     // For the admin API, when mounted (see CIRCUIT_BREAKER_ADMIN_REGISTRY).
     { provide: CIRCUIT_BREAKER_ADMIN_REGISTRY, useExisting: CircuitBreakerRegistry },

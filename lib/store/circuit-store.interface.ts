@@ -1,0 +1,32 @@
+import type { SharedCircuitState } from '../engine/circuit-state.js';
+import type { ProbePermits } from '../engine/shared-probes.js';
+
+/** A circuit's state as a store shares it between replicas. */
+export interface SharedStateRecord {
+  readonly circuit: string;
+  readonly state: SharedCircuitState;
+  /** Epoch milliseconds when an open circuit lets a probe through; 0 unless open. */
+  readonly openUntil: number;
+  /** Grows with every change of this circuit's record: an older record never undoes a newer one. */
+  readonly version: number;
+}
+
+/**
+ * Where circuit state is shared between the replicas of an application:
+ * `forRoot({ store: new RedisCircuitStore(redis) })`. Without a store, each replica keeps its
+ * own state in memory. What is shared: open (with its open-until time), forced open, disabled,
+ * closed, and the half-open probe permits. Counting of calls stays per replica.
+ *
+ * A store never blocks or fails a call: the circuits call `save` and `acquire` without
+ * waiting, and a store that cannot reach its backend leaves each replica on its local state.
+ */
+export interface CircuitStore extends ProbePermits {
+  /** Starts sharing: `changed` receives every record saved by any replica, this one included. */
+  connect(changed: (record: SharedStateRecord) => void): void | Promise<void>;
+  /** The record shared for `circuit`, if any: a restarted replica resumes from it. */
+  load(circuit: string): Promise<SharedStateRecord | undefined>;
+  /** Shares a state this replica's circuit took. Never throws; a failure is the store's to handle. */
+  save(circuit: string, state: SharedCircuitState, openUntil: number): void;
+  /** Stops sending records to `changed`, and frees what the store opened for it (never a client it was given). */
+  disconnect(changed: (record: SharedStateRecord) => void): Promise<void>;
+}

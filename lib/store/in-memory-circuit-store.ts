@@ -1,0 +1,47 @@
+import { CircuitState, type SharedCircuitState } from '../engine/circuit-state.js';
+import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+
+/**
+ * Shares circuit state between the applications of one process that are given the same
+ * instance (tests, several Nest apps in one worker). Answers at once, so it changes nothing of
+ * how one application's circuits behave.
+ */
+export class InMemoryCircuitStore implements CircuitStore {
+  private readonly records = new Map<string, SharedStateRecord>();
+  private readonly versions = new Map<string, number>();
+  private readonly probes = new Map<string, { taken: number; expiresAt: number }>();
+  private readonly listeners = new Set<(record: SharedStateRecord) => void>();
+
+  connect(changed: (record: SharedStateRecord) => void): void {
+    this.listeners.add(changed);
+  }
+
+  load(circuit: string): Promise<SharedStateRecord | undefined> {
+    return Promise.resolve(this.records.get(circuit));
+  }
+
+  save(circuit: string, state: SharedCircuitState, openUntil: number): void {
+    const version = (this.versions.get(circuit) ?? 0) + 1;
+    this.versions.set(circuit, version);
+    const record: SharedStateRecord = { circuit, state, openUntil, version };
+    if (state === CircuitState.Closed) this.records.delete(circuit);
+    else this.records.set(circuit, record);
+    for (const listener of this.listeners) listener(record);
+  }
+
+  acquire(circuit: string, openUntil: number, max: number, leaseMs: number): boolean {
+    const key = `${circuit}\n${openUntil}`;
+    const now = Date.now();
+    let lease = this.probes.get(key);
+    if (lease === undefined || lease.expiresAt <= now) {
+      lease = { taken: 0, expiresAt: now + leaseMs };
+      this.probes.set(key, lease);
+    }
+    return ++lease.taken <= max;
+  }
+
+  disconnect(changed: (record: SharedStateRecord) => void): Promise<void> {
+    this.listeners.delete(changed);
+    return Promise.resolve();
+  }
+}
