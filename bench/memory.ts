@@ -122,6 +122,6 @@ export async function memoryBench(): Promise<void> {
     c.dispose?.(breakers);
     breakers.fill(undefined);
   }
-  console.log(`\nRetained memory, ${COUNT} breakers alive at once, each used once`);
+  console.log(`Retained memory, ${COUNT} breakers alive at once, each used once`);
   printTable(['per breaker', 'bytes', 'timers', 'target', ''], rows);
 }

@@ -21,7 +21,9 @@ const BARE = 'bare await fn()';
  * per-call cases whose names contain one of the words; BENCH_HTTP=0 skips the HTTP part.
  */
 async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${ROUNDS} interleaved rounds, medians\n`);
+  // Memory first, in a process that has made nothing else yet: no stray timers, no garbage.
+  await memoryBench();
+  console.log(`\nnode ${process.version}, ${ROUNDS} interleaved rounds, medians\n`);
   const engine = await engineBench();
   const decorator = await decoratorBench();
   const store = await storeBench();
@@ -62,7 +64,6 @@ async function main(): Promise<void> {
     }),
   );
 
-  await memoryBench();
   if (process.env.BENCH_HTTP !== '0') await httpBench();
 }
 
