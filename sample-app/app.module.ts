@@ -4,6 +4,7 @@ import { CircuitBreakerModule } from 'nestjs-circuit-breaker';
 import { SAMPLE_CONFIG, type SampleConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
 import { CircuitsController } from './orders/circuits.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { InventoryClient } from './orders/inventory.client.js';
 import { OrdersController } from './orders/orders.controller.js';
 
@@ -35,6 +36,7 @@ export class AppModule {
             circuits: {
               inventory: { timeoutMs, failureRateThreshold: 0.5, minimumThroughput: 10 },
             },
+            metrics: {}, // Prometheus, served at GET /metrics
           }),
           // The admin API and dashboard at /circuit-breakers. Unguarded (`public: true`) only
           // because this demo listens on 127.0.0.1 alone: anyone who can reach the admin API can
@@ -42,7 +44,7 @@ export class AppModule {
           admin: { public: true },
         }),
       ],
-      controllers: [OrdersController, CircuitsController, HealthController],
+      controllers: [OrdersController, CircuitsController, HealthController, MetricsController],
       providers: [InventoryClient],
     };
   }

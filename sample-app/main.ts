@@ -21,6 +21,7 @@ console.log(`
   dashboard         ${orders}/circuit-breakers/dashboard
   circuits (JSON)   ${orders}/circuits              admin API ${orders}/circuit-breakers
   readiness         ${orders}/health/ready      liveness ${orders}/health/live
+  metrics           ${orders}/metrics
   inventory chaos   ${dependency}/chaos
     break it:  curl -X PUT ${dependency}/chaos -H 'content-type: application/json' -d '{"failureRate":1}'
     heal it:   curl -X PUT ${dependency}/chaos -H 'content-type: application/json' -d '{"failureRate":0}'

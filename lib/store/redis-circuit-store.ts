@@ -45,6 +45,8 @@ export class RedisCircuitStore implements CircuitStore {
   /** The latest state per circuit that could not be saved yet. */
   private readonly unsaved = new Map<string, { state: SharedCircuitState; openUntil: number }>();
   private subscriber: Redis | undefined;
+  /** Whether the subscriber listens now: records saved elsewhere reach this replica. */
+  private subscribed = false;
   private down = false;
   private readonly resync = (): void => void this.resynchronize();
 
@@ -68,21 +70,32 @@ export class RedisCircuitStore implements CircuitStore {
     this.channel = `${prefix}:changes`;
   }
 
+  /** Resolves once subscribed, or after a while without Redis: start-up does not wait for it. */
   async connect(changed: (record: SharedStateRecord) => void): Promise<void> {
     this.listeners.add(changed);
     if (this.subscriber !== undefined) return;
-    // Pub/sub needs a connection of its own; ioredis subscribes it again after each reconnect.
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    // Pub/sub needs a connection of its own. It subscribes on each (re)connection itself: ioredis's
+    // own resubscribing leaves a rejected promise unhandled when the connection closes meanwhile.
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: false, autoResubscribe: false });
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, message: string) => {
       const record = channel === this.channel ? parseRecord(message) : undefined;
       if (record !== undefined) this.deliver(record);
     });
     subscriber.on('error', (error: Error) => this.outage(error));
-    subscriber.on('ready', this.resync);
+    subscriber.on('close', () => (this.subscribed = false));
     this.redis.on('ready', this.resync);
-    await withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs * 10).catch(
-      (error: unknown) => this.outage(error), // subscribed once Redis is there
+    let firstSubscription: () => void = () => {};
+    const subscribed = new Promise<void>((resolve) => (firstSubscription = resolve));
+    const subscribe = () =>
+      withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs).then(() => {
+        this.subscribed = true;
+        firstSubscription();
+        this.resync();
+      });
+    subscriber.on('ready', () => void subscribe().catch((error: unknown) => this.outage(error)));
+    await withTimeout(subscribed, this.commandTimeoutMs * 10).catch((error: unknown) =>
+      this.outage(error),
     );
   }
 
@@ -141,8 +154,11 @@ export class RedisCircuitStore implements CircuitStore {
 
   /** One command, only while the client is ready (nothing queues up), given up after the timeout. */
   private command<T>(run: () => Promise<T>): Promise<T> {
-    if (this.redis.status !== 'ready') {
-      return Promise.reject(this.outage(new Error(`Redis connection is ${this.redis.status}`)));
+    const status = this.redis.status;
+    if (status !== 'ready') {
+      const error = new Error(`Redis connection is ${status}`);
+      // Still connecting at start-up is no outage: the first 'ready' resynchronizes.
+      return Promise.reject(status === 'connecting' && !this.down ? error : this.outage(error));
     }
     return withTimeout(run(), this.commandTimeoutMs).catch((error: unknown) => {
       throw this.outage(error);
@@ -162,7 +178,7 @@ export class RedisCircuitStore implements CircuitStore {
 
   /** Saves what could not be saved, then adopts what the other replicas saved meanwhile. */
   private async resynchronize(): Promise<void> {
-    if (this.redis.status !== 'ready' || this.subscriber?.status !== 'ready') return;
+    if (this.redis.status !== 'ready' || !this.subscribed) return;
     const wasDown = this.down;
     this.down = false;
     for (const [circuit, { state, openUntil }] of this.unsaved)

@@ -1,0 +1,80 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../../sample-app/app.module.js';
+import { loadConfig } from '../../sample-app/config.js';
+import { InventoryModule } from '../../sample-app/inventory/inventory.module.js';
+
+// The sample app as `npm start` runs it (orders app + inventory service on loopback), with short
+// timings, through its public URLs.
+describe('the sample app', () => {
+  let inventory: INestApplication;
+  let app: INestApplication;
+  let orders: string;
+  let dependency: string;
+
+  beforeAll(async () => {
+    inventory = await NestFactory.create(InventoryModule.withChaos(0, 5), { logger: false });
+    await inventory.listen(0, '127.0.0.1');
+    dependency = (await inventory.getUrl()).replace('[::1]', '127.0.0.1');
+    const config = loadConfig({
+      INVENTORY_PORT: new URL(dependency).port,
+      CIRCUIT_RESET_TIMEOUT_MS: '300',
+      CIRCUIT_TIMEOUT_MS: '500',
+    });
+    app = await NestFactory.create(AppModule.with(config), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    orders = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app.close();
+    await inventory.close();
+  });
+
+  const get = async (path: string) => {
+    const response = await fetch(`${orders}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const chaos = (failureRate: number) =>
+    fetch(`${dependency}/chaos`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ failureRate }),
+    });
+
+  it('protects the orders app from a failing inventory service, and recovers by itself', async () => {
+    expect(await get('/orders/stock/sku-42')).toMatchObject({
+      status: 200,
+      body: { source: 'live', available: 18 },
+    });
+    expect((await get('/health/ready')).status).toBe(200);
+
+    await chaos(1);
+    for (let i = 0; i < 10; i++) await get('/orders/stock/sku-42'); // the failure rate trips it
+    const cached = await get('/orders/stock/sku-42');
+    expect(cached).toMatchObject({ status: 200, body: { source: 'cache', available: 18 } });
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(ready.body)).toContain('inventory');
+    expect((await get('/health/live')).status).toBe(200); // liveness never looks at circuits
+
+    const metrics = await (await fetch(`${orders}/metrics`)).text();
+    expect(metrics).toContain('circuit_breaker_state{circuit="inventory",state="open"} 1');
+    expect(metrics).toMatch(
+      /circuit_breaker_calls_total\{circuit="inventory",outcome="fallback"\} [1-9]/,
+    );
+
+    const dashboard = await fetch(`${orders}/circuit-breakers/dashboard`);
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toContain('<title>Circuit breakers</title>');
+
+    await chaos(0);
+    await new Promise((resolve) => setTimeout(resolve, 350)); // the reset timeout
+    expect(await get('/orders/stock/sku-42')).toMatchObject({ body: { source: 'live' } }); // the probe
+    expect((await get('/health/ready')).status).toBe(200);
+    const circuits = (await (await fetch(`${orders}/circuits`)).json()) as Array<{
+      name: string;
+      state: string;
+    }>;
+    expect(circuits.find((c) => c.name === 'inventory')?.state).toBe('closed');
+  });
+});
