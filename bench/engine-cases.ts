@@ -1,19 +1,23 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import OpossumBreaker from 'opossum';
 import { Circuit } from '../lib/index.js';
-import { awaitLoop, rejectLoop, type BenchCase, type Comparison } from './measure.js';
+import {
+  bareCase,
+  CALLS_PER_RUN,
+  loopCase as loop,
+  rejectLoop,
+  work,
+  type BenchCase,
+  type CaseGroup,
+} from './measure.js';
 
-const CALLS = 100;
-const work = async (): Promise<number> => 1;
 const fail = async (): Promise<never> => {
   throw new Error('down');
 };
 const FAR = 1_000_000_000;
 
 /** Named cases, and the comparisons the issue sets targets for. */
-export interface EngineBench {
-  cases: BenchCase[];
-  comparisons: Comparison[];
+export interface EngineBench extends CaseGroup {
   teardown: () => void;
 }
 
@@ -43,20 +47,15 @@ export async function engineBench(): Promise<EngineBench> {
   const opossumOpen = new OpossumBreaker(work, { timeout: false, resetTimeout: FAR });
   opossumOpen.open();
 
-  const loop = (name: string, call: () => unknown): BenchCase => ({
-    name,
-    run: awaitLoop(CALLS, call),
-    callsPerRun: CALLS,
-  });
   const rejecting = (name: string, call: () => unknown): BenchCase => ({
     name,
-    run: rejectLoop(CALLS, call),
-    callsPerRun: CALLS,
+    run: rejectLoop(CALLS_PER_RUN, call),
+    callsPerRun: CALLS_PER_RUN,
   });
 
   return {
     cases: [
-      loop('bare await fn()', work),
+      bareCase(),
       loop('Circuit.execute, defaults', () => defaults.execute(work)),
       loop('Circuit.execute, failureRateThreshold', () => rated.execute(work)),
       loop('Circuit.execute, timeoutMs', () => timed.execute(work)),

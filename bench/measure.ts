@@ -14,6 +14,12 @@ export interface Comparison {
   readonly target: number;
 }
 
+/** Cases timed together, and the ratios between them that have targets. */
+export interface CaseGroup {
+  cases: BenchCase[];
+  comparisons: Comparison[];
+}
+
 /** Per case, nanoseconds per call in each round. */
 export type RoundTimes = Map<string, number[]>;
 
@@ -56,6 +62,58 @@ const compileLoop = (body: string) =>
     'calls',
     `return async () => { for (let i = 0; i < calls; i++) { ${body} } };`,
   ) as (call: () => unknown, calls: number) => () => Promise<void>;
+
+export const CALLS_PER_RUN = 100;
+export const BARE = 'bare await fn()';
+/** The dependency call every per-call case makes. */
+export const work = async (): Promise<number> => 1;
+
+/** A case of `CALLS_PER_RUN` sequential awaits of `call()`. */
+export function loopCase(name: string, call: () => unknown): BenchCase {
+  return { name, run: awaitLoop(CALLS_PER_RUN, call), callsPerRun: CALLS_PER_RUN };
+}
+
+/** The reference every table divides by. */
+export const bareCase = (): BenchCase => loopCase(BARE, work);
+
+/**
+ * Times `group` interleaved (BENCH_ONLY=word,word keeps the cases whose names hold a word) and
+ * prints the per-call table and the ratios against their targets.
+ */
+export async function perCallReport(title: string, group: CaseGroup): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+  const only = process.env.BENCH_ONLY?.split(',');
+  const cases = group.cases.filter(
+    (c) => !only || c.name === BARE || only.some((word) => c.name.includes(word)),
+  );
+  const comparisons = group.comparisons.filter(({ ours, peer }) =>
+    [ours, peer].every((name) => cases.some((c) => c.name === name)),
+  );
+  const times = await timeInterleaved(cases, rounds, Number(process.env.BENCH_MS ?? 100));
+  console.log(`\n${title} (node ${process.version}, ${rounds} interleaved rounds, medians)`);
+  printTable(
+    ['per call', 'median', 'x bare'],
+    cases.map((c) => [
+      c.name,
+      formatNs(median(times.get(c.name)!)),
+      formatRatio(medianRatio(times, c.name, BARE)),
+    ]),
+  );
+  if (comparisons.length === 0) return;
+  console.log();
+  printTable(
+    ['ours vs reference', 'ratio', 'target', ''],
+    comparisons.map(({ ours, peer, target }) => {
+      const ratio = medianRatio(times, ours, peer);
+      return [
+        `${ours} / ${peer}`,
+        formatRatio(ratio),
+        `≤ ${formatRatio(target)}`,
+        ratio <= target ? 'met' : 'MISSED',
+      ];
+    }),
+  );
+}
 
 /** `calls` sequential awaits of `call()` as one run: the loop amortises the harness's own cost. */
 export function awaitLoop(calls: number, call: () => unknown): () => Promise<void> {

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { CircuitBreaker, CircuitBreakerModule, RedisCircuitStore } from '../lib/index.js';
+import { serviceIn } from './decorator-cases.js';
+import { loopCase, type CaseGroup } from './measure.js';
+import { RedisServer } from './redis-server.js';
+
+@Injectable()
+class PaymentsService {
+  @CircuitBreaker('payments')
+  async charge(): Promise<number> {
+    return 1;
+  }
+}
+
+/**
+ * A decorated method with Prometheus metrics, and with the Redis store, against the same with
+ * neither (in-memory state): metrics cost a little; the closed path never waits on Redis. The
+ * Redis case is left out when `redis-server` is not installed.
+ */
+export async function integrationBench(): Promise<CaseGroup & { close: () => Promise<void> }> {
+  const inMemory = await serviceIn(PaymentsService, CircuitBreakerModule.forRoot());
+  const measured = await serviceIn(
+    PaymentsService,
+    CircuitBreakerModule.forRoot({ metrics: { registry: new Registry() } }),
+  );
+  const group: CaseGroup & { close: () => Promise<void> } = {
+    cases: [
+      loopCase('@CircuitBreaker(), in-memory state', () => inMemory.service.charge()),
+      loopCase('@CircuitBreaker(), Prometheus metrics', () => measured.service.charge()),
+    ],
+    comparisons: [],
+    close: async () => {
+      await inMemory.app.close();
+      await measured.app.close();
+    },
+  };
+  try {
+    execFileSync('redis-server', ['--version']);
+  } catch {
+    console.log('(no redis-server on this machine: the Redis store case is skipped)');
+    return group;
+  }
+  const server = await RedisServer.start();
+  const redis = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false });
+  const shared = await serviceIn(
+    PaymentsService,
+    CircuitBreakerModule.forRoot({ store: new RedisCircuitStore(redis, { prefix: 'bench' }) }),
+  );
+  group.cases.push(loopCase('@CircuitBreaker(), Redis store', () => shared.service.charge()));
+  group.comparisons.push({
+    ours: '@CircuitBreaker(), Redis store',
+    peer: '@CircuitBreaker(), in-memory state',
+    target: 1.2,
+  });
+  const closeOthers = group.close;
+  group.close = async () => {
+    await shared.app.close();
+    await closeOthers();
+    redis.disconnect();
+    await server.kill();
+  };
+  return group;
+}
