@@ -395,7 +395,13 @@ export class Circuit {
     const now = window === undefined ? 0 : clockNow();
     window?.record(now, failed, slow);
     this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0;
-    if ((failed || slow) && this.current === CircuitState.Closed) {
+    // A failure or a slow call can push a count or a rate over its threshold; a success only
+    // when it brings the window up to `minimumThroughput`, with the rates already there.
+    const mayTrip =
+      failed ||
+      slow ||
+      (window !== undefined && window.callsAt(now) === this.options.minimumThroughput);
+    if (mayTrip && this.current === CircuitState.Closed) {
       const totals = window?.totals(now);
       for (const rule of TRIP_RULES) {
         if (rule.tripped(this.consecutiveFailures, totals, this.options)) {

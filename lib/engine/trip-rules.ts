@@ -3,8 +3,8 @@ import type { CircuitTransitionReason } from './circuit-state.js';
 import type { WindowTotals } from './rolling-window.js';
 
 /**
- * One reason a closed circuit opens. Rules are asked only after a counted failure or a slow
- * call, since nothing else can push a count or a rate up to its threshold. They hold no state:
+ * One reason a closed circuit opens. Rules are asked after a counted failure or a slow call, and
+ * after a success that brings the window up to `minimumThroughput` (see `Circuit`). They hold no state:
  * thresholds come from the options (a rule whose option is off never trips), counts from the
  * circuit and its window.
  */
