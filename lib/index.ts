@@ -28,7 +28,6 @@ export type {
 } from './nest/circuit-breaker-options.interface.js';
 export { CircuitBreaker } from './nest/circuit-breaker.decorator.js';
 export { CircuitBreakerRegistry } from './nest/circuit-breaker.registry.js';
-export { CircuitBreakerInterceptor } from './nest/circuit-breaker.interceptor.js';
 export {
   CircuitBreakerHealthIndicator,
   type CircuitHealthOptions,

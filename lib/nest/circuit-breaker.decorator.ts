@@ -1,13 +1,12 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import 'reflect-metadata';
 import { CIRCUIT_BREAKER_METADATA } from './circuit-breaker.constants.js';
 import type { CircuitBreakerDecoratorOptions } from './circuit-breaker-options.interface.js';
-import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
+import { dispatchToProtected, type Method } from './method-dispatch.js';
 
 /**
- * Protects a method with a circuit. On a singleton provider's method the module wraps the
- * method at start-up; on a controller's route handler `CircuitBreakerInterceptor` (which this
- * decorator applies) does. Methods returning a Promise, a plain value or an Observable (each
- * subscription one call) are all protected.
+ * Protects a method with a circuit, resolved once at start-up: a method of any provider
+ * (services, clients, repositories) or a controller's route handler. Methods returning a
+ * Promise, a plain value or an Observable (each subscription one call) are all protected.
  *
  * @example
  * \@CircuitBreaker()                                  // circuit "PaymentsClient.charge"
@@ -19,8 +18,20 @@ export function CircuitBreaker(
 ): MethodDecorator {
   const options =
     typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
-  return applyDecorators(
-    SetMetadata(CIRCUIT_BREAKER_METADATA, options),
-    UseInterceptors(CircuitBreakerInterceptor),
-  );
+  return (target, key, descriptor) => {
+    const original = descriptor.value as unknown;
+    if (typeof original !== 'function') {
+      throw new TypeError(
+        `@CircuitBreaker() decorates methods; ${target.constructor.name}.${String(key)} is not one`,
+      );
+    }
+    const dispatch = dispatchToProtected(original as Method, key);
+    // The metadata of decorators applied before this one (route, guards, pipes...) moves along.
+    for (const metadataKey of Reflect.getOwnMetadataKeys(original)) {
+      Reflect.defineMetadata(metadataKey, Reflect.getOwnMetadata(metadataKey, original), dispatch);
+    }
+    Reflect.defineMetadata(CIRCUIT_BREAKER_METADATA, options, dispatch);
+    descriptor.value = dispatch as typeof descriptor.value;
+    return descriptor;
+  };
 }

@@ -12,23 +12,18 @@ import type {
   CircuitFallback,
 } from './circuit-breaker-options.interface.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
+import { originalMethod, protectCalls, type Method } from './method-dispatch.js';
 import { protectMethod } from './protected-call.js';
 
-/** What guards one decorated route handler, for `CircuitBreakerInterceptor`. */
-export interface RouteProtection {
-  readonly circuit: Circuit;
-  /** Bound to the controller; called with `(error, ...executionContextArgs)`. */
-  readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined;
-}
-
 /**
- * Finds `@CircuitBreaker()` methods once, at start-up, and resolves their circuits: it wraps
- * the methods of singleton providers in place, and records route handlers' circuits for
- * `CircuitBreakerInterceptor`. Options are validated here, so bad ones fail start-up.
+ * Finds `@CircuitBreaker()` methods once, at start-up, resolves their circuits and protects
+ * them: a singleton provider's instance gets the protected method as its own property; a
+ * controller's instance, or a request-scoped or transient class, gets it through the dispatch
+ * the decorator put on the class (see `dispatchToProtected`). Options are validated here, so
+ * bad ones fail start-up.
  */
 @Injectable()
 export class CircuitBreakerExplorer implements OnModuleInit {
-  private readonly routes = new WeakMap<object, RouteProtection>();
   /** Where each circuit was first declared, and with what options: every declaration must agree. */
   private readonly declared = new Map<string, { where: string; options: CircuitOptions }>();
 
@@ -40,26 +35,18 @@ export class CircuitBreakerExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const wrapped = new WeakSet<object>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance: unknown = wrapper.instance;
-      if (!isObject(instance) || wrapped.has(instance)) continue;
-      wrapped.add(instance);
-      // The instance's own prototype: a factory provider's metatype is the factory, not the class.
-      this.forEachDecorated(Object.getPrototypeOf(instance), (method, decorator) =>
-        this.protectProviderMethod(wrapper, method, decorator),
+    const seen = new WeakSet<object>();
+    const visit = (wrapper: InstanceWrapper, isController: boolean) => {
+      const singleton = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+      const target = singleton ? wrapper.instance : wrapper.metatype;
+      if (!isObject(target) || seen.has(target)) return;
+      seen.add(target);
+      this.forEachDecorated(prototypeOf(wrapper), (method, decorator) =>
+        this.protect(wrapper, method, decorator, isController),
       );
-    }
-    for (const wrapper of this.discovery.getControllers()) {
-      this.forEachDecorated(wrapper.metatype?.prototype, (method, decorator) =>
-        this.protectRoute(wrapper, method, decorator),
-      );
-    }
-  }
-
-  /** The protection of a decorated route handler, as found at start-up. */
-  routeProtection(handler: object): RouteProtection | undefined {
-    return this.routes.get(handler);
+    };
+    for (const wrapper of this.discovery.getProviders()) visit(wrapper, false);
+    for (const wrapper of this.discovery.getControllers()) visit(wrapper, true);
   }
 
   private forEachDecorated(
@@ -78,48 +65,28 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     }
   }
 
-  private protectProviderMethod(
+  private protect(
     wrapper: InstanceWrapper,
     method: string,
     decorator: CircuitBreakerDecoratorOptions,
+    isController: boolean,
   ): void {
-    const where = `${className(wrapper)}.${method}`;
-    if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
-      throw new Error(
-        `@CircuitBreaker() on ${where}: ${className(wrapper)} is request-scoped or transient, and only methods of ` +
-          'singleton providers are protected. Move the protected call into a singleton provider, or run it ' +
-          'through CircuitBreakerRegistry.getOrCreate(name).execute(...).',
-      );
-    }
-    const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
-    const prototype = Object.getPrototypeOf(instance) as object;
-    const circuit = this.circuitFor(where, decorator);
-    const fallback = this.fallbackFor(circuit, wrapper, decorator);
-    const returnsObservable =
-      Reflect.getMetadata('design:returntype', prototype, method) === Observable;
-    instance[method] = protectMethod(circuit, instance[method], fallback, returnsObservable);
-  }
-
-  private protectRoute(
-    wrapper: InstanceWrapper,
-    method: string,
-    decorator: CircuitBreakerDecoratorOptions,
-  ): void {
-    const where = `${className(wrapper)}.${method}`;
-    const circuit = this.circuitFor(where, decorator);
-    const fallback = this.fallbackFor(circuit, wrapper, decorator);
-    if (fallback !== undefined && !wrapper.isDependencyTreeStatic()) {
-      throw new Error(
-        `@CircuitBreaker() on ${where}: a fallback needs the controller instance, and ${className(wrapper)} is ` +
-          'request-scoped. Drop the fallback, or make the controller a singleton.',
-      );
-    }
-    const handler = (prototypeOf(wrapper) as Record<string, object>)[method];
-    const instance = wrapper.instance as object;
-    this.routes.set(handler, {
+    const prototype = prototypeOf(wrapper) as Record<string, Method>;
+    const circuit = this.circuitFor(`${className(wrapper)}.${method}`, decorator);
+    const protectedMethod = protectMethod(
       circuit,
-      fallback: fallback && ((error, ...args) => fallback.call(instance, error, ...args)),
-    });
+      originalMethod(prototype[method]!),
+      this.fallbackFor(circuit, wrapper, decorator),
+      Reflect.getMetadata('design:returntype', prototype, method) === Observable,
+    );
+    const instance = wrapper.instance as Record<string, Method> | undefined;
+    if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || instance === undefined) {
+      protectCalls({ prototype }, method, protectedMethod); // instances made per request or per use
+    } else if (isController) {
+      protectCalls({ instance }, method, protectedMethod); // Nest calls handlers on the class
+    } else {
+      instance[method] = protectedMethod; // no dispatch at all on a provider's calls
+    }
   }
 
   private circuitFor(where: string, decorator: CircuitBreakerDecoratorOptions): Circuit {

@@ -5,7 +5,6 @@ import { CircuitBreakerMetrics } from '../metrics/circuit-breaker.metrics.js';
 import { CircuitStateSharing } from '../store/circuit-state-sharing.js';
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
-import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
 import {
   CIRCUIT_BREAKER_OPTIONS_TYPE,
   ConfigurableCircuitBreakerModule,
@@ -28,7 +27,6 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
   providers: [
     CircuitBreakerRegistry,
     CircuitBreakerExplorer,
-    CircuitBreakerInterceptor,
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
     CircuitStateSharing,
@@ -36,13 +34,7 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
     // For the admin API, when mounted (see CIRCUIT_BREAKER_ADMIN_REGISTRY).
     { provide: CIRCUIT_BREAKER_ADMIN_REGISTRY, useExisting: CircuitBreakerRegistry },
   ],
-  // The explorer too: route handlers' interceptors, built in the user's modules, ask it for circuits.
-  exports: [
-    CircuitBreakerRegistry,
-    CircuitBreakerExplorer,
-    CircuitBreakerInterceptor,
-    CircuitBreakerHealthIndicator,
-  ],
+  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
 })
 export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
   /** Every option is optional, so is the argument. */
