@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { Circuit } from '../engine/circuit.js';
 import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-options.js';
@@ -13,7 +18,7 @@ import { UnknownCircuitError } from './unknown-circuit.error.js';
  * methods get theirs from it once, at start-up.
  */
 @Injectable()
-export class CircuitBreakerRegistry implements OnApplicationShutdown {
+export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly circuits = new Map<string, Circuit>();
   private readonly changes = new Subject<CircuitStateChange>();
 
@@ -31,8 +36,16 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
     // Bad configuration fails start-up, even for a circuit no code has asked for yet.
     resolveCircuitOptions('defaults', moduleOptions.defaults);
     for (const [name, options] of Object.entries(moduleOptions.circuits ?? {})) {
-      this.getOrCreate(name, undefined, options);
+      resolveCircuitOptions(name, moduleOptions.defaults, options);
     }
+  }
+
+  /**
+   * Builds the `circuits[name]` circuits that no decorated method built at start-up: once the
+   * decorators have given theirs their options, every configured circuit exists.
+   */
+  onApplicationBootstrap(): void {
+    for (const name of Object.keys(this.moduleOptions.circuits ?? {})) this.getOrCreate(name);
   }
 
   get(name: string): Circuit | undefined {
@@ -45,23 +58,11 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
    * that exists is returned as it is: `options` count only when it is built.
    */
   getOrCreate(name: string, options?: CircuitOptions): Circuit;
-  /** @internal The configured options for a circuit built from `circuits[name]` at start-up. */
-  getOrCreate(
-    name: string,
-    options: CircuitOptions | undefined,
-    configured: CircuitOptions | undefined,
-  ): Circuit;
-  getOrCreate(
-    name: string,
-    options?: CircuitOptions,
-    configured = this.moduleOptions.circuits?.[name],
-  ): Circuit {
+  getOrCreate(name: string, options?: CircuitOptions): Circuit {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
-      circuit = new Circuit(
-        name,
-        resolveCircuitOptions(name, this.moduleOptions.defaults, options, configured),
-      );
+      const { defaults, circuits } = this.moduleOptions;
+      circuit = new Circuit(name, resolveCircuitOptions(name, defaults, options, circuits?.[name]));
       this.circuits.set(name, circuit);
       circuit.subscribe((change) => this.changes.next(change));
       this.builtCircuits.next(circuit);
