@@ -33,6 +33,15 @@ export class RedisServer {
     });
   }
 
+  /** Freezes it (SIGSTOP): connections stay open, commands get no answer: a Redis that hangs. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Kills it at once, as a crash would. */
   async kill(): Promise<void> {
     const child = this.process;

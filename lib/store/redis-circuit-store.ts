@@ -48,6 +48,8 @@ export class RedisCircuitStore implements CircuitStore {
   /** Whether the subscriber listens now: records saved elsewhere reach this replica. */
   private subscribed = false;
   private down = false;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private pinging = false;
   private readonly resync = (): void => void this.resynchronize();
 
   constructor(
@@ -103,6 +105,7 @@ export class RedisCircuitStore implements CircuitStore {
     this.listeners.delete(changed);
     if (this.listeners.size > 0 || this.subscriber === undefined) return;
     this.redis.off('ready', this.resync);
+    this.stopWatching();
     this.subscriber.disconnect();
     this.subscriber = undefined;
   }
@@ -172,8 +175,35 @@ export class RedisCircuitStore implements CircuitStore {
         `Redis unavailable (${error instanceof Error ? error.message : String(error)}): ` +
           'circuits keep their local state until it is back',
       );
+      this.watchForRecovery();
     }
     return error;
+  }
+
+  /**
+   * A Redis that hung and answers again brings no 'ready' event (the connection never broke):
+   * during an outage, a ping each second finds out, and resynchronizes. One timer, unref()ed,
+   * only while Redis is out.
+   */
+  private watchForRecovery(): void {
+    if (this.recoveryTimer !== undefined) return;
+    this.recoveryTimer = setInterval(() => {
+      if (!this.down || this.subscriber === undefined) return this.stopWatching();
+      if (this.redis.status !== 'ready' || this.pinging) return; // a reconnect brings 'ready'
+      this.pinging = true;
+      withTimeout(this.redis.ping(), this.commandTimeoutMs)
+        .then(
+          () => this.resynchronize(),
+          () => {},
+        )
+        .finally(() => (this.pinging = false));
+    }, 1_000);
+    this.recoveryTimer.unref();
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.recoveryTimer);
+    this.recoveryTimer = undefined;
   }
 
   /** Saves what could not be saved, then adopts what the other replicas saved meanwhile. */

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { CircuitOpenError, CircuitState } from '../../lib/index.js';
 import { RedisServer } from '../../bench/redis-server.js';
 import { RESET_TIMEOUT_MS, Replica, waitFor } from './support/replica.js';
@@ -130,6 +132,36 @@ describe('RedisCircuitStore: three replicas share circuit state through a real r
     // a's open state, set while Redis was down, reaches b and c once it is back.
     await waitFor(() => b.circuit.state === Open && c.circuit.state === Open, 2_000);
     expect(b.circuit.stats().openUntil).toBe(a.circuit.stats().openUntil);
+  });
+
+  it('a Redis that hangs slows no call, is logged once, and is caught up with when it answers', async () => {
+    const [a, b] = replicas as [Replica, Replica, Replica];
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      redis.pause();
+      await trip(a); // saving the open state gets no answer
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) await expect(b.client.charge()).resolves.toBe('charged');
+      expect(performance.now() - started).toBeLessThan(100); // nothing waited on Redis
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the commands time out
+      const outages = warn.mock.calls.filter(([message]) =>
+        String(message).includes('Redis unavailable'),
+      );
+      expect(outages.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(warn.mock.contexts)).toEqual(
+        new Set(outages.map(() => warn.mock.contexts[0])),
+      );
+      const perStore = new Map<unknown, number>();
+      for (const store of warn.mock.contexts) perStore.set(store, (perStore.get(store) ?? 0) + 1);
+      expect(Math.max(...perStore.values())).toBe(1); // once per replica, not per command
+      redis.resume();
+      // a's open state, saved while Redis hung, reaches b once it answers.
+      await waitFor(() => b.circuit.state === Open, 2_500);
+      expect(b.circuit.stats().openUntil).toBe(a.circuit.stats().openUntil);
+    } finally {
+      redis.resume();
+      warn.mockRestore();
+    }
   });
 
   it('with Redis down, a half-open replica falls back to its own probe permits', async () => {
