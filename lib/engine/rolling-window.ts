@@ -8,9 +8,9 @@ export interface WindowTotals {
 
 /**
  * Counts calls, failures and (when asked to) slow calls over the last `windowMs`, in a fixed
- * ring of ten time buckets, with running totals: O(1) per call and per read, no allocation
- * after construction, and small (one array of small integers). The window is as precise as one
- * bucket, a tenth of its length: a call leaves it between 0.9 and 1 window after it was made.
+ * ring of ten time buckets: O(1) per call, no allocation after construction, and small (one
+ * array of small integers). The window is as precise as one bucket, a tenth of its length: a
+ * call leaves it between 0.9 and 1 window after it was made.
  */
 export class RollingWindow {
   /** Per bucket: calls, failures, then slow calls when those are counted. */
@@ -19,10 +19,8 @@ export class RollingWindow {
   /** When the newest bucket ends, and where it sits in the ring. */
   private newestEndsAt = 0;
   private newestAt = 0;
-  /** Sums over the ring, kept as buckets fill and empty. */
+  /** Calls in the ring, kept as buckets fill and empty: read after every success. */
   private calls = 0;
-  private failures = 0;
-  private slow = 0;
 
   constructor(windowMs: number, countsSlowCalls: boolean) {
     this.ring = new Array<number>(BUCKETS * (countsSlowCalls ? 3 : 2)).fill(0);
@@ -36,14 +34,8 @@ export class RollingWindow {
     const at = this.newestAt;
     ring[at]++;
     this.calls++;
-    if (failed) {
-      ring[at + 1]++;
-      this.failures++;
-    }
-    if (slow && ring.length === BUCKETS * 3) {
-      ring[at + 2]++;
-      this.slow++;
-    }
+    if (failed) ring[at + 1]++;
+    if (slow && ring.length === BUCKETS * 3) ring[at + 2]++;
   }
 
   /** Calls in the window at `now`. */
@@ -52,15 +44,22 @@ export class RollingWindow {
     return this.calls;
   }
 
-  /** Calls, failures and slow calls in the window at `now`. */
+  /** Calls, failures and slow calls in the window at `now`: a sum over the ten buckets. */
   totals(now: number): WindowTotals {
     if (now >= this.newestEndsAt) this.advance(now);
-    return { calls: this.calls, failures: this.failures, slow: this.slow };
+    const ring = this.ring;
+    const columns = ring.length / BUCKETS;
+    const totals = { calls: this.calls, failures: 0, slow: 0 };
+    for (let at = 0; at < ring.length; at += columns) {
+      totals.failures += ring[at + 1];
+      if (columns === 3) totals.slow += ring[at + 2];
+    }
+    return totals;
   }
 
   clear(): void {
     this.ring.fill(0);
-    this.calls = this.failures = this.slow = 0;
+    this.calls = 0;
   }
 
   /** Moves the newest bucket forward to the one holding `now`, emptying those that fell out. */
@@ -74,8 +73,6 @@ export class RollingWindow {
       for (let step = 0; step < passed; step++) {
         const at = (this.newestAt = (this.newestAt + columns) % ring.length);
         this.calls -= ring[at];
-        this.failures -= ring[at + 1];
-        if (columns === 3) this.slow -= ring[at + 2];
         ring.fill(0, at, at + columns);
       }
     }
