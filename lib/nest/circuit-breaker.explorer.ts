@@ -13,7 +13,7 @@ import type {
 } from './circuit-breaker-options.interface.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
 import { originalMethod, protectCalls, type Method } from './method-dispatch.js';
-import { protectMethod } from './protected-call.js';
+import { protectMethod, type ReturnKind } from './protected-call.js';
 
 /**
  * Finds `@CircuitBreaker()` methods once, at start-up, resolves their circuits and protects
@@ -77,7 +77,7 @@ export class CircuitBreakerExplorer implements OnModuleInit {
       circuit,
       originalMethod(prototype[method]!),
       this.fallbackFor(circuit, wrapper, decorator),
-      Reflect.getMetadata('design:returntype', prototype, method) === Observable,
+      returnKind(prototype, method),
     );
     const instance = wrapper.instance as Record<string, Method> | undefined;
     if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || instance === undefined) {
@@ -139,6 +139,17 @@ function className(wrapper: InstanceWrapper): string {
     (prototypeOf(wrapper) as { constructor?: { name?: string } }).constructor?.name ??
     String(wrapper.name)
   );
+}
+
+// An rxjs Observable class, even from another copy of rxjs, is told by its members, as isObservable does.
+function returnKind(prototype: object, method: string): ReturnKind {
+  const type: unknown = Reflect.getMetadata('design:returntype', prototype, method);
+  if (type === undefined || type === Object) return 'unknown';
+  const members = (type as { prototype?: { subscribe?: unknown; lift?: unknown } }).prototype;
+  return type === Observable ||
+    (typeof members?.subscribe === 'function' && typeof members.lift === 'function')
+    ? 'observable'
+    : 'value';
 }
 
 function sameOptions(a: CircuitOptions, b: CircuitOptions): boolean {

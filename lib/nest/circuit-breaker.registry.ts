@@ -33,11 +33,10 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
     @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS)
     private readonly moduleOptions: CircuitBreakerModuleOptions,
   ) {
-    // Bad configuration fails start-up, even for a circuit no code has asked for yet.
+    // Bad defaults fail start-up, even if no circuit is built before a call needs one. Each
+    // circuits[name] is checked when its circuit is built at start-up, merged with what a
+    // decorator gives it (which it may complete: a slowCallRateThreshold for its duration).
     resolveCircuitOptions('defaults', moduleOptions.defaults);
-    for (const [name, options] of Object.entries(moduleOptions.circuits ?? {})) {
-      resolveCircuitOptions(name, moduleOptions.defaults, options);
-    }
   }
 
   /**

@@ -3,6 +3,7 @@ import { CallCancelled } from '../engine/call-cancelled.js';
 import { CallTimeoutError } from '../engine/call-timeout.error.js';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitOpenError } from '../engine/circuit-open.error.js';
+import { CircuitState } from '../engine/circuit-state.js';
 import { isPromiseLike } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-options.interface.js';
 
@@ -10,25 +11,46 @@ import type { CircuitFallback } from './circuit-breaker-options.interface.js';
 type Method = (this: any, ...args: any[]) => unknown;
 
 /**
+ * What a decorated method returns, as TypeScript recorded it (`design:returntype`): an
+ * Observable, something else, or `unknown` when no type was recorded (none written, or a union).
+ */
+export type ReturnKind = 'observable' | 'value' | 'unknown';
+
+/**
  * The function that replaces a decorated method: `method` run through `circuit`, with the
  * instance as `this`, falling back when the circuit refuses or the call fails. A method
- * declared to return an Observable is protected per subscription (see `guardObservable`).
+ * returning an Observable is protected per subscription (see `guardObservable`).
  */
 export function protectMethod(
   circuit: Circuit,
   method: Method,
   fallback: CircuitFallback | undefined,
-  returnsObservable: boolean,
+  returns: ReturnKind,
 ): Method {
-  if (returnsObservable) {
-    return function (this: unknown, ...args: unknown[]) {
-      return guardObservable(
-        circuit,
-        () => method.apply(this, args) as Observable<unknown>,
-        fallback && ((error) => fallback.call(this, error, ...args)),
-      );
-    };
-  }
+  if (returns === 'observable') return protectObservableMethod(circuit, method, fallback);
+  if (returns === 'value') return protectValueMethod(circuit, method, fallback);
+  return protectUndeclaredMethod(circuit, method, fallback);
+}
+
+function protectObservableMethod(
+  circuit: Circuit,
+  method: Method,
+  fallback: CircuitFallback | undefined,
+): Method {
+  return function (this: unknown, ...args: unknown[]) {
+    return guardObservable(
+      circuit,
+      () => method.apply(this, args) as Observable<unknown>,
+      fallback && ((error) => fallback.call(this, error, ...args)),
+    );
+  };
+}
+
+function protectValueMethod(
+  circuit: Circuit,
+  method: Method,
+  fallback: CircuitFallback | undefined,
+): Method {
   const guarded = circuit.wrap(method);
   if (fallback === undefined) return guarded;
   return function (this: unknown, ...args: unknown[]) {
@@ -44,6 +66,44 @@ export function protectMethod(
       return recover(error);
     }
     return isPromiseLike(result) ? result.then(undefined, recover) : result;
+  };
+}
+
+/**
+ * A method with no recorded return type (`getQuote() { return this.http.get(url); }`) may
+ * return an Observable, whose subscriptions are the calls to count, not the method call. Its
+ * first call made while the circuit lets every call through runs the method to find out, and
+ * goes to the circuit as the call it is (an Observable: per subscription); later calls take the
+ * path found. Until then, a refused call is refused as for a method returning a value.
+ */
+function protectUndeclaredMethod(
+  circuit: Circuit,
+  method: Method,
+  fallback: CircuitFallback | undefined,
+): Method {
+  let found: Method | undefined;
+  return function (this: unknown, ...args: unknown[]) {
+    if (found !== undefined) return found.apply(this, args);
+    const state = circuit.state;
+    if (state !== CircuitState.Closed && state !== CircuitState.Disabled) {
+      return protectValueMethod(circuit, method, fallback).apply(this, args);
+    }
+    let answer: () => unknown;
+    try {
+      const result = method.apply(this, args);
+      if (isObservable(result)) {
+        found = protectObservableMethod(circuit, method, fallback);
+        return protectObservableMethod(circuit, () => result, fallback).apply(this, args);
+      }
+      answer = () => result;
+    } catch (error) {
+      answer = () => {
+        throw error;
+      };
+    }
+    found = protectValueMethod(circuit, method, fallback);
+    // The circuit would have run this call as it stands: it counts the outcome as its own.
+    return protectValueMethod(circuit, answer, fallback).apply(this, args);
   };
 }
 

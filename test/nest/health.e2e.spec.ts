@@ -1,5 +1,4 @@
-import { jest } from '@jest/globals';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, Query } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import {
   CircuitBreakerHealthIndicator,
@@ -7,29 +6,28 @@ import {
   CircuitBreakerRegistry,
   type HalfOpenHealth,
 } from '../../lib/index.js';
-import { startApp, type RunningApp } from './support/start-app.js';
+import { sleep, startApp, type Adapter, type RunningApp } from './support/start-app.js';
 
 @Controller('health')
 class HealthController {
-  static halfOpen: HalfOpenHealth | undefined;
   constructor(
     private readonly health: HealthCheckService,
     private readonly circuits: CircuitBreakerHealthIndicator,
   ) {}
 
+  /** Every circuit, under the key `circuits`; `?halfOpen=` sets how half-open is reported. */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([
-      () => this.circuits.isHealthy('circuits', { halfOpen: HealthController.halfOpen }),
-    ]);
+  ready(@Query('halfOpen') halfOpen?: HalfOpenHealth) {
+    return this.health.check([() => this.circuits.isHealthy('circuits', { halfOpen })]);
   }
 
-  @Get('payments')
+  /** The circuits named in `?circuits=a,b`, under the default key. */
+  @Get('selected')
   @HealthCheck()
-  payments() {
+  selected(@Query('circuits') circuits: string) {
     return this.health.check([
-      () => this.circuits.isHealthy(undefined, { circuits: ['payments'] }),
+      () => this.circuits.isHealthy(undefined, { circuits: circuits.split(',') }),
     ]);
   }
 }
@@ -38,112 +36,154 @@ class HealthController {
   imports: [
     TerminusModule,
     CircuitBreakerModule.forRoot({
-      circuits: { payments: { failureThreshold: 1, resetTimeoutMs: 1_000 }, search: {} },
+      circuits: {
+        payments: { failureThreshold: 1, resetTimeoutMs: 60_000 },
+        search: {},
+        flaky: { failureThreshold: 1, resetTimeoutMs: 100 },
+      },
     }),
   ],
   controllers: [HealthController],
 })
 class AppModule {}
 
-describe('CircuitBreakerHealthIndicator through Terminus’s HealthCheckService', () => {
-  let running: RunningApp;
-  let registry: CircuitBreakerRegistry;
-  beforeEach(async () => {
-    HealthController.halfOpen = undefined;
-    running = await startApp(AppModule);
-    registry = running.get(CircuitBreakerRegistry);
-  });
-  afterEach(() => running.close());
+const SECRET = 'password=hunter2 at db.internal:5432';
 
-  const check = async (path = '/health/ready') => {
-    const response = await fetch(`${running.url}${path}`);
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+describe.each<Adapter>(['express', 'fastify'])(
+  'CircuitBreakerHealthIndicator through Terminus’s HealthCheckService (%s)',
+  (adapter) => {
+    let running: RunningApp;
+    let registry: CircuitBreakerRegistry;
+    beforeEach(async () => {
+      running = await startApp(AppModule, adapter);
+      registry = running.get(CircuitBreakerRegistry);
+    });
+    afterEach(() => running.close());
 
-  it('is up while every circuit is closed, with each circuit’s state and retryAfterMs', async () => {
-    const { status, body } = await check();
-    expect(status).toBe(200);
-    expect(body).toMatchObject({
-      status: 'ok',
-      info: {
+    const check = async (path = '/health/ready') => {
+      const response = await fetch(`${running.url}${path}`);
+      const text = await response.text();
+      return { status: response.status, text, body: JSON.parse(text) as Record<string, unknown> };
+    };
+    const fail = (name: string) =>
+      expect(registry.get(name)!.execute(() => Promise.reject(new Error(SECRET)))).rejects.toThrow(
+        SECRET,
+      );
+
+    it('is up (200) while every circuit is closed, with each circuit’s state and retryAfterMs', async () => {
+      registry.disable('search'); // a disabled circuit lets calls through: up
+      const { status, body } = await check();
+      expect(status).toBe(200);
+      const circuits = {
+        status: 'up',
+        open: [],
         circuits: {
-          status: 'up',
-          open: [],
-          circuits: {
-            payments: { state: 'closed', retryAfterMs: 0 },
-            search: { state: 'closed', retryAfterMs: 0 },
-          },
+          payments: { state: 'closed', retryAfterMs: 0 },
+          search: { state: 'disabled', retryAfterMs: 0 },
+          flaky: { state: 'closed', retryAfterMs: 0 },
         },
-      },
+      };
+      expect(body).toEqual({ status: 'ok', info: { circuits }, error: {}, details: { circuits } });
     });
-  });
 
-  it('is down (503) while a circuit is open or forced open, listing them, never an error message', async () => {
-    const payments = registry.get('payments')!;
-    await expect(
-      payments.execute(async () => Promise.reject(new Error('secret upstream detail'))),
-    ).rejects.toThrow();
-    registry.forceOpen('search');
-    const { status, body } = await check();
-    expect(status).toBe(503);
-    expect(body).toMatchObject({
-      status: 'error',
-      error: {
+    it('is down (503) while a circuit is open or forced open, listing them, with no error message', async () => {
+      await fail('payments');
+      registry.forceOpen('search');
+      const { status, body, text } = await check();
+      expect(status).toBe(503);
+      const circuits = {
+        status: 'down',
+        open: ['payments', 'search'],
         circuits: {
-          status: 'down',
-          open: ['payments', 'search'],
-          circuits: {
-            payments: { state: 'open', retryAfterMs: expect.any(Number) },
-            search: { state: 'forced_open', retryAfterMs: 0 },
-          },
+          payments: { state: 'open', retryAfterMs: expect.any(Number) },
+          search: { state: 'forced_open', retryAfterMs: 0 },
+          flaky: { state: 'closed', retryAfterMs: 0 },
         },
-      },
-    });
-    expect(JSON.stringify(body)).not.toContain('secret upstream detail');
-  });
-
-  it('is degraded (still 200) while a circuit is half-open, or as configured', async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'queueMicrotask',
-        'setTimeout',
-        'setInterval',
-        'clearTimeout',
-        'clearInterval',
-      ],
-    });
-    try {
-      const payments = registry.get('payments')!;
-      await expect(
-        payments.execute(async () => Promise.reject(new Error('down'))),
-      ).rejects.toThrow();
-      jest.setSystemTime(Date.now() + 1_000); // the open duration has passed: half-open
-      let result = await check();
-      expect(result.status).toBe(200);
-      expect(JSON.stringify(result.body)).toContain('"status":"degraded"');
-      expect(result.body).toMatchObject({
-        details: { circuits: { circuits: { payments: { state: 'half_open' } } } },
+      };
+      expect(body).toEqual({
+        status: 'error',
+        info: {},
+        error: { circuits },
+        details: { circuits },
       });
-      HealthController.halfOpen = 'down';
-      expect((await check()).status).toBe(503);
-      HealthController.halfOpen = 'up';
-      result = await check();
-      expect(result.status).toBe(200);
-      expect(result.body).toMatchObject({ info: { circuits: { status: 'up' } } });
-    } finally {
-      jest.useRealTimers();
-    }
-  });
-
-  it('looks only at the circuits it is given, under the default key', async () => {
-    registry.forceOpen('search');
-    const { status, body } = await check('/health/payments');
-    expect(status).toBe(200);
-    expect(body).toMatchObject({
-      info: { circuit_breakers: { status: 'up', circuits: { payments: { state: 'closed' } } } },
+      const { retryAfterMs } = (body as { details: { circuits: typeof circuits } }).details.circuits
+        .circuits.payments as unknown as { retryAfterMs: number };
+      expect(retryAfterMs).toBeGreaterThan(59_000);
+      expect(retryAfterMs).toBeLessThanOrEqual(60_000);
+      expect(text).not.toContain('hunter2');
     });
-    expect(JSON.stringify(body)).not.toContain('search');
-  });
-});
+
+    it('is down while only a forced-open circuit refuses calls', async () => {
+      registry.forceOpen('search');
+      const { status, body } = await check();
+      expect(status).toBe(503);
+      expect(body).toMatchObject({ error: { circuits: { status: 'down', open: ['search'] } } });
+    });
+
+    it('reports half-open as degraded (200) by default, or as configured: up, degraded or down', async () => {
+      await fail('flaky');
+      await sleep(120); // the open duration (100 ms) has passed: half-open
+      const half = { flaky: { state: 'half_open', retryAfterMs: 0 } };
+
+      const byDefault = await check();
+      expect(byDefault.status).toBe(200);
+      expect(byDefault.body).toMatchObject({
+        details: { circuits: { status: 'degraded', open: [], circuits: half } },
+      });
+
+      const degraded = await check('/health/ready?halfOpen=degraded');
+      expect(degraded.status).toBe(200);
+      expect(degraded.body).toMatchObject({ details: { circuits: { status: 'degraded' } } });
+
+      const up = await check('/health/ready?halfOpen=up');
+      expect(up.status).toBe(200);
+      expect(up.body).toMatchObject({ info: { circuits: { status: 'up', circuits: half } } });
+
+      const down = await check('/health/ready?halfOpen=down');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({
+        status: 'error',
+        error: { circuits: { status: 'down', open: [], circuits: half } },
+      });
+
+      expect(registry.get('flaky')!.state).toBe('half_open'); // checking let no probe through
+    });
+
+    it('is down when a circuit is open even with another half-open', async () => {
+      await fail('flaky');
+      await fail('payments');
+      await sleep(120);
+      const { status, body } = await check('/health/ready?halfOpen=up');
+      expect(status).toBe(503);
+      expect(body).toMatchObject({ error: { circuits: { status: 'down', open: ['payments'] } } });
+    });
+
+    it('looks only at the circuits it is given, under the default key circuit_breakers', async () => {
+      registry.forceOpen('search');
+      const { status, body, text } = await check(
+        '/health/selected?circuits=payments,flaky,unknown',
+      );
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        info: {
+          circuit_breakers: {
+            status: 'up',
+            open: [],
+            circuits: {
+              payments: { state: 'closed', retryAfterMs: 0 },
+              flaky: { state: 'closed', retryAfterMs: 0 },
+            },
+          },
+        },
+      });
+      expect(text).not.toContain('search');
+      expect(text).not.toContain('unknown');
+
+      const selectedOpen = await check('/health/selected?circuits=search');
+      expect(selectedOpen.status).toBe(503);
+      expect(selectedOpen.body).toMatchObject({
+        error: { circuit_breakers: { status: 'down', open: ['search'] } },
+      });
+    });
+  },
+);

@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, type Type } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import {
   CircuitBreaker,
@@ -7,7 +7,7 @@ import {
   InMemoryCircuitStore,
 } from '../../lib/index.js';
 import { sep } from 'node:path';
-import { startApp } from './support/start-app.js';
+import { startApp, type Adapter } from './support/start-app.js';
 
 @Injectable()
 class SlowClient {
@@ -28,18 +28,22 @@ class SlowController {
   }
 }
 
-@Module({
-  imports: [
-    CircuitBreakerModule.forRoot({
-      metrics: { registry: new Registry() },
-      store: new InMemoryCircuitStore(),
-      admin: { public: true },
-    }),
-  ],
-  controllers: [SlowController],
-  providers: [SlowClient],
-})
-class AppModule {}
+/** A fresh app each time: a store remembers its circuits' states across the apps that share it. */
+function appModule(): Type {
+  @Module({
+    imports: [
+      CircuitBreakerModule.forRoot({
+        metrics: { registry: new Registry() },
+        store: new InMemoryCircuitStore(),
+        admin: { public: true },
+      }),
+    ],
+    controllers: [SlowController],
+    providers: [SlowClient],
+  })
+  class AppModule {}
+  return AppModule;
+}
 
 const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,24 +87,34 @@ function watchLibraryTimers(): { pending: Set<unknown>; restore: () => void } {
   return { pending, restore: () => Object.assign(globalThis, real) };
 }
 
-describe('app.close()', () => {
+describe.each<Adapter>(['express', 'fastify'])('app.close() (%s)', (adapter) => {
   it('leaves no timer, subscription or socket of the library behind', async () => {
     const timers = watchLibraryTimers();
     try {
-      const running = await startApp(AppModule);
-      let completed = false;
-      running.get(CircuitBreakerRegistry).events$.subscribe({ complete: () => (completed = true) });
+      const running = await startApp(appModule(), adapter);
+      const registry = running.get(CircuitBreakerRegistry);
+      const completed: string[] = [];
+      const heard: string[] = [];
+      registry.events$.subscribe({
+        next: ({ circuit }) => heard.push(circuit),
+        complete: () => completed.push('events$'),
+      });
+      registry.created$.subscribe({ complete: () => completed.push('created$') });
       for (let i = 0; i < 5; i++) expect(await (await fetch(running.url)).text()).toBe('ok');
       const events = await fetch(`${running.url}/circuit-breakers/events`); // an open event stream
-      running.get(CircuitBreakerRegistry).forceOpen('route');
+      registry.forceOpen('route');
+      const kept = registry.get('slow')!;
       await settle();
       expect(timers.pending.size).toBeGreaterThan(0); // the shared deadline timer, the stream's
 
       await running.close();
       await events.body?.cancel().catch(() => {});
       await settle();
-      expect(completed).toBe(true);
+      expect(completed.sort()).toEqual(['created$', 'events$']);
       expect(timers.pending.size).toBe(0);
+      expect(registry.names()).toEqual([]);
+      kept.forceOpen(); // a circuit someone kept: no listener of the library hears of it now
+      expect(heard).toEqual(['route']);
     } finally {
       timers.restore();
     }
