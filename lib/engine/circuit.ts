@@ -393,14 +393,16 @@ export class Circuit {
   private callSettled(failed: boolean, slow: boolean): void {
     const window = this.window;
     const now = window === undefined ? 0 : clockNow();
-    window?.record(now, failed, slow);
+    const callsLeft = window?.record(now, failed, slow);
     this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0;
-    // A failure or a slow call can push a count or a rate over its threshold; a success only
-    // when it brings the window up to `minimumThroughput`, with the rates already there.
+    // A failure or a slow call can push a count or a rate over its threshold. A success can
+    // only when it brings the window up to `minimumThroughput`, or when older calls have just
+    // left the window (successes among them: the rates may have risen); otherwise it lowers them.
     const mayTrip =
       failed ||
       slow ||
-      (window !== undefined && window.callsAt(now) === this.options.minimumThroughput);
+      (window !== undefined &&
+        (callsLeft! || window.recordedCalls === this.options.minimumThroughput));
     if (mayTrip && this.current === CircuitState.Closed) {
       const totals = window?.totals(now);
       for (const rule of TRIP_RULES) {

@@ -11,8 +11,13 @@ export function openDurationMs(
   failedProbes: number,
   random: () => number = Math.random,
 ): number {
-  const cap = Math.max(options.maxResetTimeoutMs, options.resetTimeoutMs);
-  const base = Math.min(options.resetTimeoutMs * options.backoffMultiplier ** failedProbes, cap);
+  const { resetTimeoutMs } = options;
+  const cap = Math.max(options.maxResetTimeoutMs, resetTimeoutMs);
+  // 0 × Infinity (a multiplier's power grown past the largest double) is NaN: 0 it stays.
+  const base =
+    resetTimeoutMs === 0
+      ? 0
+      : Math.min(resetTimeoutMs * options.backoffMultiplier ** failedProbes, cap);
   const spread =
     options.jitter === 0 ? base : Math.min(cap, base * (1 + options.jitter * (2 * random() - 1)));
   return Math.round(spread);

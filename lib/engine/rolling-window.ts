@@ -27,30 +27,40 @@ export class RollingWindow {
     this.bucketMs = windowMs / BUCKETS;
   }
 
-  /** Counts a call made at `now` (a time that only moves forward; see `clockNow`). */
-  record(now: number, failed: boolean, slow: boolean): void {
-    if (now >= this.newestEndsAt) this.advance(now);
+  /**
+   * Counts a call made at `now` (a time that only moves forward; see `clockNow`). Returns true
+   * when older calls left the window to make room: the rates may have risen since the last call.
+   * Only a call moves the window on; reads leave it as it is.
+   */
+  record(now: number, failed: boolean, slow: boolean): boolean {
+    const left = now >= this.newestEndsAt && this.advance(now);
     const ring = this.ring;
     const at = this.newestAt;
     ring[at]++;
     this.calls++;
     if (failed) ring[at + 1]++;
     if (slow && ring.length === BUCKETS * 3) ring[at + 2]++;
+    return left;
   }
 
-  /** Calls in the window at `now`. */
-  callsAt(now: number): number {
-    if (now >= this.newestEndsAt) this.advance(now);
+  /** Calls in the window just after a call was recorded at the same time. */
+  get recordedCalls(): number {
     return this.calls;
   }
 
-  /** Calls, failures and slow calls in the window at `now`: a sum over the ten buckets. */
+  /**
+   * Calls, failures and slow calls in the window at `now`: a sum over the buckets still in it.
+   * It leaves the window as it is, so that `record()` sees every call that leaves it.
+   */
   totals(now: number): WindowTotals {
-    if (now >= this.newestEndsAt) this.advance(now);
     const ring = this.ring;
     const columns = ring.length / BUCKETS;
-    const totals = { calls: this.calls, failures: 0, slow: 0 };
-    for (let at = 0; at < ring.length; at += columns) {
+    // The oldest buckets the next call will empty are out of the window already.
+    const gone = now >= this.newestEndsAt ? this.bucketsPassed(now) : 0;
+    const totals = { calls: 0, failures: 0, slow: 0 };
+    for (let age = BUCKETS - 1 - gone; age >= 0; age--) {
+      const at = (this.newestAt + ring.length - age * columns) % ring.length;
+      totals.calls += ring[at];
       totals.failures += ring[at + 1];
       if (columns === 3) totals.slow += ring[at + 2];
     }
@@ -62,12 +72,15 @@ export class RollingWindow {
     this.calls = 0;
   }
 
-  /** Moves the newest bucket forward to the one holding `now`, emptying those that fell out. */
-  private advance(now: number): void {
-    const { ring, bucketMs } = this;
+  /**
+   * Moves the newest bucket forward to the one holding `now`, emptying those that fell out.
+   * Returns true when calls left the window.
+   */
+  private advance(now: number): boolean {
+    const ring = this.ring;
     const columns = ring.length / BUCKETS;
-    const endsAt = (Math.floor(now / bucketMs) + 1) * bucketMs;
-    const passed = Math.round((endsAt - this.newestEndsAt) / bucketMs);
+    const passed = this.bucketsPassed(now);
+    const calls = this.calls;
     if (passed >= BUCKETS) this.clear();
     else {
       for (let step = 0; step < passed; step++) {
@@ -76,6 +89,13 @@ export class RollingWindow {
         ring.fill(0, at, at + columns);
       }
     }
-    this.newestEndsAt = endsAt;
+    this.newestEndsAt = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
+    return this.calls < calls;
+  }
+
+  /** How many buckets the newest one moves forward to hold `now`. */
+  private bucketsPassed(now: number): number {
+    const bucketMs = this.bucketMs;
+    return Math.round(((Math.floor(now / bucketMs) + 1) * bucketMs - this.newestEndsAt) / bucketMs);
   }
 }

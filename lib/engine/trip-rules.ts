@@ -4,7 +4,7 @@ import type { WindowTotals } from './rolling-window.js';
 
 /**
  * One reason a closed circuit opens. Rules are asked after a counted failure or a slow call, and
- * after a success that brings the window up to `minimumThroughput` (see `Circuit`). They hold no state:
+ * after a success that may have brought a rate to its threshold (see `Circuit`). They hold no state:
  * thresholds come from the options (a rule whose option is off never trips), counts from the
  * circuit and its window.
  */

@@ -1,64 +1,117 @@
 import { jest } from '@jest/globals';
 import {
+  BadGatewayException,
   BadRequestException,
+  ConflictException,
   HttpException,
   InternalServerErrorException,
   NotFoundException,
 } from '@nestjs/common';
-import { Circuit, CircuitState, countsAsFailure } from '../../lib/index.js';
-
-const thrower = (error: unknown) => () => {
-  throw error;
-};
+import {
+  Circuit,
+  CircuitOpenError,
+  CircuitState,
+  countsAsFailure,
+  type CircuitOptions,
+} from '../../lib/index.js';
+import {
+  answerOf,
+  attempt,
+  captureWarnings,
+  fails,
+  failsAsync,
+  halfOpenCircuit,
+  run,
+  thrownBy,
+} from './circuit-test-kit.js';
 
 describe('Circuit: what counts as a failure', () => {
-  it('by default, every error but an HttpException below 500', () => {
-    expect(countsAsFailure(new Error('down'))).toBe(true);
-    expect(countsAsFailure('a string')).toBe(true);
-    expect(countsAsFailure(undefined)).toBe(true);
-    expect(countsAsFailure(new InternalServerErrorException())).toBe(true);
-    expect(countsAsFailure(new HttpException('bad gateway', 502))).toBe(true);
-    expect(countsAsFailure(new BadRequestException())).toBe(false);
-    expect(countsAsFailure(new NotFoundException())).toBe(false);
-    expect(countsAsFailure(new HttpException('teapot', 418))).toBe(false);
-  });
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
 
-  it('an ignored error is neither success nor failure, and the caller still gets it', () => {
+  it.each([
+    ['an Error', new Error('down')],
+    ['a TypeError', new TypeError('x is undefined')],
+    ['an HttpException 500', new InternalServerErrorException()],
+    ['an HttpException 502', new BadGatewayException()],
+    ['an HttpException 500 built by hand', new HttpException('boom', 500)],
+    [
+      'a CircuitOpenError of another circuit (503)',
+      new CircuitOpenError('db', CircuitState.Open, 5),
+    ],
+    ['a string', 'down'],
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['a plain object', { code: 'ECONNRESET' }],
+  ])('counts %s by default', (_what, error) => {
+    expect(countsAsFailure(error)).toBe(true);
     const circuit = new Circuit('users', { failureThreshold: 1 });
-    const notFound = new NotFoundException();
-    expect(() => circuit.execute(thrower(notFound))).toThrow(notFound);
-    expect(circuit.stats()).toMatchObject({ ignored: 1, failures: 0, successes: 0 });
-    expect(circuit.state).toBe(CircuitState.Closed);
-  });
-
-  it('an ignored error leaves the consecutive failures as they were', () => {
-    const circuit = new Circuit('users', { failureThreshold: 2 });
-    expect(() => circuit.execute(thrower(new Error('down')))).toThrow();
-    expect(() => circuit.execute(thrower(new BadRequestException()))).toThrow();
-    expect(circuit.stats().consecutiveFailures).toBe(1);
-    expect(() => circuit.execute(thrower(new Error('down')))).toThrow();
+    attempt(circuit, fails(error));
+    expect(circuit.stats()).toMatchObject({ failures: 1, ignored: 0 });
     expect(circuit.state).toBe(CircuitState.Open);
   });
 
-  it('follows a custom isFailure, which sees the error itself', () => {
+  it.each([
+    ['400', new BadRequestException()],
+    ['404', new NotFoundException()],
+    ['409', new ConflictException()],
+    ['418 built by hand', new HttpException('teapot', 418)],
+    ['499 built by hand', new HttpException('closed request', 499)],
+  ])('ignores an HttpException %s by default: a client’s mistake', (_status, error) => {
+    expect(countsAsFailure(error)).toBe(false);
+    const circuit = new Circuit('users', { failureThreshold: 1 });
+    expect(thrownBy(() => circuit.execute(fails(error)))).toBe(error);
+    expect(circuit.stats()).toMatchObject({ failures: 0, ignored: 1, successes: 0 });
+    expect(circuit.state).toBe(CircuitState.Closed);
+  });
+
+  it('uses countsAsFailure as the default isFailure', () => {
+    expect(new Circuit('users').options.isFailure).toBe(countsAsFailure);
+  });
+
+  it('an ignored error is neither a success nor a failure', () => {
+    const circuit = new Circuit('users', { failureThreshold: 2 });
+    run(circuit, 'F');
+    attempt(circuit, fails(new BadRequestException())); // not a success: the count stays
+    expect(circuit.stats()).toMatchObject({
+      consecutiveFailures: 1,
+      successes: 0,
+      failures: 1,
+      ignored: 1,
+    });
+    run(circuit, 'F'); // not a failure either: this is the 2nd in a row
+    expect(circuit.state).toBe(CircuitState.Open);
+  });
+
+  it('follows a custom isFailure instead of the default, which sees the error itself', async () => {
     const seen: unknown[] = [];
     const circuit = new Circuit('users', {
       failureThreshold: 1,
       isFailure: (error) => {
         seen.push(error);
-        return error !== 'retryable';
+        return error !== 'retry later';
       },
     });
-    expect(() => circuit.execute(thrower('retryable'))).toThrow();
+    attempt(circuit, fails('retry later'));
+    expect(circuit.stats()).toMatchObject({ ignored: 1, failures: 0 });
     expect(circuit.state).toBe(CircuitState.Closed);
     const bad = new BadRequestException();
-    expect(() => circuit.execute(thrower(bad))).toThrow(bad); // counted: the custom rule says so
+    expect(await answerOf(circuit, failsAsync(bad))).toEqual({ thrown: bad }); // counted: its rule
     expect(circuit.state).toBe(CircuitState.Open);
-    expect(seen).toEqual(['retryable', bad]);
+    expect(seen).toEqual(['retry later', bad]);
+    expect(seen[1]).toBe(bad);
+  });
+
+  it('never asks isFailure about a success', () => {
+    const isFailure = jest.fn(() => true);
+    const circuit = new Circuit('users', { isFailure });
+    run(circuit, 'SSS');
+    expect(isFailure).not.toHaveBeenCalled();
   });
 
   it('counts the error when isFailure itself throws, and reports the bug as a warning', () => {
-    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const warn = captureWarnings();
     try {
       const bug = new Error('bug in isFailure');
       const circuit = new Circuit('users', {
@@ -68,11 +121,71 @@ describe('Circuit: what counts as a failure', () => {
         },
       });
       const error = new Error('down');
-      expect(() => circuit.execute(thrower(error))).toThrow(error); // still the caller's own error
+      expect(thrownBy(() => circuit.execute(fails(error)))).toBe(error); // the caller's own
       expect(circuit.state).toBe(CircuitState.Open);
       expect(warn).toHaveBeenCalledWith(bug, { code: 'CIRCUIT_CALLBACK_ERROR' });
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('Circuit: the caller gets the function’s own answer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const rated: CircuitOptions = { failureRateThreshold: 1, slowCallDurationMs: 1 };
+  const disabled = () => {
+    const circuit = new Circuit('users');
+    circuit.disable();
+    return circuit;
+  };
+  // Every path a call can take through the circuit.
+  const paths: [string, () => Circuit][] = [
+    ['closed', () => new Circuit('users', { failureThreshold: Infinity })],
+    ['closed, with timeoutMs', () => new Circuit('users', { timeoutMs: 1_000 })],
+    ['closed, with a rate rule', () => new Circuit('users', rated)],
+    ['half-open (a probe)', () => halfOpenCircuit({ successThreshold: 100 })],
+    ['disabled', disabled],
+  ];
+  const errors: [string, unknown][] = [
+    ['an Error', new Error('down')],
+    ['an ignored HttpException', new NotFoundException()],
+    ['a string', 'plain string'],
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 0],
+    ['a plain object', { code: 'E' }],
+  ];
+
+  describe.each(paths)('%s', (_path, make) => {
+    it('returns a sync function’s value itself, synchronously', () => {
+      const value = { id: 1 };
+      const answer = make().execute(() => value);
+      expect(answer).toBe(value); // not a promise
+    });
+
+    it('resolves an async function’s value itself', async () => {
+      const value = { id: 2 };
+      const answer = make().execute(async () => value);
+      expect(answer).toBeInstanceOf(Promise);
+      expect(await answer).toBe(value);
+    });
+
+    it('keeps a sync falsy value as it is', () => {
+      const circuit = make();
+      expect(circuit.execute(() => undefined)).toBeUndefined();
+      expect(circuit.execute(() => null)).toBeNull();
+      expect(circuit.execute(() => 0)).toBe(0);
+    });
+
+    it.each(errors)('throws %s synchronously, as it is', (_what, error) => {
+      expect(thrownBy(() => make().execute(fails(error)))).toBe(error);
+    });
+
+    it.each(errors)('rejects with %s as it is', async (_what, error) => {
+      const answer = make().execute(failsAsync(error));
+      await expect(answer).rejects.toBe(error);
+    });
   });
 });
