@@ -42,8 +42,9 @@ const OUTCOME_NAMES: readonly CallOutcome[] = ['success', 'failure', 'ignored'];
 type AnyFunction<T> = (...args: any[]) => T;
 export type StateChangeListener = (change: CircuitStateChange) => void;
 
-// What metrics and shared stores add to a circuit: one field, kept only when used.
+// What listeners, metrics and shared stores add to a circuit: one field, kept only when used.
 interface CircuitHooks {
+  listeners?: StateChangeListener[];
   observer?: CallObserver;
   probes?: SharedProbes;
 }
@@ -85,11 +86,9 @@ export class Circuit {
   /** Kept only when a rate rule is on. */
   private readonly window: RollingWindow | undefined;
   /** Kept only when `timeoutMs` is set. */
-  private readonly deadlines: DeadlineList | undefined;
-  private readonly timedCallOwner: TimedCallOwner | undefined;
+  private readonly timed: { list: DeadlineList; owner: TimedCallOwner } | undefined;
   /** Whether the last call that ran returned a promise: the form a rejection then takes. */
   private returnsPromises: boolean | undefined;
-  private listeners: StateChangeListener[] | undefined;
   private hooks: CircuitHooks | undefined;
 
   private successes = 0;
@@ -111,8 +110,7 @@ export class Circuit {
       this.window = new RollingWindow(windowMs, slowCallDurationMs !== undefined);
     }
     if (timeoutMs !== undefined) {
-      this.deadlines = deadlineListFor(timeoutMs);
-      this.timedCallOwner = this.ownTimedCalls();
+      this.timed = { list: deadlineListFor(timeoutMs), owner: this.ownTimedCalls() };
     }
   }
 
@@ -219,9 +217,9 @@ export class Circuit {
 
   /** Calls `listener` on every state change, after `onStateChange`. Returns the unsubscribe. */
   subscribe(listener: StateChangeListener): () => void {
-    (this.listeners ??= []).push(listener);
+    this.hook({ listeners: [...(this.hooks?.listeners ?? []), listener] });
     return () => {
-      this.listeners = this.listeners?.filter((l) => l !== listener);
+      this.hook({ listeners: this.hooks?.listeners?.filter((l) => l !== listener) });
     };
   }
 
@@ -271,7 +269,7 @@ export class Circuit {
 
   /** Drops the listeners and stops an idle timeout timer (shutdown). Calls in flight still settle. */
   dispose(): void {
-    this.listeners = undefined;
+    this.hook({ listeners: undefined });
     stopIdleDeadlineTimer();
   }
 
@@ -300,18 +298,18 @@ export class Circuit {
 
   private run<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
     const epoch = this.epoch;
-    const deadlines = this.deadlines;
+    const timed = this.timed;
     this.inFlight++;
     // Read the clock per call only when slowness, a timeout or durations are watched.
     const started =
-      deadlines !== undefined ||
+      timed !== undefined ||
       this.options.slowCallDurationMs !== undefined ||
       this.hooks?.observer !== undefined
         ? performance.now()
         : 0;
     // An AbortSignal is costly to build: only for a timed `execute` whose function takes one.
     const controller =
-      deadlines !== undefined && args === undefined && fn.length > 0
+      timed !== undefined && args === undefined && fn.length > 0
         ? new AbortController()
         : undefined;
     let result: T;
@@ -327,15 +325,8 @@ export class Circuit {
       return result;
     }
     this.returnsPromises = true;
-    if (deadlines !== undefined) {
-      return trackDeadline(
-        result,
-        this.timedCallOwner!,
-        deadlines,
-        epoch,
-        started,
-        controller,
-      ) as T;
+    if (timed !== undefined) {
+      return trackDeadline(result, timed.owner, timed.list, epoch, started, controller) as T;
     }
     return result.then(
       (value) => (this.settle(epoch, started, SUCCESS), value),
@@ -444,7 +435,8 @@ export class Circuit {
 
   private hook(hooks: CircuitHooks): void {
     const merged: CircuitHooks = { ...this.hooks, ...hooks };
-    this.hooks = merged.observer === undefined && merged.probes === undefined ? undefined : merged;
+    const used = Object.values(merged).some((hook) => hook !== undefined);
+    this.hooks = used ? merged : undefined;
   }
 
   private transition(to: CircuitState, reason: CircuitTransitionReason, openUntil?: number): void {
@@ -466,7 +458,7 @@ export class Circuit {
   }
 
   private emit(change: CircuitStateChange): void {
-    const listeners = [this.options.onStateChange, ...(this.listeners ?? [])];
+    const listeners = [this.options.onStateChange, ...(this.hooks?.listeners ?? [])];
     for (const listener of listeners) {
       try {
         listener?.(change);
