@@ -24,7 +24,10 @@ import { protectMethod, type ReturnKind } from './protected-call.js';
  */
 @Injectable()
 export class CircuitBreakerExplorer implements OnModuleInit {
-  /** Where each circuit was first declared, and with what options: every declaration must agree. */
+  /**
+   * Each shared circuit's options, from all its declarations: an option given by several must
+   * have one value; a declaration that gives none (`@CircuitBreaker('payments')`) joins.
+   */
   private readonly declared = new Map<string, { where: string; options: CircuitOptions }>();
 
   constructor(
@@ -36,17 +39,23 @@ export class CircuitBreakerExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     const seen = new WeakSet<object>();
+    const found: Array<Parameters<CircuitBreakerExplorer['protect']>> = [];
     const visit = (wrapper: InstanceWrapper, isController: boolean) => {
       const singleton = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
       const target = singleton ? wrapper.instance : wrapper.metatype;
       if (!isObject(target) || seen.has(target)) return;
       seen.add(target);
       this.forEachDecorated(prototypeOf(wrapper), (method, decorator) =>
-        this.protect(wrapper, method, decorator, isController),
+        found.push([wrapper, method, decorator, isController]),
       );
     };
     for (const wrapper of this.discovery.getProviders()) visit(wrapper, false);
     for (const wrapper of this.discovery.getControllers()) visit(wrapper, true);
+    // Every declaration first, so that a shared circuit is built with all of its options.
+    for (const [wrapper, method, decorator] of found) {
+      this.declare(`${className(wrapper)}.${method}`, decorator);
+    }
+    for (const args of found) this.protect(...args);
   }
 
   private forEachDecorated(
@@ -89,11 +98,12 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     }
   }
 
-  private circuitFor(where: string, decorator: CircuitBreakerDecoratorOptions): Circuit {
-    const { name = where, fallback: _fallback, ...options } = decorator;
+  private declare(where: string, decorator: CircuitBreakerDecoratorOptions): void {
+    const { name = where, fallback: _fallback, ...given } = decorator;
+    const options = definedOnly(given);
     const known = this.declared.get(name);
-    if (known === undefined) this.declared.set(name, { where, options });
-    else if (!sameOptions(known.options, options)) {
+    if (known === undefined) return void this.declared.set(name, { where, options });
+    if (!agree(known.options, options)) {
       throw new CircuitOptionsError(
         name,
         'options',
@@ -101,7 +111,12 @@ export class CircuitBreakerExplorer implements OnModuleInit {
         `the same options as at ${known.where}, where the circuit is declared too (a shared circuit has one set of options)`,
       );
     }
-    return this.registry.getOrCreate(name, options);
+    known.options = { ...known.options, ...options };
+  }
+
+  private circuitFor(where: string, decorator: CircuitBreakerDecoratorOptions): Circuit {
+    const name = decorator.name ?? where;
+    return this.registry.getOrCreate(name, this.declared.get(name)!.options);
   }
 
   private fallbackFor(
@@ -152,7 +167,13 @@ function returnKind(prototype: object, method: string): ReturnKind {
     : 'value';
 }
 
-function sameOptions(a: CircuitOptions, b: CircuitOptions): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof CircuitOptions>;
-  return [...keys].every((key) => a[key] === b[key]);
+/** Whether every option that both give has the same value in both. */
+function agree(a: CircuitOptions, b: CircuitOptions): boolean {
+  return (Object.keys(b) as Array<keyof CircuitOptions>).every(
+    (key) => !(key in a) || a[key] === b[key],
+  );
+}
+
+function definedOnly(options: CircuitOptions): CircuitOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }

@@ -346,7 +346,7 @@ describe('@CircuitBreaker() declarations that disagree', () => {
     );
   });
 
-  it('fail start-up across classes too, and for a bare name next to options', async () => {
+  it('fail start-up across classes too', async () => {
     @Injectable()
     class First {
       @CircuitBreaker({ name: 'shared', timeoutMs: 100 })
@@ -354,12 +354,38 @@ describe('@CircuitBreaker() declarations that disagree', () => {
     }
     @Injectable()
     class Second {
-      @CircuitBreaker('shared')
+      @CircuitBreaker({ name: 'shared', timeoutMs: 200, failureThreshold: 2 })
       async b(): Promise<void> {}
     }
     const error = await startupError(withProviders(First, Second));
     expect(error).toBeInstanceOf(CircuitOptionsError);
     expect(error).toMatchObject({ circuit: 'shared', option: 'options' });
+  });
+
+  it('let a bare name join the options another declaration gives, in either order', async () => {
+    @Injectable()
+    class Bare {
+      @CircuitBreaker('joined')
+      async a(): Promise<void> {}
+    }
+    @Injectable()
+    class WithOptions {
+      @CircuitBreaker({ name: 'joined', timeoutMs: 100 })
+      async b(): Promise<void> {}
+      @CircuitBreaker({ name: 'joined', failureThreshold: 2 })
+      async c(): Promise<void> {}
+    }
+    for (const providers of [
+      [Bare, WithOptions],
+      [WithOptions, Bare],
+    ]) {
+      const running = await startApp(withProviders(...providers));
+      const circuit = running.get(CircuitBreakerRegistry).get('joined')!;
+      expect(circuit.options).toMatchObject({ timeoutMs: 100, failureThreshold: 2 });
+      await running.app.get(Bare).a();
+      expect(circuit.stats().successes).toBe(1); // one circuit for all three methods
+      await running.close();
+    }
   });
 
   it('start when every declaration of a shared circuit gives the same options', async () => {
