@@ -41,3 +41,13 @@ export interface CircuitStateChange {
 /** The states a store shares between replicas; half-open is each replica's own, from the clock. */
 export type SharedCircuitState =
   CircuitState.Closed | CircuitState.Open | CircuitState.ForcedOpen | CircuitState.Disabled;
+
+/** Whether `state` is one a store shares (anything but half-open). */
+export function isSharedCircuitState(state: unknown): state is SharedCircuitState {
+  return (
+    state === CircuitState.Closed ||
+    state === CircuitState.Open ||
+    state === CircuitState.ForcedOpen ||
+    state === CircuitState.Disabled
+  );
+}

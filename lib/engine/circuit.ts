@@ -362,12 +362,12 @@ export class Circuit {
   private settle(epoch: number, started: number, outcome: Outcome, timedOut = false): void {
     this.inFlight--;
     const slowAfterMs = this.options.slowCallDurationMs;
-    const slow = slowAfterMs !== undefined && performance.now() - started >= slowAfterMs;
-    if (this.hooks?.observer !== undefined) {
-      // `started` is 0 for a call that began before the observer came.
-      const durationMs = started === 0 ? 0 : performance.now() - started;
-      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, durationMs);
-    }
+    const observed = this.hooks?.observer !== undefined;
+    const elapsed = slowAfterMs !== undefined || observed ? performance.now() - started : 0;
+    const slow = slowAfterMs !== undefined && elapsed >= slowAfterMs;
+    // `started` is 0 for a call that began before the observer came.
+    if (observed)
+      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, started === 0 ? 0 : elapsed);
     if (slow) this.slowCalls++;
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {

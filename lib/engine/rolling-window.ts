@@ -89,13 +89,17 @@ export class RollingWindow {
         ring.fill(0, at, at + columns);
       }
     }
-    this.newestEndsAt = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
+    this.newestEndsAt = this.endOfBucket(now);
     return this.calls < calls;
   }
 
   /** How many buckets the newest one moves forward to hold `now`. */
   private bucketsPassed(now: number): number {
-    const bucketMs = this.bucketMs;
-    return Math.round(((Math.floor(now / bucketMs) + 1) * bucketMs - this.newestEndsAt) / bucketMs);
+    return Math.round((this.endOfBucket(now) - this.newestEndsAt) / this.bucketMs);
+  }
+
+  /** When the bucket holding `now` ends. */
+  private endOfBucket(now: number): number {
+    return (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
   }
 }

@@ -6,9 +6,7 @@ import { CircuitOpenError } from '../engine/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { isPromiseLike } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-options.interface.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- protects methods of any shape
-type Method = (this: any, ...args: any[]) => unknown;
+import type { Method } from './method-dispatch.js';
 
 /**
  * What a decorated method returns, as TypeScript recorded it (`design:returntype`): an
@@ -81,12 +79,13 @@ function protectUndeclaredMethod(
   method: Method,
   fallback: CircuitFallback | undefined,
 ): Method {
+  const asValue = protectValueMethod(circuit, method, fallback);
   let found: Method | undefined;
   return function (this: unknown, ...args: unknown[]) {
     if (found !== undefined) return found.apply(this, args);
     const state = circuit.state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) {
-      return protectValueMethod(circuit, method, fallback).apply(this, args);
+      return asValue.apply(this, args);
     }
     let answer: () => unknown;
     try {
@@ -101,7 +100,7 @@ function protectUndeclaredMethod(
         throw error;
       };
     }
-    found = protectValueMethod(circuit, method, fallback);
+    found = asValue;
     // The circuit would have run this call as it stands: it counts the outcome as its own.
     return protectValueMethod(circuit, answer, fallback).apply(this, args);
   };

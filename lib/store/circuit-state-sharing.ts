@@ -7,18 +7,11 @@ import {
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
-import { CircuitState, type SharedCircuitState } from '../engine/circuit-state.js';
+import { isSharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitBreakerModuleOptions } from '../nest/circuit-breaker-options.interface.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../nest/circuit-breaker.module-definition.js';
 import { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
-
-const SHARED: ReadonlySet<CircuitState> = new Set<SharedCircuitState>([
-  CircuitState.Closed,
-  CircuitState.Open,
-  CircuitState.ForcedOpen,
-  CircuitState.Disabled,
-]);
 
 /**
  * Connects every circuit of the registry to the module's `store`, when there is one: each state
@@ -66,8 +59,8 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     circuit.shareProbePermits(store);
     const unsubscribe = circuit.subscribe(({ to, reason }) => {
       // A state adopted from the store is not sent back; half-open is each replica's own.
-      if (reason === 'shared' || !SHARED.has(to)) return;
-      store.save(circuit.name, to as SharedCircuitState, Math.round(circuit.openUntilEpoch));
+      if (reason === 'shared' || !isSharedCircuitState(to)) return;
+      store.save(circuit.name, to, Math.round(circuit.openUntilEpoch));
     });
     this.detachers.push(() => {
       unsubscribe();

@@ -1,6 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { CircuitState, type SharedCircuitState } from '../engine/circuit-state.js';
+import {
+  CircuitState,
+  isSharedCircuitState,
+  type SharedCircuitState,
+} from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
 
@@ -13,13 +17,6 @@ export interface RedisCircuitStoreOptions {
 
 /** How long an open circuit's record outlives the process that wrote it. */
 const OPEN_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
-const STATES: ReadonlySet<string> = new Set<SharedCircuitState>([
-  CircuitState.Closed,
-  CircuitState.Open,
-  CircuitState.ForcedOpen,
-  CircuitState.Disabled,
-]);
-
 /**
  * Shares circuit state between replicas through Redis (`ioredis`, an optional peer dependency):
  * a replica's state changes reach the others by pub/sub within milliseconds, the half-open
@@ -235,7 +232,7 @@ function parseRecord(text: string): SharedStateRecord | undefined {
     const record = JSON.parse(text) as Partial<SharedStateRecord>;
     const valid =
       typeof record.circuit === 'string' &&
-      STATES.has(record.state as string) &&
+      isSharedCircuitState(record.state) &&
       typeof record.openUntil === 'number' &&
       typeof record.version === 'number';
     return valid ? (record as SharedStateRecord) : undefined;
