@@ -105,3 +105,20 @@ export function halfOpenCircuit(options: CircuitOptions = {}, name = 'payments')
 export function captureWarnings() {
   return jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
 }
+
+/** What `stats()` shows of a circuit that is closed and has counted nothing yet. */
+export const FRESH_STATS = {
+  state: 'closed',
+  consecutiveFailures: 0,
+  totalCalls: 0,
+  successes: 0,
+  failures: 0,
+  rejections: 0,
+  timeouts: 0,
+  slowCalls: 0,
+  ignored: 0,
+  windowCalls: 0,
+  failureRate: 0,
+  slowCallRate: 0,
+  lastFailureAt: null,
+} as const;

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { Circuit, CircuitOpenError, CircuitState } from '../../lib/index.js';
 import {
+  FRESH_STATS,
   answerOf,
   attempt,
   fails,
@@ -177,23 +178,7 @@ describe('Circuit: reset()', () => {
     run(circuit, 'SFS');
     circuit.reset();
     expect(circuit.state).toBe(CircuitState.Closed);
-    expect(circuit.stats()).toMatchObject({
-      state: 'closed',
-      consecutiveFailures: 0,
-      totalCalls: 0,
-      successes: 0,
-      failures: 0,
-      rejections: 0,
-      timeouts: 0,
-      slowCalls: 0,
-      ignored: 0,
-      windowCalls: 0,
-      failureRate: 0,
-      slowCallRate: 0,
-      lastFailureAt: null,
-      openUntil: null,
-      retryAfterMs: 0,
-    });
+    expect(circuit.stats()).toMatchObject({ ...FRESH_STATS, openUntil: null, retryAfterMs: 0 });
     expect(circuit.execute(() => 'ok')).toBe('ok');
   });
 

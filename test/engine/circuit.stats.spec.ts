@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { NotFoundException } from '@nestjs/common';
 import { Circuit, CircuitOpenError, CircuitState } from '../../lib/index.js';
-import { answerOf, attempt, fails, run, takes, thrownBy } from './circuit-test-kit.js';
+import { answerOf, attempt, fails, FRESH_STATS, run, takes, thrownBy } from './circuit-test-kit.js';
 
 const T0 = '2026-11-23T10:00:00.000Z';
 const at = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
@@ -12,20 +12,8 @@ describe('Circuit: stats()', () => {
 
   it('has every field API.md lists, zero for a new circuit', () => {
     expect(new Circuit('inventory').stats()).toMatchObject({
+      ...FRESH_STATS,
       name: 'inventory',
-      state: 'closed',
-      consecutiveFailures: 0,
-      totalCalls: 0,
-      successes: 0,
-      failures: 0,
-      rejections: 0,
-      timeouts: 0,
-      slowCalls: 0,
-      ignored: 0,
-      windowCalls: 0,
-      failureRate: 0,
-      slowCallRate: 0,
-      lastFailureAt: null,
       lastStateChangeAt: T0,
       openUntil: null,
       retryAfterMs: 0,
