@@ -1,5 +1,5 @@
 // The engine: plain TypeScript, usable without NestJS.
-export { Circuit, type StateChangeListener } from './engine/circuit.js';
+export { Circuit, type StateChangeListener, type WrapOptions } from './engine/circuit.js';
 export {
   CircuitState,
   type CircuitStateChange,
@@ -27,6 +27,7 @@ export type {
   CircuitFallback,
 } from './nest/circuit-breaker-options.interface.js';
 export { CircuitBreaker } from './nest/circuit-breaker.decorator.js';
+export { CircuitSignal } from './nest/circuit-signal.decorator.js';
 export { CircuitBreakerRegistry } from './nest/circuit-breaker.registry.js';
 export {
   CircuitBreakerHealthIndicator,

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 /** A circuit's configuration is invalid. Thrown when the circuit is built: at start-up, never at call time. */
 export class CircuitOptionsError extends Error {
   constructor(
-    /** The circuit's name (as given, even when the name itself is what is wrong). */
+    /** The circuit's name (as given, even when the name itself is what is wrong); empty for the module's own options. */
     readonly circuit: string,
     /** The option at fault. */
     readonly option: string,
@@ -11,8 +11,10 @@ export class CircuitOptionsError extends Error {
     readonly value: unknown,
     /** What a valid value looks like. */
     expected: string,
+    /** What the option belongs to, as the message names it. */
+    subject = `Circuit "${circuit}"`,
   ) {
-    super(`Circuit "${circuit}": option "${option}" must be ${expected}, got ${describe(value)}`);
+    super(`${subject}: option "${option}" must be ${expected}, got ${describe(value)}`);
     this.name = 'CircuitOptionsError';
   }
 }

@@ -26,6 +26,13 @@ export interface CircuitOptions {
   jitter?: number;
   /** Probes allowed in flight at once while half-open. Default 1. */
   halfOpenMaxCalls?: number;
+  /**
+   * A probe still running after this many milliseconds counts as a failed probe: the circuit
+   * opens again, so a probe that hangs (a TCP black hole) never wedges it half-open. The probe's
+   * caller still gets its own answer whenever it comes. A shorter `timeoutMs` ends the probe
+   * first. Default 60 000.
+   */
+  probeTimeoutMs?: number;
   /** Successful probes that close the circuit. Default 1. */
   successThreshold?: number;
   /**
@@ -65,6 +72,7 @@ export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
   maxResetTimeoutMs: 300_000,
   jitter: 0,
   halfOpenMaxCalls: 1,
+  probeTimeoutMs: 60_000,
   successThreshold: 1,
   isFailure: countsAsFailure,
 });
@@ -96,6 +104,7 @@ const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] 
   maxResetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
   jitter: [(v) => isNumber(v) && v >= 0 && v <= 1, 'a number in [0, 1]'],
   halfOpenMaxCalls: [count, 'an integer ≥ 1'],
+  probeTimeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
   successThreshold: [count, 'an integer ≥ 1'],
   timeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
   isFailure: [fn, 'a function (error) => boolean'],
@@ -181,6 +190,7 @@ function fixedShape(o: ResolvedCircuitOptions): ResolvedCircuitOptions {
     maxResetTimeoutMs: o.maxResetTimeoutMs,
     jitter: o.jitter,
     halfOpenMaxCalls: o.halfOpenMaxCalls,
+    probeTimeoutMs: o.probeTimeoutMs,
     successThreshold: o.successThreshold,
     timeoutMs: o.timeoutMs,
     isFailure: o.isFailure,

@@ -19,6 +19,8 @@ export type CircuitTransitionReason =
   | 'slow_call_rate'
   | 'reset_timeout_elapsed'
   | 'probe_failed'
+  /** A probe still running after `probeTimeoutMs`. */
+  | 'probe_timed_out'
   | 'probes_succeeded'
   | 'reset'
   | 'forced_open'

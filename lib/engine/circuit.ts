@@ -1,4 +1,4 @@
-import { CallCancelled } from './call-cancelled.js';
+import { CALL_CANCELLED } from './call-cancelled.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
@@ -24,7 +24,7 @@ import {
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, fromEpochTime, toEpochTime, toIsoTime } from './clock.js';
 import { openDurationMs } from './open-duration.js';
-import { isAsyncFunction, isPromiseLike, rejectSoon } from './promise-like.js';
+import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
 import { RollingWindow } from './rolling-window.js';
 import { SharedProbes, type ProbePermits } from './shared-probes.js';
@@ -41,6 +41,22 @@ const OUTCOME_NAMES: readonly CallOutcome[] = ['success', 'failure', 'ignored'];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function can go through a circuit
 type AnyFunction<T> = (...args: any[]) => T;
 export type StateChangeListener = (change: CircuitStateChange) => void;
+
+/** How a refusal reaches the caller: a rejected promise (`execute`, `wrap`) or a throw (`executeSync`, `wrapSync`). */
+const ASYNC = true;
+const SYNC = false;
+/** No argument of a wrapped function receives the call's signal. */
+const NO_SIGNAL = -1;
+
+/** `wrap()` and `wrapSync()` options. */
+export interface WrapOptions {
+  /**
+   * The index of the argument that receives the call's `AbortSignal` (aborted when `timeoutMs`
+   * runs out). A signal the caller passes there is kept and followed too. Without `timeoutMs`
+   * the argument is left as the caller gave it.
+   */
+  signalAt?: number;
+}
 
 // What listeners, metrics and shared stores add to a circuit: one field, kept only when used.
 interface CircuitHooks {
@@ -75,6 +91,8 @@ export class Circuit {
   private epoch = 0;
   private consecutiveFailures = 0;
   private probesInFlight = 0;
+  /** When each probe in flight started (`performance.now()`), oldest first: a hung one reopens the circuit. */
+  private probeStarts: number[] | undefined;
   private probeSuccesses = 0;
   /** Probes failed in a row since the circuit last closed: the backoff exponent. */
   private failedProbes = 0;
@@ -87,8 +105,6 @@ export class Circuit {
   private readonly window: RollingWindow | undefined;
   /** Kept only when `timeoutMs` is set. */
   private readonly timed: { list: DeadlineList; owner: TimedCallOwner } | undefined;
-  /** Whether the last call that ran returned a promise: the form a rejection then takes. */
-  private returnsPromises: boolean | undefined;
   private hooks: CircuitHooks | undefined;
 
   private successes = 0;
@@ -114,41 +130,67 @@ export class Circuit {
     }
   }
 
-  /** The current state; an open circuit whose open duration has passed reads as half-open. */
+  /**
+   * The current state, read from the clock: an open circuit whose open duration has passed is
+   * half-open, and a half-open one whose oldest probe has run past `probeTimeoutMs` is open again.
+   */
   get state(): CircuitState {
-    if (this.current === CircuitState.Open && clockNow() >= this.openUntil) {
-      this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
+    const current = this.current;
+    if (current === CircuitState.Open) {
+      if (clockNow() >= this.openUntil)
+        this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
+    } else if (current === CircuitState.HalfOpen && this.probeStarts?.length) {
+      if (clockNow() >= this.probeStarts[0]! + this.options.probeTimeoutMs) {
+        this.failedProbes++;
+        this.transition(CircuitState.Open, 'probe_timed_out');
+      }
     }
     return this.current;
   }
 
   /**
-   * Runs `fn` through the circuit and returns exactly what it returns or throws. A sync
-   * function stays sync. `fn` gets an `AbortSignal` when `timeoutMs` is set and it declares a
-   * parameter to receive it, and `undefined` otherwise.
-   *
-   * When the circuit refuses the call it throws `CircuitOpenError`, or returns a promise
-   * rejected with it when `fn` is `async` or the circuit's last call returned a promise.
+   * Runs `fn` through the circuit. Always returns a promise: of `fn`'s value, or rejected with
+   * what `fn` threw or rejected with (the same object), or with `CircuitOpenError` when the
+   * circuit refuses the call, never a synchronous throw. `fn` gets an `AbortSignal` when
+   * `timeoutMs` is set and it declares a parameter to receive it, and `undefined` otherwise.
    */
-  execute<T>(fn: (signal: AbortSignal | undefined) => T): T {
-    return this.call(fn, undefined, undefined);
+  execute<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(notAFunction('execute', fn));
+    return this.call(fn, undefined, undefined, ASYNC, NO_SIGNAL) as Promise<T>;
   }
 
   /**
-   * Returns a function with `fn`'s parameters and return type that runs `fn` through the
-   * circuit, with the `this` it is called with.
+   * Runs a sync `fn` through the circuit and returns exactly what it returns or throws;
+   * throws `CircuitOpenError` when the circuit refuses the call. A promise `fn` returns is
+   * still counted when it settles.
+   */
+  executeSync<T>(fn: (signal: AbortSignal | undefined) => T): T {
+    if (typeof fn !== 'function') throw notAFunction('executeSync', fn);
+    return this.call(fn, undefined, undefined, SYNC, NO_SIGNAL);
+  }
+
+  /**
+   * Returns a function with `fn`'s parameters that runs `fn` through the circuit, with the
+   * `this` it is called with, and always returns a promise (see `execute`).
    *
    * @example
    * const getStock = inventory.wrap(fetchStock);
    * await getStock('sku-42');
+   * const search = inventory.wrap((query: string, signal?: AbortSignal) => fetch(url(query), { signal }), { signalAt: 1 });
    */
-  wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper keeps its caller's `this`
-    const circuit = this;
-    const wrapped = function (this: unknown, ...args: A): R {
-      return circuit.call(fn, this, args);
-    };
-    return Object.defineProperty(wrapped, 'name', { value: fn.name });
+  wrap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    options?: WrapOptions,
+  ): (...args: A) => Promise<Awaited<R>> {
+    return this.wrapAs(fn, ASYNC, options, 'wrap') as (...args: A) => Promise<Awaited<R>>;
+  }
+
+  /** Like `wrap`, for a sync `fn`: the wrapper returns what `fn` returns and throws when refused. */
+  wrapSync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    options?: WrapOptions,
+  ): (...args: A) => R {
+    return this.wrapAs(fn, SYNC, options, 'wrapSync');
   }
 
   stats(): CircuitStats {
@@ -242,16 +284,26 @@ export class Circuit {
   /**
    * Takes a state that another replica set, through a shared store: open until `openUntil`
    * (epoch milliseconds), closed, forced open or disabled. Reported with reason `shared`.
+   * `manual` says an operator set it (forced open, disabled, or closed by `release()` or
+   * `reset()`): a forced state here gives way to nothing else, and an open duration is never
+   * taken longer than this circuit's own cap, whatever the other replica's clock says.
    */
-  adoptSharedState(state: SharedCircuitState, openUntil = 0): void {
+  adoptSharedState(state: SharedCircuitState, openUntil = 0, manual = false): void {
+    const current = this.current;
+    const forced = current === CircuitState.ForcedOpen || current === CircuitState.Disabled;
+    if (forced && !manual && state !== CircuitState.ForcedOpen && state !== CircuitState.Disabled) {
+      return;
+    }
     if (state === CircuitState.Open) {
-      const until = fromEpochTime(openUntil);
-      const current = this.current;
+      const now = clockNow();
+      const longest = Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
+      const until =
+        now + Math.min(Math.max(0, Math.round(fromEpochTime(openUntil) - now)), longest);
       const sameOpening =
         (current === CircuitState.Open || current === CircuitState.HalfOpen) &&
-        Math.abs(this.openUntil - until) < 1; // stores keep whole milliseconds
+        Math.abs(this.openUntil - until) <= 1; // stores keep whole milliseconds
       if (!sameOpening) this.transition(CircuitState.Open, 'shared', until);
-    } else if (this.current !== state) this.transition(state, 'shared');
+    } else if (current !== state) this.transition(state, 'shared');
   }
 
   /** When the open circuit lets a probe through, in epoch milliseconds; 0 unless open or half-open. */
@@ -273,62 +325,116 @@ export class Circuit {
     stopIdleDeadlineTimer();
   }
 
+  private wrapAs<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    async: boolean,
+    options: WrapOptions | undefined,
+    method: string,
+  ): (...args: A) => R {
+    if (typeof fn !== 'function') throw notAFunction(method, fn);
+    const signalAt = options?.signalAt ?? NO_SIGNAL;
+    if (!(Number.isSafeInteger(signalAt) && signalAt >= NO_SIGNAL)) {
+      throw new TypeError(
+        `${method}: signalAt must be an argument index ≥ 0, got ${String(signalAt)}`,
+      );
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper keeps its caller's `this`
+    const circuit = this;
+    const wrapped = function (this: unknown, ...args: A): R {
+      return circuit.call(fn, this, args, async, signalAt);
+    };
+    return Object.defineProperty(wrapped, 'name', { value: fn.name });
+  }
+
   // The closed path: as short as it can be, so that it inlines.
-  private call<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
+  private call<T>(
+    fn: AnyFunction<T>,
+    self: unknown,
+    args: unknown[] | undefined,
+    async: boolean,
+    signalAt: number,
+  ): T {
     const state = this.current;
     if (state === CircuitState.Closed || state === CircuitState.Disabled)
-      return this.run(fn, self, args);
-    return this.callGuarded(fn, self, args);
+      return this.run(fn, self, args, async, signalAt, false);
+    return this.callGuarded(fn, self, args, async, signalAt);
   }
 
   // The open, half-open and forced-open paths.
-  private callGuarded<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
+  private callGuarded<T>(
+    fn: AnyFunction<T>,
+    self: unknown,
+    args: unknown[] | undefined,
+    async: boolean,
+    signalAt: number,
+  ): T {
     const state = this.state;
     if (state === CircuitState.HalfOpen && this.probesInFlight < this.probePermits()) {
       this.probesInFlight++;
-      return this.run(fn, self, args);
+      return this.run(fn, self, args, async, signalAt, true);
     }
     this.rejections++;
     if (this.hooks?.observer !== undefined) this.notify('rejected', 0);
-    const retryAfterMs = this.retryAfterMs(clockNow());
+    const retryAfterMs = this.refusalRetryAfterMs(state);
     const error = withoutStackTrace(() => new CircuitOpenError(this.name, state, retryAfterMs));
-    if (this.returnsPromises ?? isAsyncFunction(fn)) return rejectSoon(error) as T;
+    if (async) return rejectSoon(error) as T;
     throw error;
   }
 
-  private run<T>(fn: AnyFunction<T>, self: unknown, args: unknown[] | undefined): T {
+  private run<T>(
+    fn: AnyFunction<T>,
+    self: unknown,
+    args: unknown[] | undefined,
+    async: boolean,
+    signalAt: number,
+    probe: boolean,
+  ): T {
     const epoch = this.epoch;
     const timed = this.timed;
     this.inFlight++;
-    // Read the clock per call only when slowness, a timeout or durations are watched.
+    // Read the clock per call only for a probe, or when slowness, a timeout or durations are watched.
     const started =
+      probe ||
       timed !== undefined ||
       this.options.slowCallDurationMs !== undefined ||
       this.hooks?.observer !== undefined
         ? performance.now()
         : 0;
-    // An AbortSignal is costly to build: only for a timed `execute` whose function takes one.
+    if (probe) (this.probeStarts ??= []).push(started);
+    // An AbortSignal is costly to build: only for a timed call whose function takes one.
     const controller =
-      timed !== undefined && args === undefined && fn.length > 0
+      timed !== undefined && (args === undefined ? fn.length > 0 : signalAt !== NO_SIGNAL)
         ? new AbortController()
         : undefined;
     let result: T;
     try {
-      result = args === undefined ? fn(controller?.signal) : fn.apply(self, args);
+      if (args === undefined) result = fn(controller?.signal);
+      else {
+        if (controller !== undefined) args[signalAt] = followed(args[signalAt], controller.signal);
+        result = fn.apply(self, args);
+      }
     } catch (error) {
       this.settle(epoch, started, this.classify(error));
+      if (async) return Promise.reject(error) as T;
       throw error;
     }
-    if (!isPromiseLike(result)) {
-      this.returnsPromises = false;
+    let promise: Promise<unknown> | undefined;
+    try {
+      promise = asPromise(result);
+    } catch (error) {
+      // A value whose `then` cannot be read: awaiting it rejects with that error.
+      if (!async) return (this.settle(epoch, started, SUCCESS), result);
+      this.settle(epoch, started, this.classify(error));
+      return Promise.reject(error) as T;
+    }
+    if (promise === undefined) {
       this.settle(epoch, started, SUCCESS);
-      return result;
+      return (async ? Promise.resolve(result) : result) as T;
     }
-    this.returnsPromises = true;
     if (timed !== undefined) {
-      return trackDeadline(result, timed.owner, timed.list, epoch, started, controller) as T;
+      return trackDeadline(promise, timed.owner, timed.list, epoch, started, controller) as T;
     }
-    return result.then(
+    return promise.then(
       (value) => (this.settle(epoch, started, SUCCESS), value),
       (error: unknown) => {
         this.settle(epoch, started, this.classify(error));
@@ -350,7 +456,7 @@ export class Circuit {
   }
 
   private classify(error: unknown): Outcome {
-    if (error instanceof CallCancelled) return IGNORED;
+    if (error === CALL_CANCELLED) return IGNORED;
     try {
       return this.options.isFailure(error) ? FAILURE : IGNORED;
     } catch (bug) {
@@ -376,7 +482,7 @@ export class Circuit {
     } else this.ignored++;
 
     if (epoch !== this.epoch) return;
-    if (this.current === CircuitState.HalfOpen) this.probeSettled(outcome, slow);
+    if (this.current === CircuitState.HalfOpen) this.probeSettled(started, outcome, slow);
     else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow);
   }
 
@@ -404,7 +510,10 @@ export class Circuit {
     }
   }
 
-  private probeSettled(outcome: Outcome, slow: boolean): void {
+  private probeSettled(started: number, outcome: Outcome, slow: boolean): void {
+    const starts = this.probeStarts!;
+    const at = starts.indexOf(started);
+    if (at !== -1) starts.splice(at, 1);
     // A slow probe fails when slowness is what the circuit watches: the dependency has not recovered.
     if (outcome === FAILURE || (slow && this.options.slowCallRateThreshold !== undefined)) {
       this.failedProbes++;
@@ -421,15 +530,15 @@ export class Circuit {
     const { halfOpenMaxCalls, resetTimeoutMs } = this.options;
     const shared = this.hooks?.probes;
     if (shared === undefined) return halfOpenMaxCalls;
-    const openUntil = toEpochTime(this.openUntil);
-    const { name, probesInFlight } = this;
+    // A permit is held as long as its probe may run: past that, the probe has failed by the clock.
     return shared.held(
-      name,
-      openUntil,
+      this.name,
+      Math.round(toEpochTime(this.openUntil)),
       halfOpenMaxCalls,
-      probesInFlight,
+      this.probesInFlight,
       clockNow(),
       resetTimeoutMs,
+      this.probeBoundMs(),
     );
   }
 
@@ -449,6 +558,8 @@ export class Circuit {
       this.openUntil = openUntil ?? now + openDurationMs(this.options, this.failedProbes);
     else if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
     else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
+    // Probes of an earlier period no longer hold the circuit: their late answers are ignored.
+    if (this.probeStarts !== undefined) this.probeStarts.length = 0;
     this.emit({ circuit: this.name, from, to, at: toIsoTime(now), reason });
   }
 
@@ -479,4 +590,34 @@ export class Circuit {
   private retryAfterMs(now: number): number {
     return this.current === CircuitState.Open ? Math.max(0, Math.ceil(this.openUntil - now)) : 0;
   }
+
+  /**
+   * What a refusal says about retrying: while open, the time left; while half-open with every
+   * permit taken, the time left to the oldest probe's bound, when it has either answered or
+   * failed by the clock.
+   */
+  private refusalRetryAfterMs(state: CircuitState): number {
+    const now = clockNow();
+    if (state !== CircuitState.HalfOpen) return this.retryAfterMs(now);
+    const oldest = this.probeStarts?.[0];
+    return oldest === undefined ? 0 : Math.max(0, Math.ceil(oldest + this.probeBoundMs() - now));
+  }
+
+  /** How long a probe may run: `probeTimeoutMs`, or `timeoutMs` when that ends it first. */
+  private probeBoundMs(): number {
+    const { probeTimeoutMs, timeoutMs } = this.options;
+    return timeoutMs === undefined ? probeTimeoutMs : Math.min(probeTimeoutMs, timeoutMs);
+  }
+}
+
+function notAFunction(method: string, value: unknown): TypeError {
+  return new TypeError(`Circuit.${method}() takes a function, got ${typeof value}`);
+}
+
+/**
+ * The signal a wrapped function receives: the circuit's own, or, when the caller passed a
+ * signal of its own in that place, one that aborts when either does.
+ */
+function followed(given: unknown, own: AbortSignal): AbortSignal {
+  return given instanceof AbortSignal ? AbortSignal.any([given, own]) : own;
 }

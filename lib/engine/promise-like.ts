@@ -1,15 +1,24 @@
+/**
+ * `value` as a native promise when it is a thenable, or `undefined` when it is not. A native
+ * promise is used as it is; any other thenable is adopted by `Promise.resolve`, which calls its
+ * `then` once, rejects when `then` throws, and ignores its callbacks after the first: a thenable
+ * that misbehaves still settles exactly once. Throws when `value`'s `then` cannot be read.
+ */
+export function asPromise(value: unknown): Promise<unknown> | undefined {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+    return undefined;
+  if (typeof (value as PromiseLike<unknown>).then !== 'function') return undefined;
+  return Object.getPrototypeOf(value) === Promise.prototype
+    ? (value as Promise<unknown>)
+    : Promise.resolve(value);
+}
+
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as PromiseLike<unknown>).then === 'function'
   );
-}
-
-const AsyncFunction = (async () => {}).constructor;
-
-export function isAsyncFunction(fn: unknown): boolean {
-  return fn instanceof AsyncFunction;
 }
 
 /**

@@ -34,7 +34,8 @@ export class SharedProbes {
 
   /**
    * Permits held for the period that began at `openUntil`. When `inFlight` probes use them all,
-   * asks for one more, unless it is asking already or was refused within `retryMs`.
+   * asks for one more, held for `leaseMs` (as long as a probe may run), unless it is asking
+   * already or was refused within `retryMs`.
    */
   held(
     circuit: string,
@@ -43,6 +44,7 @@ export class SharedProbes {
     inFlight: number,
     now: number,
     retryMs: number,
+    leaseMs: number,
   ): number {
     if (openUntil !== this.period) {
       this.period = openUntil;
@@ -64,7 +66,7 @@ export class SharedProbes {
         this.granted = max; // the store cannot answer: this replica's own permits
       };
       try {
-        const answer = this.permits.acquire(circuit, openUntil, max, retryMs);
+        const answer = this.permits.acquire(circuit, openUntil, max, leaseMs);
         if (typeof answer === 'boolean') granted(answer);
         else answer.then(granted, unanswered);
       } catch {

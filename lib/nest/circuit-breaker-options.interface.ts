@@ -11,6 +11,12 @@ export interface CircuitBreakerModuleOptions {
    * circuit per environment without touching code. Each named circuit exists from start-up.
    */
   circuits?: Record<string, CircuitOptions>;
+  /**
+   * At most this many circuits (default 10 000): building one more throws
+   * `TooManyCircuitsError`. Circuit names are a fixed set chosen in code, never taken from
+   * request data. The metrics are bounded by the same cap.
+   */
+  maxCircuits?: number;
   /** Prometheus metrics through prom-client (loaded only when this is given). Off by default. */
   metrics?: CircuitBreakerMetricsOptions;
   /**

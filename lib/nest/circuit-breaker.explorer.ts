@@ -6,7 +6,7 @@ import { Observable } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitOptionsError } from '../engine/circuit-options.error.js';
 import type { CircuitOptions } from '../engine/circuit-options.js';
-import { CIRCUIT_BREAKER_METADATA } from './circuit-breaker.constants.js';
+import { CIRCUIT_BREAKER_METADATA, CIRCUIT_SIGNAL_METADATA } from './circuit-breaker.constants.js';
 import type {
   CircuitBreakerDecoratorOptions,
   CircuitFallback,
@@ -82,12 +82,15 @@ export class CircuitBreakerExplorer implements OnModuleInit {
   ): void {
     const prototype = prototypeOf(wrapper) as Record<string, Method>;
     const circuit = this.circuitFor(`${className(wrapper)}.${method}`, decorator);
-    const protectedMethod = protectMethod(
+    const original = originalMethod(prototype[method]!);
+    const protectedMethod = protectMethod({
       circuit,
-      originalMethod(prototype[method]!),
-      this.fallbackFor(circuit, wrapper, decorator),
-      returnKind(prototype, method),
-    );
+      method: original,
+      fallback: this.fallbackFor(circuit, wrapper, decorator),
+      returns: returnKind(prototype, method, original),
+      signalAt: Reflect.getMetadata(CIRCUIT_SIGNAL_METADATA, prototype, method) as
+        number | undefined,
+    });
     const instance = wrapper.instance as Record<string, Method> | undefined;
     if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || instance === undefined) {
       protectCalls({ prototype }, method, protectedMethod); // instances made per request or per use
@@ -156,10 +159,18 @@ function className(wrapper: InstanceWrapper): string {
   );
 }
 
-// An rxjs Observable class, even from another copy of rxjs, is told by its members, as isObservable does.
-function returnKind(prototype: object, method: string): ReturnKind {
+const AsyncFunction = (async () => {}).constructor;
+
+/**
+ * What the method returns, from its declaration: an `async` method returns a promise; otherwise
+ * the type TypeScript recorded tells. An rxjs Observable class, even from another copy of rxjs,
+ * is told by its members, as isObservable does.
+ */
+function returnKind(prototype: object, method: string, original: Method): ReturnKind {
+  if (original instanceof AsyncFunction) return 'promise';
   const type: unknown = Reflect.getMetadata('design:returntype', prototype, method);
   if (type === undefined || type === Object) return 'unknown';
+  if (type === Promise) return 'promise';
   const members = (type as { prototype?: { subscribe?: unknown; lift?: unknown } }).prototype;
   return type === Observable ||
     (typeof members?.subscribe === 'function' && typeof members.lift === 'function')

@@ -9,9 +9,23 @@ import { Circuit } from '../engine/circuit.js';
 import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-options.js';
 import { CircuitState, type CircuitStateChange } from '../engine/circuit-state.js';
 import type { CircuitStats } from '../engine/circuit-stats.js';
+import { reportCallbackError } from '../engine/report-callback-error.js';
 import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from './circuit-breaker.module-definition.js';
+import { GuardedObservable } from './guarded-observable.js';
+import {
+  checkModuleOptions,
+  configuredOptions,
+  DEFAULT_MAX_CIRCUITS,
+} from './resolve-module-options.js';
+import { TooManyCircuitsError } from './too-many-circuits.error.js';
 import { UnknownCircuitError } from './unknown-circuit.error.js';
+
+/**
+ * What an integration does to one circuit (metrics observe its calls, a store shares its
+ * state…); it returns what undoes it, or nothing.
+ */
+export type CircuitAttachment = (circuit: Circuit) => (() => void) | void;
 
 /**
  * Every circuit of the application, by name. Inject it to read or steer circuits; decorated
@@ -20,23 +34,32 @@ import { UnknownCircuitError } from './unknown-circuit.error.js';
 @Injectable()
 export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly circuits = new Map<string, Circuit>();
+  private readonly maxCircuits: number;
+  /** Per attachment, what undoes it on each circuit it touched. */
+  private readonly attachments = new Map<CircuitAttachment, Map<Circuit, () => void>>();
   private readonly changes = new Subject<CircuitStateChange>();
 
-  /** Every state change of every circuit: `{ circuit, from, to, at, reason }`. */
-  readonly events$: Observable<CircuitStateChange> = this.changes.asObservable();
+  /**
+   * Every state change of every circuit: `{ circuit, from, to, at, reason }`. A subscriber that
+   * throws gets a process warning; it never brings the process down.
+   */
+  readonly events$: Observable<CircuitStateChange> = GuardedObservable.from(this.changes);
 
   private readonly builtCircuits = new Subject<Circuit>();
   /** Each circuit as the registry builds it (those built before subscribing: `all()`). */
-  readonly created$: Observable<Circuit> = this.builtCircuits.asObservable();
+  readonly created$: Observable<Circuit> = GuardedObservable.from(this.builtCircuits);
 
   constructor(
     @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS)
     private readonly moduleOptions: CircuitBreakerModuleOptions,
   ) {
+    checkModuleOptions(moduleOptions);
+    this.maxCircuits = moduleOptions.maxCircuits ?? DEFAULT_MAX_CIRCUITS;
     // Bad defaults fail start-up, even if no circuit is built before a call needs one. Each
     // circuits[name] is checked when its circuit is built at start-up, merged with what a
     // decorator gives it (which it may complete: a slowCallRateThreshold for its duration).
     resolveCircuitOptions('defaults', moduleOptions.defaults);
+    this.attach((circuit) => circuit.subscribe((change) => this.changes.next(change)));
   }
 
   /**
@@ -55,18 +78,41 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
    * The circuit named `name`, built on first use with, in rising precedence: the built-in
    * defaults, the module's `defaults`, `options`, and the module's `circuits[name]`. A circuit
    * that exists is returned as it is: `options` count only when it is built.
+   *
+   * Names are a fixed set chosen in code, never taken from request data: beyond `maxCircuits`
+   * (default 10 000) building one more throws `TooManyCircuitsError`.
    */
-  getOrCreate(name: string, options?: CircuitOptions): Circuit;
   getOrCreate(name: string, options?: CircuitOptions): Circuit {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
+      if (this.circuits.size >= this.maxCircuits)
+        throw new TooManyCircuitsError(name, this.maxCircuits);
       const { defaults, circuits } = this.moduleOptions;
-      circuit = new Circuit(name, resolveCircuitOptions(name, defaults, options, circuits?.[name]));
+      const configured = configuredOptions(circuits, name);
+      circuit = new Circuit(name, resolveCircuitOptions(name, defaults, options, configured));
       this.circuits.set(name, circuit);
-      circuit.subscribe((change) => this.changes.next(change));
+      for (const [attachment, detachers] of this.attachments) {
+        attachTo(circuit, attachment, detachers);
+      }
       this.builtCircuits.next(circuit);
     }
     return circuit;
+  }
+
+  /**
+   * Runs `attachment` on every circuit, now and as each is built: the one way an integration
+   * plugs into circuits. What it returns for a circuit runs when that circuit is removed, or
+   * when the application shuts down. Returns what detaches it from every circuit.
+   *
+   * @example
+   * registry.attach((circuit) => circuit.subscribe((change) => audit.log(change)));
+   */
+  attach(attachment: CircuitAttachment): () => void {
+    if (this.attachments.has(attachment)) return () => this.detach(attachment);
+    const detachers = new Map<Circuit, () => void>();
+    this.attachments.set(attachment, detachers);
+    for (const circuit of this.circuits.values()) attachTo(circuit, attachment, detachers);
+    return () => this.detach(attachment);
   }
 
   has(name: string): boolean {
@@ -74,15 +120,22 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   }
 
   /**
-   * Forgets a circuit and drops its listeners (`events$` no longer hears of it). Methods
-   * holding it keep using it; `getOrCreate` builds a new one.
+   * Forgets a circuit: what integrations attached to it is undone (its metrics series go,
+   * `events$` no longer hears of it). Methods holding it keep using it; `getOrCreate` builds a
+   * new one.
    */
   remove(name: string): boolean {
     const circuit = this.circuits.get(name);
-    circuit?.dispose();
-    return this.circuits.delete(name);
+    if (circuit === undefined) return false;
+    this.circuits.delete(name);
+    for (const detachers of this.attachments.values()) {
+      const detach = detachers.get(circuit);
+      detachers.delete(circuit);
+      if (detach !== undefined) undo(detach);
+    }
+    circuit.dispose();
+    return true;
   }
-
   all(): Circuit[] {
     return [...this.circuits.values()];
   }
@@ -125,13 +178,43 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
 
   onApplicationShutdown(): void {
     for (const name of this.names()) this.remove(name);
+    this.attachments.clear();
     this.changes.complete();
     this.builtCircuits.complete();
+  }
+
+  private detach(attachment: CircuitAttachment): void {
+    const detachers = this.attachments.get(attachment);
+    this.attachments.delete(attachment);
+    for (const detach of detachers?.values() ?? []) undo(detach);
   }
 
   private require(name: string): Circuit {
     const circuit = this.circuits.get(name);
     if (circuit === undefined) throw new UnknownCircuitError(name);
     return circuit;
+  }
+}
+
+function attachTo(
+  circuit: Circuit,
+  attachment: CircuitAttachment,
+  detachers: Map<Circuit, () => void>,
+): void {
+  let detach: (() => void) | void;
+  try {
+    detach = attachment(circuit);
+  } catch (error) {
+    reportCallbackError(error, 'A CircuitBreakerRegistry attachment');
+    return;
+  }
+  if (typeof detach === 'function') detachers.set(circuit, detach);
+}
+
+function undo(detach: () => void): void {
+  try {
+    detach();
+  } catch (error) {
+    reportCallbackError(error, 'A CircuitBreakerRegistry attachment');
   }
 }

@@ -1,85 +1,88 @@
 import { from, isObservable, Observable, of, type Subscription } from 'rxjs';
-import { CallCancelled } from '../engine/call-cancelled.js';
+import { CALL_CANCELLED } from '../engine/call-cancelled.js';
 import { CallTimeoutError } from '../engine/call-timeout.error.js';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitOpenError } from '../engine/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
-import { isPromiseLike } from '../engine/promise-like.js';
+import { asPromise } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-options.interface.js';
 import type { Method } from './method-dispatch.js';
 
 /**
- * What a decorated method returns, as TypeScript recorded it (`design:returntype`): an
- * Observable, something else, or `unknown` when no type was recorded (none written, or a union).
+ * What a decorated method returns, as its declaration tells: an Observable, a promise (an
+ * `async` method, or a declared `Promise`), a plain value (any other declared type), or
+ * `unknown` when nothing was recorded (no type written, a union, an interface).
  */
-export type ReturnKind = 'observable' | 'value' | 'unknown';
+export type ReturnKind = 'observable' | 'promise' | 'value' | 'unknown';
+
+/** How a protected method is built: its circuit, the method as written, and what surrounds it. */
+export interface ProtectedMethodSpec {
+  circuit: Circuit;
+  method: Method;
+  fallback: CircuitFallback | undefined;
+  returns: ReturnKind;
+  /** The index of the parameter marked `@CircuitSignal()`, if any. */
+  signalAt: number | undefined;
+}
 
 /**
  * The function that replaces a decorated method: `method` run through `circuit`, with the
- * instance as `this`, falling back when the circuit refuses or the call fails. A method
- * returning an Observable is protected per subscription (see `guardObservable`).
+ * instance as `this`, falling back when the circuit refuses or the call fails. A method that
+ * returns a promise never throws, even when refused; one that returns a plain value stays sync
+ * and throws; a method returning an Observable is protected per subscription.
  */
-export function protectMethod(
-  circuit: Circuit,
-  method: Method,
-  fallback: CircuitFallback | undefined,
-  returns: ReturnKind,
-): Method {
-  if (returns === 'observable') return protectObservableMethod(circuit, method, fallback);
-  if (returns === 'value') return protectValueMethod(circuit, method, fallback);
-  return protectUndeclaredMethod(circuit, method, fallback);
+export function protectMethod(spec: ProtectedMethodSpec): Method {
+  switch (spec.returns) {
+    case 'observable':
+      return protectObservableMethod(spec);
+    case 'promise':
+      return protectPromiseMethod(spec);
+    case 'value':
+      return protectSyncMethod(spec);
+    default:
+      return protectUndeclaredMethod(spec);
+  }
 }
 
-function protectObservableMethod(
-  circuit: Circuit,
-  method: Method,
-  fallback: CircuitFallback | undefined,
-): Method {
+function protectPromiseMethod({
+  circuit,
+  method,
+  fallback,
+  signalAt,
+}: ProtectedMethodSpec): Method {
+  const guarded = circuit.wrap(method, { signalAt });
+  if (fallback === undefined) return guarded;
   return function (this: unknown, ...args: unknown[]) {
-    return guardObservable(
-      circuit,
-      () => method.apply(this, args) as Observable<unknown>,
-      fallback && ((error) => fallback.call(this, error, ...args)),
-    );
+    return guarded.apply(this, args).then(undefined, recovery(circuit, fallback, this, args));
   };
 }
 
-function protectValueMethod(
-  circuit: Circuit,
-  method: Method,
-  fallback: CircuitFallback | undefined,
-): Method {
-  const guarded = circuit.wrap(method);
+function protectSyncMethod({ circuit, method, fallback, signalAt }: ProtectedMethodSpec): Method {
+  const guarded = circuit.wrapSync(method, { signalAt });
   if (fallback === undefined) return guarded;
   return function (this: unknown, ...args: unknown[]) {
-    const recover = (error: unknown) => {
-      if (!fallsBack(circuit, error)) throw error;
-      circuit.reportFallback();
-      return fallback.call(this, error, ...args);
-    };
+    const recover = recovery(circuit, fallback, this, args);
     let result: unknown;
     try {
       result = guarded.apply(this, args);
     } catch (error) {
       return recover(error);
     }
-    return isPromiseLike(result) ? result.then(undefined, recover) : result;
+    // Declared as a value, yet a promise came: its failure falls back too.
+    return asPromise(result)?.then(undefined, recover) ?? result;
   };
 }
 
 /**
  * A method with no recorded return type (`getQuote() { return this.http.get(url); }`) may
- * return an Observable, whose subscriptions are the calls to count, not the method call. Its
- * first call made while the circuit lets every call through runs the method to find out, and
- * goes to the circuit as the call it is (an Observable: per subscription); later calls take the
- * path found. Until then, a refused call is refused as for a method returning a value.
+ * return an Observable, whose subscriptions are the calls to count, not the method call, or a
+ * promise, whose refusals must then be rejections. Its first call made while the circuit lets
+ * every call through runs the method to find out, and goes to the circuit as the call it is;
+ * later calls take the path found. Until then, a refused call throws, as for a sync method.
  */
-function protectUndeclaredMethod(
-  circuit: Circuit,
-  method: Method,
-  fallback: CircuitFallback | undefined,
-): Method {
-  const asValue = protectValueMethod(circuit, method, fallback);
+function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
+  const { circuit, method } = spec;
+  const asValue = protectSyncMethod(spec);
   let found: Method | undefined;
   return function (this: unknown, ...args: unknown[]) {
     if (found !== undefined) return found.apply(this, args);
@@ -87,22 +90,42 @@ function protectUndeclaredMethod(
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) {
       return asValue.apply(this, args);
     }
-    let answer: () => unknown;
+    let answer: Method;
     try {
       const result = method.apply(this, args);
       if (isObservable(result)) {
-        found = protectObservableMethod(circuit, method, fallback);
-        return protectObservableMethod(circuit, () => result, fallback).apply(this, args);
+        found = protectObservableMethod(spec);
+        return protectObservableMethod({ ...spec, method: () => result }).apply(this, args);
       }
       answer = () => result;
+      found = asPromise(result) === undefined ? asValue : protectPromiseMethod(spec);
     } catch (error) {
       answer = () => {
         throw error;
       };
+      found = asValue;
     }
-    found = asValue;
     // The circuit would have run this call as it stands: it counts the outcome as its own.
-    return protectValueMethod(circuit, answer, fallback).apply(this, args);
+    const path = found === asValue ? protectSyncMethod : protectPromiseMethod;
+    return path({ ...spec, method: answer, signalAt: undefined }).apply(this, args);
+  };
+}
+
+function protectObservableMethod({
+  circuit,
+  method,
+  fallback,
+  signalAt,
+}: ProtectedMethodSpec): Method {
+  return function (this: unknown, ...args: unknown[]) {
+    return guardObservable(
+      circuit,
+      (signal) => {
+        if (signalAt !== undefined && signal !== undefined) args[signalAt] = signal;
+        return method.apply(this, args) as Observable<unknown>;
+      },
+      fallback && ((error) => fallback.call(this, error, ...args)),
+    );
   };
 }
 
@@ -110,25 +133,25 @@ function protectUndeclaredMethod(
  * An Observable that runs `source` through `circuit` once per subscription, lazily: its first
  * value or its completion is the call's success, an error before either its failure. Later
  * values and errors pass through uncounted. Unsubscribing before the outcome frees the call
- * without counting it; a timeout unsubscribes from `source`.
+ * without counting it; a timeout unsubscribes from `source` and aborts the signal it was given.
  */
 export function guardObservable<T>(
   circuit: Circuit,
-  source: () => Observable<T>,
+  source: (signal: AbortSignal | undefined) => Observable<T>,
   fallback?: (error: unknown) => unknown,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     let inner: Subscription | undefined;
     let answered = false;
-    let cancel: ((reason: CallCancelled) => void) | undefined;
-    const call = () =>
+    let cancel: ((reason: typeof CALL_CANCELLED) => void) | undefined;
+    const call = (signal: AbortSignal | undefined) =>
       new Promise<void>((resolve, reject) => {
         cancel = reject;
         const answer = () => {
           answered = true;
           resolve();
         };
-        inner = source().subscribe({
+        inner = source(signal).subscribe({
           next: (value) => {
             answer();
             subscriber.next(value);
@@ -140,20 +163,15 @@ export function guardObservable<T>(
           },
         });
       });
-    const refused = (error: unknown) => {
-      if (error instanceof CallCancelled) return;
+    circuit.execute(call).then(undefined, (error: unknown) => {
+      if (error === CALL_CANCELLED) return;
       inner?.unsubscribe();
       if (fallback === undefined || !fallsBack(circuit, error)) return subscriber.error(error);
       circuit.reportFallback();
       subscriber.add(observe<T>(() => fallback(error)).subscribe(subscriber));
-    };
-    try {
-      circuit.execute(call).then(undefined, refused);
-    } catch (error) {
-      refused(error); // a sync refusal: the circuit had not seen a promise from this source yet
-    }
+    });
     return () => {
-      if (!answered) cancel?.(new CallCancelled());
+      if (!answered) cancel?.(CALL_CANCELLED);
       inner?.unsubscribe();
     };
   });
@@ -161,20 +179,34 @@ export function guardObservable<T>(
 
 /** Whether a fallback answers for `error`: a refusal or timeout of this circuit, or a counted failure. */
 export function fallsBack(circuit: Circuit, error: unknown): boolean {
-  const ownRefusal = error instanceof CircuitOpenError || error instanceof CallTimeoutError;
-  if (ownRefusal && error.circuit === circuit.name) return true;
   try {
+    const ownRefusal = error instanceof CircuitOpenError || error instanceof CallTimeoutError;
+    if (ownRefusal && error.circuit === circuit.name) return true;
     return circuit.options.isFailure(error);
   } catch {
     return true; // the circuit counts it as a failure too
   }
 }
 
+/** What answers a failed call of `args`: the fallback's result, or the error again. */
+function recovery(
+  circuit: Circuit,
+  fallback: CircuitFallback,
+  self: unknown,
+  args: unknown[],
+): (error: unknown) => unknown {
+  return (error) => {
+    if (!fallsBack(circuit, error)) throw error;
+    circuit.reportFallback();
+    return fallback.call(self, error, ...args);
+  };
+}
+
 function observe<T>(produce: () => unknown): Observable<T> {
   return new Observable<T>((subscriber) => {
     const result = produce();
     const source =
-      isObservable(result) || isPromiseLike(result)
+      isObservable(result) || asPromise(result) !== undefined
         ? from(result as PromiseLike<T>)
         : of(result as T);
     return source.subscribe(subscriber);

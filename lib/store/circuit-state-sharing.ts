@@ -5,41 +5,54 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
-import { isSharedCircuitState } from '../engine/circuit-state.js';
+import { isSharedCircuitState, type CircuitTransitionReason } from '../engine/circuit-state.js';
 import type { CircuitBreakerModuleOptions } from '../nest/circuit-breaker-options.interface.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../nest/circuit-breaker.module-definition.js';
 import { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+import { assertCircuitStore, invalidRecordReason } from './shared-state-record.js';
+
+/** The transitions an operator makes: their records hold against any automatic one. */
+const MANUAL_REASONS: ReadonlySet<CircuitTransitionReason> = new Set([
+  'forced_open',
+  'disabled',
+  'released',
+  'reset',
+]);
+
+/** How far past a circuit's longest open duration a record's openUntil may be: replicas' clocks differ. */
+const OPEN_UNTIL_SLACK_MS = 60_000;
 
 /**
  * Connects every circuit of the registry to the module's `store`, when there is one: each state
  * a circuit takes here is saved, each state saved elsewhere is adopted (newest version wins),
  * a circuit resumes from the store's record when it is built, and half-open probe permits come
- * from the store. Without a store this does nothing.
+ * from the store. Every record is checked before a circuit adopts it. Without a store this
+ * does nothing.
  */
 @Injectable()
 export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CircuitBreakerStore');
   private readonly store: CircuitStore | undefined;
   private readonly versions = new Map<string, number>();
-  private readonly detachers: Array<() => void> = [];
-  private created: Subscription | undefined;
+  /** Circuits a bad record was reported for: one warning each. */
+  private readonly warned = new Set<string>();
+  private detach: (() => void) | undefined;
   private readonly changed = (record: SharedStateRecord): void => this.adopt(record);
 
   constructor(
     @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS) { store }: CircuitBreakerModuleOptions,
     private readonly circuits: CircuitBreakerRegistry,
   ) {
+    if (store !== undefined) assertCircuitStore(store);
     this.store = store;
   }
 
   async onModuleInit(): Promise<void> {
     const store = this.store;
     if (store === undefined) return;
-    this.circuits.all().forEach((circuit) => this.attach(store, circuit));
-    this.created = this.circuits.created$.subscribe((circuit) => this.attach(store, circuit));
+    this.detach = this.circuits.attach((circuit) => this.share(store, circuit));
     try {
       await store.connect(this.changed);
     } catch (error) {
@@ -50,33 +63,62 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
 
   async onApplicationShutdown(): Promise<void> {
     if (this.store === undefined) return;
-    this.created?.unsubscribe();
-    this.detachers.splice(0).forEach((detach) => detach());
+    this.detach?.();
+    this.detach = undefined;
     await this.store.disconnect(this.changed);
   }
 
-  private attach(store: CircuitStore, circuit: Circuit): void {
+  private share(store: CircuitStore, circuit: Circuit): () => void {
     circuit.shareProbePermits(store);
     const unsubscribe = circuit.subscribe(({ to, reason }) => {
       // A state adopted from the store is not sent back; half-open is each replica's own.
       if (reason === 'shared' || !isSharedCircuitState(to)) return;
-      store.save(circuit.name, to, Math.round(circuit.openUntilEpoch));
+      const openUntil = Math.round(circuit.openUntilEpoch);
+      try {
+        store.save(circuit.name, to, openUntil, MANUAL_REASONS.has(reason));
+      } catch (error) {
+        this.logger.warn(`store.save() threw for circuit "${circuit.name}": ${error}`);
+      }
     });
-    this.detachers.push(() => {
+    Promise.resolve()
+      .then(() => store.load(circuit.name))
+      .then(
+        (record) => record && this.adopt(record),
+        () => {}, // the store logs its own outages; the circuit starts from its local state
+      );
+    return () => {
       unsubscribe();
       circuit.shareProbePermits(undefined);
-    });
-    store.load(circuit.name).then(
-      (record) => record && this.adopt(record),
-      () => {}, // the store logs its own outages; the circuit starts from its local state
-    );
+    };
   }
 
   private adopt(record: SharedStateRecord): void {
-    const circuit = this.circuits.get(record.circuit);
+    const circuit = this.circuits.get((record as { circuit?: unknown })?.circuit as string);
     if (circuit === undefined) return;
+    const now = Date.now();
+    const reason = invalidRecordReason(record, now) ?? this.outOfRange(circuit, record, now);
+    if (reason !== undefined) return this.reject(circuit.name, reason);
     if (record.version <= (this.versions.get(record.circuit) ?? 0)) return;
     this.versions.set(record.circuit, record.version);
-    circuit.adoptSharedState(record.state, record.openUntil);
+    circuit.adoptSharedState(record.state, record.openUntil, record.manual === true);
+  }
+
+  /** A record that opens the circuit for longer than it ever opens itself is not believed. */
+  private outOfRange(
+    circuit: Circuit,
+    { openUntil }: SharedStateRecord,
+    now: number,
+  ): string | undefined {
+    const { maxResetTimeoutMs, resetTimeoutMs } = circuit.options;
+    const latest = now + Math.max(maxResetTimeoutMs, resetTimeoutMs) + OPEN_UNTIL_SLACK_MS;
+    return openUntil > latest
+      ? `openUntil ${new Date(Math.min(openUntil, 8.64e15)).toISOString()} is past the circuit's longest open duration`
+      : undefined;
+  }
+
+  private reject(circuit: string, reason: string): void {
+    if (this.warned.has(circuit)) return;
+    this.warned.add(circuit);
+    this.logger.warn(`ignored a shared record for circuit "${circuit}": ${reason}`);
   }
 }

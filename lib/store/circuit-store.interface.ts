@@ -7,7 +7,16 @@ export interface SharedStateRecord {
   readonly state: SharedCircuitState;
   /** Epoch milliseconds when an open circuit lets a probe through; 0 unless open. */
   readonly openUntil: number;
-  /** Grows with every change of this circuit's record: an older record never undoes a newer one. */
+  /**
+   * Set by an operator: forced open, disabled, or closed by `release()` / `reset()`. A forced
+   * state gives way only to another manual one, never to a circuit tripping or closing by itself.
+   */
+  readonly manual: boolean;
+  /**
+   * Orders the records of a circuit: an older record never undoes a newer one. Epoch
+   * milliseconds of the store's clock, raised past the previous record's when needed, so that
+   * the order survives a store that restarts empty.
+   */
   readonly version: number;
 }
 
@@ -23,10 +32,14 @@ export interface SharedStateRecord {
 export interface CircuitStore extends ProbePermits {
   /** Starts sharing: `changed` receives every record saved by any replica, this one included. */
   connect(changed: (record: SharedStateRecord) => void): void | Promise<void>;
-  /** The record shared for `circuit`, if any: a restarted replica resumes from it. */
-  load(circuit: string): Promise<SharedStateRecord | undefined>;
-  /** Shares a state this replica's circuit took. Never throws; a failure is the store's to handle. */
-  save(circuit: string, state: SharedCircuitState, openUntil: number): void;
+  /** The record shared for `circuit`, if any (`undefined` or `null` if none): a restarted replica resumes from it. */
+  load(circuit: string): Promise<SharedStateRecord | null | undefined>;
+  /**
+   * Shares a state this replica's circuit took; `manual` when an operator set it. A forced open
+   * or disabled record is replaced only by another manual one. Never throws; a failure is the
+   * store's to handle.
+   */
+  save(circuit: string, state: SharedCircuitState, openUntil: number, manual: boolean): void;
   /** Stops sending records to `changed`, and frees what the store opened for it (never a client it was given). */
   disconnect(changed: (record: SharedStateRecord) => void): Promise<void>;
 }

@@ -1,14 +1,15 @@
-import { CircuitState, type SharedCircuitState } from '../engine/circuit-state.js';
+import type { SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+import { isForcedState, nextVersion } from './shared-state-record.js';
 
 /**
  * Shares circuit state between the applications of one process that are given the same
  * instance (tests, several Nest apps in one worker). Answers at once, so it changes nothing of
- * how one application's circuits behave.
+ * how one application's circuits behave. Follows the same rules as `RedisCircuitStore`: a
+ * forced state gives way only to a manual one, and records are ordered by time.
  */
 export class InMemoryCircuitStore implements CircuitStore {
   private readonly records = new Map<string, SharedStateRecord>();
-  private readonly versions = new Map<string, number>();
   private readonly probes = new Map<string, { taken: number; expiresAt: number }>();
   private readonly listeners = new Set<(record: SharedStateRecord) => void>();
 
@@ -20,12 +21,16 @@ export class InMemoryCircuitStore implements CircuitStore {
     return Promise.resolve(this.records.get(circuit));
   }
 
-  save(circuit: string, state: SharedCircuitState, openUntil: number): void {
-    const version = (this.versions.get(circuit) ?? 0) + 1;
-    this.versions.set(circuit, version);
-    const record: SharedStateRecord = { circuit, state, openUntil, version };
-    if (state === CircuitState.Closed) this.records.delete(circuit);
-    else this.records.set(circuit, record);
+  save(circuit: string, state: SharedCircuitState, openUntil: number, manual = false): void {
+    const current = this.records.get(circuit);
+    if (current !== undefined && isForcedState(current.state) && !manual) {
+      // An operator's state holds: the replica that tried to replace it is told what holds.
+      for (const listener of this.listeners) listener(current);
+      return;
+    }
+    const version = nextVersion(current?.version, Date.now());
+    const record: SharedStateRecord = { circuit, state, openUntil, manual, version };
+    this.records.set(circuit, record);
     for (const listener of this.listeners) listener(record);
   }
 

@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import {
-  CircuitState,
-  isSharedCircuitState,
-  type SharedCircuitState,
-} from '../engine/circuit-state.js';
+import type { Cluster, Redis } from 'ioredis';
+import { CircuitState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
+import {
+  asSharedStateRecord,
+  invalidRecordReason,
+  isForcedState,
+  MAX_CLOCK_SKEW_MS,
+} from './shared-state-record.js';
 
 export interface RedisCircuitStoreOptions {
   /** Prefix of the store's keys and channel. Default `'circuit-breaker'`. */
@@ -15,17 +17,22 @@ export interface RedisCircuitStoreOptions {
   commandTimeoutMs?: number;
 }
 
-/** How long an open circuit's record outlives the process that wrote it. */
-const OPEN_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a record outlives the moment it stops mattering (an open period's end, a closing). */
+const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+
+type Change = { state: SharedCircuitState; openUntil: number; manual: boolean };
+
 /**
- * Shares circuit state between replicas through Redis (`ioredis`, an optional peer dependency):
- * a replica's state changes reach the others by pub/sub within milliseconds, the half-open
- * probe permits are counted in Redis, and a restarted replica resumes from the stored record.
+ * Shares circuit state between replicas through Redis (`ioredis`, an optional peer dependency;
+ * a standalone client, or a `Cluster`): a replica's state changes reach the others by pub/sub
+ * within milliseconds, the half-open probe permits are counted in Redis, and a restarted
+ * replica resumes from the stored record.
  *
  * Redis being slow or gone never blocks or fails a call: nothing on a call's path waits for
  * Redis; a command that has no answer within `commandTimeoutMs` is given up and each replica
  * keeps its local state. The outage is logged once; when Redis is back, the states set meanwhile
- * are saved (the latest per circuit: nothing queues up) and every circuit is resynchronized.
+ * are saved (the latest per circuit: nothing queues up), forced states that a Redis restarted
+ * empty lost are saved again, and every circuit is resynchronized.
  *
  * @example
  * const redis = new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -40,8 +47,12 @@ export class RedisCircuitStore implements CircuitStore {
   /** Circuits this replica has asked about: resynchronized when Redis is back. */
   private readonly known = new Set<string>();
   /** The latest state per circuit that could not be saved yet. */
-  private readonly unsaved = new Map<string, { state: SharedCircuitState; openUntil: number }>();
-  private subscriber: Redis | undefined;
+  private readonly unsaved = new Map<string, Change>();
+  /** The forced states known to hold, per circuit: saved again if Redis comes back without them. */
+  private readonly forced = new Map<string, Change>();
+  /** Keys found holding something that is not a record: one warning each. */
+  private readonly badKeys = new Set<string>();
+  private subscriber: Redis | Cluster | undefined;
   /** Whether the subscriber listens now: records saved elsewhere reach this replica. */
   private subscribed = false;
   private down = false;
@@ -50,7 +61,7 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly resync = (): void => void this.resynchronize();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     { prefix = 'circuit-breaker', commandTimeoutMs = 100 }: RedisCircuitStoreOptions = {},
   ) {
     if (typeof redis?.duplicate !== 'function') {
@@ -75,11 +86,10 @@ export class RedisCircuitStore implements CircuitStore {
     if (this.subscriber !== undefined) return;
     // Pub/sub needs a connection of its own. It subscribes on each (re)connection itself: ioredis's
     // own resubscribing leaves a rejected promise unhandled when the connection closes meanwhile.
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: false, autoResubscribe: false });
+    const subscriber = duplicateForPubSub(this.redis);
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, message: string) => {
-      const record = channel === this.channel ? parseRecord(message) : undefined;
-      if (record !== undefined) this.deliver(record);
+      if (channel === this.channel) this.received(message);
     });
     subscriber.on('error', (error: Error) => this.outage(error));
     subscriber.on('close', () => (this.subscribed = false));
@@ -109,51 +119,61 @@ export class RedisCircuitStore implements CircuitStore {
 
   load(circuit: string): Promise<SharedStateRecord | undefined> {
     this.known.add(circuit);
-    return this.command(() => this.redis.get(this.key(circuit, 'state'))).then((text) =>
-      text === null ? undefined : parseRecord(text),
+    const key = this.key(circuit, 'state');
+    return this.command(key, () => this.redis.get(key)).then((text) =>
+      text === null ? undefined : this.parse(text, key, circuit),
     );
   }
 
-  save(circuit: string, state: SharedCircuitState, openUntil: number): void {
+  save(circuit: string, state: SharedCircuitState, openUntil: number, manual = false): void {
     this.known.add(circuit);
-    const change = { state, openUntil };
+    const change: Change = { state, openUntil, manual };
     this.unsaved.set(circuit, change);
+    this.remember(circuit, change);
+    const key = this.key(circuit, 'state');
     const ttl =
-      state === CircuitState.Open ? Math.max(0, openUntil - Date.now()) + OPEN_RECORD_TTL_MS : 0;
-    this.command(() =>
+      state === CircuitState.Open
+        ? Math.max(0, openUntil - Date.now()) + RECORD_TTL_MS
+        : isForcedState(state)
+          ? 0 // an operator's state lasts until an operator ends it
+          : RECORD_TTL_MS;
+    this.command(key, () =>
       this.redis.eval(
         SAVE_SCRIPT,
-        2,
-        this.key(circuit, 'state'),
-        this.key(circuit, 'version'),
+        1,
+        key,
         circuit,
         state,
         openUntil,
+        manual ? '1' : '0',
         Math.round(ttl),
         this.channel,
+        MAX_CLOCK_SKEW_MS,
       ),
     ).then(
-      () => {
+      (reply) => {
         if (this.unsaved.get(circuit) === change) this.unsaved.delete(circuit);
+        const [saved, record, garbage] = reply as [number, string, number];
+        if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
+        // Refused: an operator's forced state holds. This replica adopts it at once.
+        if (saved === 0) this.received(record, key);
       },
       () => {}, // kept in `unsaved`: saved when Redis is back
     );
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): Promise<boolean> {
-    return this.command(() =>
-      this.redis.eval(
-        ACQUIRE_PROBE_SCRIPT,
-        1,
-        this.key(circuit, `probes:${openUntil}`),
-        max,
-        Math.max(1, Math.round(leaseMs)),
-      ),
+    const key = this.key(circuit, `probes:${openUntil}`);
+    return this.command(key, () =>
+      this.redis.eval(ACQUIRE_PROBE_SCRIPT, 1, key, max, Math.max(1, Math.round(leaseMs))),
     ).then((granted) => granted === 1);
   }
 
-  /** One command, only while the client is ready (nothing queues up), given up after the timeout. */
-  private command<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * One command, only while the client is ready (nothing queues up), given up after the timeout.
+   * An error Redis answers with (the key holds another type…) is no outage: Redis is there.
+   */
+  private command<T>(key: string, run: () => Promise<T>): Promise<T> {
     const status = this.redis.status;
     if (status !== 'ready') {
       const error = new Error(`Redis connection is ${status}`);
@@ -161,6 +181,10 @@ export class RedisCircuitStore implements CircuitStore {
       return Promise.reject(status === 'connecting' && !this.down ? error : this.outage(error));
     }
     return withTimeout(run(), this.commandTimeoutMs).catch((error: unknown) => {
+      if ((error as { name?: unknown })?.name === 'ReplyError') {
+        this.badKey(key, String((error as Error).message));
+        throw error;
+      }
       throw this.outage(error);
     });
   }
@@ -203,22 +227,82 @@ export class RedisCircuitStore implements CircuitStore {
     this.recoveryTimer = undefined;
   }
 
-  /** Saves what could not be saved, then adopts what the other replicas saved meanwhile. */
+  /**
+   * Saves what could not be saved, then adopts what the other replicas saved meanwhile. A forced
+   * state this replica knows to hold, which Redis no longer has (restarted without persistence),
+   * is saved again: an operator's command is never lost to a restart.
+   */
   private async resynchronize(): Promise<void> {
     if (this.redis.status !== 'ready' || !this.subscribed) return;
     const wasDown = this.down;
     this.down = false;
-    for (const [circuit, { state, openUntil }] of this.unsaved)
-      this.save(circuit, state, openUntil);
+    for (const [circuit, { state, openUntil, manual }] of this.unsaved)
+      this.save(circuit, state, openUntil, manual);
+    const circuits = [...this.known];
     const records = await Promise.all(
-      [...this.known].map((circuit) => this.load(circuit).catch(() => undefined)),
+      circuits.map((circuit) => this.load(circuit).catch(() => null)),
     );
-    for (const record of records) if (record !== undefined) this.deliver(record);
+    records.forEach((record, i) => {
+      const circuit = circuits[i]!;
+      const forced = this.forced.get(circuit);
+      if (record === undefined && forced !== undefined && !this.unsaved.has(circuit)) {
+        this.save(circuit, forced.state, forced.openUntil, true);
+      } else if (record) this.deliver(record);
+    });
     if (wasDown && !this.down) this.logger.log('Redis is back: circuit state resynchronized');
   }
 
+  /** A record from the channel (or a refused save): checked, remembered, handed on. */
+  private received(text: string, key?: string): void {
+    let circuit: unknown;
+    try {
+      circuit = (JSON.parse(text) as { circuit?: unknown })?.circuit;
+    } catch {
+      circuit = undefined;
+    }
+    const where = key ?? (typeof circuit === 'string' ? this.key(circuit, 'state') : this.channel);
+    const record = this.parse(text, where, typeof circuit === 'string' ? circuit : undefined);
+    if (record !== undefined) this.deliver(record);
+  }
+
   private deliver(record: SharedStateRecord): void {
+    this.remember(record.circuit, record);
     for (const listener of this.listeners) listener(record);
+  }
+
+  /** Keeps track of the forced state that holds for `circuit`, if any. */
+  private remember(circuit: string, { state, openUntil, manual }: Change): void {
+    if (isForcedState(state)) this.forced.set(circuit, { state, openUntil, manual: true });
+    else if (manual) this.forced.delete(circuit); // released or reset: nothing forced holds
+  }
+
+  /** `text` as a record of `circuit`, or undefined (with one warning per key) when it is not one. */
+  private parse(
+    text: string,
+    key: string,
+    circuit: string | undefined,
+  ): SharedStateRecord | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return this.badKey(key, 'it is not JSON');
+    }
+    const reason = invalidRecordReason(value);
+    if (reason !== undefined) return this.badKey(key, reason);
+    const record = asSharedStateRecord(value)!;
+    if (circuit !== undefined && record.circuit !== circuit) {
+      return this.badKey(key, `it names circuit ${JSON.stringify(record.circuit)}`);
+    }
+    return record;
+  }
+
+  private badKey(key: string, reason: string): undefined {
+    if (!this.badKeys.has(key)) {
+      this.badKeys.add(key);
+      this.logger.warn(`ignored Redis key "${key}": ${reason}`);
+    }
+    return undefined;
   }
 
   // The circuit's name in braces: its keys share a Redis Cluster slot, as the scripts need.
@@ -227,18 +311,16 @@ export class RedisCircuitStore implements CircuitStore {
   }
 }
 
-function parseRecord(text: string): SharedStateRecord | undefined {
-  try {
-    const record = JSON.parse(text) as Partial<SharedStateRecord>;
-    const valid =
-      typeof record.circuit === 'string' &&
-      isSharedCircuitState(record.state) &&
-      typeof record.openUntil === 'number' &&
-      typeof record.version === 'number';
-    return valid ? (record as SharedStateRecord) : undefined;
-  } catch {
-    return undefined;
+/** A connection of the same kind, for pub/sub only: nothing queued while it is down. */
+function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
+  if (redis.isCluster) {
+    const cluster = redis as Cluster;
+    return cluster.duplicate(undefined, {
+      enableOfflineQueue: false,
+      redisOptions: { ...cluster.options.redisOptions, autoResubscribe: false },
+    });
   }
+  return (redis as Redis).duplicate({ enableOfflineQueue: false, autoResubscribe: false });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

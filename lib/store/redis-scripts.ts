@@ -1,29 +1,62 @@
 /**
- * Saves a circuit's record under a new version and publishes it, in one step: replicas apply
- * records in version order, so an older one arriving late never undoes a newer one.
- * KEYS: record, version. ARGV: circuit, state, openUntil, ttl ms (0: none), channel.
- * A closed circuit is the default: its record is deleted.
+ * Saves a circuit's record and publishes it, in one step. KEYS: record. ARGV: circuit, state,
+ * openUntil, manual ('1' or '0'), ttl ms (0: none), channel, max clock skew ms.
+ *
+ * - The version is Redis's clock in epoch milliseconds, raised past the stored record's:
+ *   records keep their order through a Redis that restarts empty, and a stored version from the
+ *   far future (a poisoned record) is not carried on.
+ * - An operator's forced state (forced_open, disabled) gives way only to a manual record: an
+ *   automatic one is refused, and the record that holds is returned to its sender.
+ * - Whatever the key held that is not a record (another type, not JSON) is replaced.
+ *
+ * Returns { 1 (saved) or 0 (refused), the record that holds, 1 if the key held garbage }.
  */
 export const SAVE_SCRIPT = `
-local version = redis.call('INCR', KEYS[2])
-local record = cjson.encode({ circuit = ARGV[1], state = ARGV[2], openUntil = tonumber(ARGV[3]), version = version })
-if ARGV[2] == 'closed' then
-  redis.call('DEL', KEYS[1])
-elseif tonumber(ARGV[4]) > 0 then
-  redis.call('SET', KEYS[1], record, 'PX', ARGV[4])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local version = now
+local garbage = 0
+local got = redis.pcall('GET', KEYS[1])
+if type(got) == 'table' and got.err then
+  garbage = 1
+elseif got then
+  local ok, current = pcall(cjson.decode, got)
+  if ok and type(current) == 'table' then
+    local previous = tonumber(current.version)
+    if previous and previous >= version and previous <= now + tonumber(ARGV[7]) then
+      version = previous + 1
+    end
+    if (current.state == 'forced_open' or current.state == 'disabled') and ARGV[4] ~= '1' then
+      return { 0, got, 0 }
+    end
+  else
+    garbage = 1
+  end
+end
+local record = cjson.encode({
+  circuit = ARGV[1], state = ARGV[2], openUntil = tonumber(ARGV[3]),
+  manual = ARGV[4] == '1', version = version
+})
+if tonumber(ARGV[5]) > 0 then
+  redis.call('SET', KEYS[1], record, 'PX', ARGV[5])
 else
   redis.call('SET', KEYS[1], record)
 end
-redis.call('PUBLISH', ARGV[5], record)
-return version
+redis.call('PUBLISH', ARGV[6], record)
+return { 1, record, garbage }
 `;
 
 /**
  * Takes one of ARGV[1] probe permits of a half-open period (KEYS[1]); the count expires after
- * ARGV[2] ms, so permits taken by a replica that went away come back. Returns 1 when granted.
+ * ARGV[2] ms (as long as a probe may run), so permits taken by a replica that went away come
+ * back. A key that holds something else is replaced. Returns 1 when granted.
  */
 export const ACQUIRE_PROBE_SCRIPT = `
-local taken = redis.call('INCR', KEYS[1])
+local ok, taken = pcall(redis.call, 'INCR', KEYS[1])
+if not ok then
+  redis.call('DEL', KEYS[1])
+  taken = redis.call('INCR', KEYS[1])
+end
 if taken == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if taken <= tonumber(ARGV[1]) then return 1 end
 return 0

@@ -168,6 +168,7 @@ describe('Circuit options: resolved', () => {
       maxResetTimeoutMs: 300_000,
       jitter: 0,
       halfOpenMaxCalls: 1,
+      probeTimeoutMs: 60_000,
       successThreshold: 1,
       timeoutMs: undefined,
       isFailure: countsAsFailure,
@@ -192,6 +193,7 @@ describe('Circuit options: resolved', () => {
       maxResetTimeoutMs: 60_000,
       jitter: 0.1,
       halfOpenMaxCalls: 3,
+      probeTimeoutMs: 45_000,
       successThreshold: 2,
       timeoutMs: 1_500,
       isFailure,
@@ -218,7 +220,7 @@ describe('Circuit options: resolved', () => {
     given.failureThreshold = 1;
     expect(circuit.options.failureThreshold).toBe(2);
     try {
-      circuit.execute(() => {
+      circuit.executeSync(() => {
         throw new Error('down');
       });
     } catch {

@@ -44,7 +44,7 @@ export function attempt(
   fn: (signal: AbortSignal | undefined) => unknown,
 ): Answer {
   try {
-    const value = circuit.execute(fn);
+    const value = circuit.executeSync(fn);
     if (value instanceof Promise) value.catch(() => {});
     return { value };
   } catch (thrown) {

@@ -11,15 +11,15 @@ describe('Circuit: closed, and the consecutive failures that open it', () => {
   it('starts closed and lets calls through', () => {
     const circuit = new Circuit('inventory');
     expect(circuit.state).toBe(CircuitState.Closed);
-    expect(circuit.execute(ok)).toBe('ok');
+    expect(circuit.executeSync(ok)).toBe('ok');
   });
 
   it('opens on the 5th consecutive failure by default, not the 4th', () => {
     const circuit = new Circuit('inventory');
-    for (let i = 0; i < 4; i++) expect(() => circuit.execute(fails())).toThrow('down');
+    for (let i = 0; i < 4; i++) expect(() => circuit.executeSync(fails())).toThrow('down');
     expect(circuit.state).toBe(CircuitState.Closed);
     expect(circuit.stats().consecutiveFailures).toBe(4);
-    expect(() => circuit.execute(fails())).toThrow('down');
+    expect(() => circuit.executeSync(fails())).toThrow('down');
     expect(circuit.state).toBe(CircuitState.Open);
   });
 
@@ -36,7 +36,7 @@ describe('Circuit: closed, and the consecutive failures that open it', () => {
     const circuit = new Circuit('inventory', { failureThreshold: 2 });
     attempt(circuit, fails());
     expect(circuit.stats().consecutiveFailures).toBe(1);
-    circuit.execute(ok);
+    circuit.executeSync(ok);
     expect(circuit.stats().consecutiveFailures).toBe(0);
     attempt(circuit, fails());
     expect(circuit.state).toBe(CircuitState.Closed);
@@ -55,7 +55,7 @@ describe('Circuit: closed, and the consecutive failures that open it', () => {
     attempt(circuit, fails());
     jest.advanceTimersByTime(2_500);
     const fn = jest.fn(ok);
-    const rejection = thrownBy(() => circuit.execute(fn)); // a sync function: thrown at once
+    const rejection = thrownBy(() => circuit.executeSync(fn)); // a sync function: thrown at once
     expect(fn).not.toHaveBeenCalled();
     expect(rejection).toBeInstanceOf(CircuitOpenError);
     expect(rejection).toMatchObject({

@@ -38,7 +38,7 @@ describe('Circuit: forceOpen()', () => {
     expect(circuit.state).toBe(CircuitState.ForcedOpen);
     const fn = jest.fn(() => 'ok');
     const asyncFn = jest.fn(async () => 'ok');
-    const rejection = thrownBy(() => circuit.execute(fn));
+    const rejection = thrownBy(() => circuit.executeSync(fn));
     expect(rejection).toBeInstanceOf(CircuitOpenError);
     expect(rejection).toMatchObject({ circuit: 'ledger', state: 'forced_open', retryAfterMs: 0 });
     expect(await answerOf(circuit, asyncFn)).toEqual({ thrown: expect.any(CircuitOpenError) });
@@ -78,7 +78,7 @@ describe('Circuit: disable()', () => {
     circuit.disable();
     expect(circuit.state).toBe(CircuitState.Disabled);
     const fns = Array.from({ length: 5 }, () => jest.fn(() => 'ok'));
-    for (const fn of fns) expect(circuit.execute(fn)).toBe('ok');
+    for (const fn of fns) expect(circuit.executeSync(fn)).toBe('ok');
     for (const fn of fns) expect(fn).toHaveBeenCalledTimes(1);
     expect(circuit.stats().retryAfterMs).toBe(0);
   });
@@ -138,7 +138,7 @@ describe('Circuit: release()', () => {
     const circuit = circuitIn(CircuitState.ForcedOpen);
     circuit.release();
     expect(circuit.state).toBe(CircuitState.Closed);
-    expect(circuit.execute(() => 'ok')).toBe('ok');
+    expect(circuit.executeSync(() => 'ok')).toBe('ok');
   });
 
   it('ends disable(): the circuit closes, its rules starting afresh', () => {
@@ -179,7 +179,7 @@ describe('Circuit: reset()', () => {
     circuit.reset();
     expect(circuit.state).toBe(CircuitState.Closed);
     expect(circuit.stats()).toMatchObject({ ...FRESH_STATS, openUntil: null, retryAfterMs: 0 });
-    expect(circuit.execute(() => 'ok')).toBe('ok');
+    expect(circuit.executeSync(() => 'ok')).toBe('ok');
   });
 
   it('starts the rules afresh: consecutive failures, window and backoff', () => {
@@ -221,7 +221,7 @@ describe('Circuit: reset()', () => {
     const circuit = openCircuit({}, 'ledger');
     circuit.reset();
     const fn = jest.fn(() => 'ok');
-    expect(circuit.execute(fn)).toBe('ok');
+    expect(circuit.executeSync(fn)).toBe('ok');
     expect(fn).toHaveBeenCalled();
   });
 });

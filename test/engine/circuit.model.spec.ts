@@ -292,7 +292,7 @@ class CallCommand implements fc.AsyncCommand<Model, Real> {
     let result: unknown;
     let answer: Promise<{ value: unknown } | { thrown: unknown }>;
     try {
-      result = real.circuit.execute(fn);
+      result = this.sync ? real.circuit.executeSync(fn) : real.circuit.execute(fn);
       answer = Promise.resolve(result).then(
         (value) => ({ value }),
         (thrown: unknown) => ({ thrown }),
@@ -306,6 +306,7 @@ class CallCommand implements fc.AsyncCommand<Model, Real> {
     if (this.sync && (expected === 'value' || expected === 'error')) {
       if (result instanceof Promise) expect(result).not.toBeInstanceOf(Promise); // stays sync
     }
+    if (!this.sync) isA(result, Promise); // execute: always a promise, refusals included
     const { value: got, thrown } = outcome as { value?: unknown; thrown?: unknown };
     if (expected === 'value') same(got, value);
     else if (expected === 'error') same(thrown, error);

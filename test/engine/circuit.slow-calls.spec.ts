@@ -25,7 +25,7 @@ describe('Circuit: slowCallDurationMs and slowCallRateThreshold', () => {
 
   it('times sync functions too', () => {
     const circuit = new Circuit('search', { slowCallDurationMs: 100 });
-    const value = circuit.execute(() => {
+    const value = circuit.executeSync(() => {
       jest.advanceTimersByTime(150); // the function's own work, on the fake clock
       return 'done';
     });

@@ -118,7 +118,7 @@ describe('Circuit: stats()', () => {
     expect(circuit.stats().retryAfterMs).toBe(10_000);
     jest.advanceTimersByTime(3_000);
     expect(circuit.stats().retryAfterMs).toBe(7_000);
-    const rejection = thrownBy(() => circuit.execute(() => 'ok'));
+    const rejection = thrownBy(() => circuit.executeSync(() => 'ok'));
     expect((rejection as CircuitOpenError).retryAfterMs).toBe(7_000);
     jest.advanceTimersByTime(7_000);
     expect(circuit.stats()).toMatchObject({ state: 'half_open', retryAfterMs: 0 });

@@ -192,7 +192,7 @@ describe('Circuit: timeoutMs', () => {
 
   it('leaves a sync function sync: it has finished when it returns', () => {
     const circuit = new Circuit('inventory', { timeoutMs: 100 });
-    expect(circuit.execute(() => 42)).toBe(42);
+    expect(circuit.executeSync(() => 42)).toBe(42);
     expect(circuit.stats()).toMatchObject({ successes: 1, inFlight: 0 });
   });
 });

@@ -44,7 +44,7 @@ describe('Circuit: the engine as API.md shows it', () => {
 
   it('opens after failureThreshold consecutive failures and half-opens after resetTimeoutMs', () => {
     const circuit = new Circuit('inventory', { failureThreshold: 3, resetTimeoutMs: 10_000 });
-    for (let i = 0; i < 3; i++) thrownBy(() => circuit.execute(fails()));
+    for (let i = 0; i < 3; i++) thrownBy(() => circuit.executeSync(fails()));
     expect(circuit.state).toBe(CircuitState.Open);
     jest.advanceTimersByTime(10_000);
     expect(circuit.state).toBe(CircuitState.HalfOpen);

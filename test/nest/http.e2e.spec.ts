@@ -144,10 +144,10 @@ describe.each<Adapter>(['express', 'fastify'])('HTTP behaviour (%s)', (adapter) 
     dependency.failure = 'error';
     for (let i = 0; i < failures; i++) expect((await get(path)).status).toBe(500);
   };
-  /** Freezes the engine's clock (it reads Date.now()) at `now`. */
+  /** Freezes the engine's clock (the monotonic performance.now()) where it is. */
   const freezeClock = () => {
-    let now = Date.now();
-    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    let now = Math.floor(performance.now());
+    jest.spyOn(performance, 'now').mockImplementation(() => now);
     return { advance: (ms: number) => (now += ms) };
   };
 

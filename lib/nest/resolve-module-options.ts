@@ -1,0 +1,56 @@
+import { CircuitOptionsError } from '../engine/circuit-options.error.js';
+import type { CircuitOptions } from '../engine/circuit-options.js';
+import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
+
+/** How many circuits a registry holds at most unless `maxCircuits` says otherwise. */
+export const DEFAULT_MAX_CIRCUITS = 10_000;
+
+/**
+ * Checks the shape of the module's options, so that a mistake stops the application at
+ * start-up with a message that says what to write: `forRoot(null)`, `circuits: 'x'`,
+ * `circuits: { payments: 5 }`. Each circuit's own options are checked when it is built.
+ */
+export function checkModuleOptions(
+  options: unknown,
+): asserts options is CircuitBreakerModuleOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw moduleError('options', options, 'an object such as { defaults, circuits }, or nothing');
+  }
+  const { defaults, circuits, maxCircuits } = options as CircuitBreakerModuleOptions;
+  if (defaults !== undefined && !isPlainObject(defaults)) {
+    throw moduleError('defaults', defaults, 'an object of circuit options');
+  }
+  if (circuits !== undefined) {
+    if (!isPlainObject(circuits)) {
+      throw moduleError('circuits', circuits, 'an object of circuit options by circuit name');
+    }
+    for (const [name, given] of Object.entries(circuits)) {
+      if (!isPlainObject(given)) {
+        throw moduleError(
+          `circuits[${JSON.stringify(name)}]`,
+          given,
+          'an object of circuit options',
+        );
+      }
+    }
+  }
+  if (maxCircuits !== undefined && !(Number.isSafeInteger(maxCircuits) && maxCircuits >= 1)) {
+    throw moduleError('maxCircuits', maxCircuits, 'a whole number ≥ 1');
+  }
+}
+
+/** `circuits[name]` when `circuits` has it as its own: never a member of Object.prototype. */
+export function configuredOptions(
+  circuits: Record<string, CircuitOptions> | undefined,
+  name: string,
+): CircuitOptions | undefined {
+  return circuits !== undefined && Object.hasOwn(circuits, name) ? circuits[name] : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function moduleError(option: string, value: unknown, expected: string): CircuitOptionsError {
+  return new CircuitOptionsError('', option, value, expected, 'CircuitBreakerModule');
+}

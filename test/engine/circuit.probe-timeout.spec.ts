@@ -1,0 +1,152 @@
+import { jest } from '@jest/globals';
+import {
+  CallTimeoutError,
+  Circuit,
+  CircuitOpenError,
+  CircuitOptionsError,
+  CircuitState,
+  type CircuitStateChange,
+} from '../../lib/index.js';
+import { answerOf, halfOpenCircuit } from './circuit-test-kit.js';
+
+/** A call that never answers: a TCP black hole. */
+const hangs = () => new Promise<never>(() => {});
+
+/** A probe that answers only when told to. */
+function gated<T>(value: T) {
+  let answer!: () => void;
+  const gate = new Promise<T>((resolve) => (answer = () => resolve(value)));
+  return { fn: () => gate, answer };
+}
+
+describe('Circuit: probeTimeoutMs, a hung probe never wedges the circuit half-open', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('defaults to 60 s', () => {
+    expect(new Circuit('inventory').options.probeTimeoutMs).toBe(60_000);
+  });
+
+  it('with the defaults, a probe that hangs reopens the circuit after 60 s (reason probe_timed_out)', async () => {
+    const changes: CircuitStateChange[] = [];
+    const circuit = halfOpenCircuit({ onStateChange: (change) => changes.push(change) });
+    void answerOf(circuit, hangs);
+    for (const wait of [100, 1_000, 5_000]) {
+      jest.advanceTimersByTime(wait);
+      expect(circuit.state).toBe(CircuitState.HalfOpen); // the probe may still answer
+    }
+    jest.advanceTimersByTime(60_000 - 6_100 - 1);
+    expect(circuit.state).toBe(CircuitState.HalfOpen);
+    jest.advanceTimersByTime(1);
+    expect(circuit.state).toBe(CircuitState.Open);
+    expect(changes.at(-1)).toMatchObject({
+      from: 'half_open',
+      to: 'open',
+      reason: 'probe_timed_out',
+    });
+    // The circuit recovers by itself: a new probe after the open duration closes it.
+    jest.advanceTimersByTime(circuit.stats().retryAfterMs);
+    await expect(circuit.execute(async () => 'ok')).resolves.toBe('ok');
+    expect(circuit.state).toBe(CircuitState.Closed);
+  });
+
+  it('decides it from the clock: no timer runs for it', () => {
+    const circuit = halfOpenCircuit({ probeTimeoutMs: 500 });
+    const timers = jest.getTimerCount();
+    void answerOf(circuit, hangs);
+    expect(jest.getTimerCount()).toBe(timers);
+    jest.advanceTimersByTime(500);
+    expect(circuit.state).toBe(CircuitState.Open);
+  });
+
+  it('counts as a failed probe: the next open duration backs off', () => {
+    const circuit = halfOpenCircuit({ probeTimeoutMs: 500, backoffMultiplier: 3 });
+    void answerOf(circuit, hangs);
+    jest.advanceTimersByTime(500);
+    expect(circuit.state).toBe(CircuitState.Open);
+    expect(circuit.stats().retryAfterMs).toBe(3_000); // resetTimeoutMs 1 s × 3
+  });
+
+  it('refuses other callers meanwhile, telling them when the oldest probe’s time runs out', async () => {
+    const circuit = halfOpenCircuit({ probeTimeoutMs: 10_000, halfOpenMaxCalls: 2 });
+    void answerOf(circuit, hangs);
+    jest.advanceTimersByTime(3_000);
+    void answerOf(circuit, hangs);
+    jest.advanceTimersByTime(1_000);
+    const refused = await answerOf(circuit, async () => 'no');
+    expect((refused as { thrown: unknown }).thrown).toBeInstanceOf(CircuitOpenError);
+    expect((refused as { thrown: CircuitOpenError }).thrown).toMatchObject({
+      state: 'half_open',
+      retryAfterMs: 6_000, // 10 s after the first probe, 4 s of which have passed
+    });
+  });
+
+  it('measures from the oldest probe still running, whichever answered first', async () => {
+    const circuit = halfOpenCircuit({
+      probeTimeoutMs: 10_000,
+      halfOpenMaxCalls: 2,
+      successThreshold: 3,
+    });
+    void answerOf(circuit, hangs); // the oldest, at 0 s
+    jest.advanceTimersByTime(4_000);
+    const newer = gated('ok');
+    const answered = answerOf(circuit, newer.fn); // at 4 s
+    newer.answer();
+    await expect(answered).resolves.toEqual({ value: 'ok' });
+    jest.advanceTimersByTime(5_999);
+    expect(circuit.state).toBe(CircuitState.HalfOpen);
+    jest.advanceTimersByTime(1); // 10 s after the oldest
+    expect(circuit.state).toBe(CircuitState.Open);
+  });
+
+  it('gives the probe’s caller its own answer whenever it comes, which changes nothing', async () => {
+    const circuit = halfOpenCircuit({ probeTimeoutMs: 500 });
+    const late = gated({ stock: 3 });
+    const answer = answerOf(circuit, late.fn);
+    jest.advanceTimersByTime(500);
+    expect(circuit.state).toBe(CircuitState.Open);
+    late.answer();
+    await expect(answer).resolves.toEqual({ value: { stock: 3 } });
+    expect(circuit.state).toBe(CircuitState.Open); // the late success closes nothing
+    expect(circuit.stats()).toMatchObject({ successes: 1, inFlight: 0 });
+  });
+
+  it('leaves a probe that answers in time alone', async () => {
+    const circuit = halfOpenCircuit({ probeTimeoutMs: 500 });
+    const probe = gated('ok');
+    const answer = answerOf(circuit, probe.fn);
+    jest.advanceTimersByTime(499);
+    probe.answer();
+    await expect(answer).resolves.toEqual({ value: 'ok' });
+    jest.advanceTimersByTime(10_000);
+    expect(circuit.state).toBe(CircuitState.Closed);
+  });
+
+  it('gives way to a shorter timeoutMs, which ends the probe first', async () => {
+    const changes: string[] = [];
+    const circuit = halfOpenCircuit({
+      probeTimeoutMs: 10_000,
+      timeoutMs: 200,
+      onStateChange: ({ reason }) => changes.push(reason),
+    });
+    const answer = answerOf(circuit, hangs);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(((await answer) as { thrown: unknown }).thrown).toBeInstanceOf(CallTimeoutError);
+    expect(circuit.state).toBe(CircuitState.Open);
+    expect(changes.at(-1)).toBe('probe_failed');
+  });
+
+  it('tells refused callers the shorter of the two bounds', async () => {
+    const circuit = halfOpenCircuit({ probeTimeoutMs: 10_000, timeoutMs: 2_000 });
+    void answerOf(circuit, hangs).catch(() => {});
+    const refused = (await answerOf(circuit, async () => 'no')) as { thrown: CircuitOpenError };
+    expect(refused.thrown.retryAfterMs).toBe(2_000);
+    await jest.advanceTimersByTimeAsync(2_000);
+  });
+
+  it.each([0, -1, Number.NaN, '60000', Infinity])('refuses probeTimeoutMs %p', (probeTimeoutMs) => {
+    expect(() => new Circuit('inventory', { probeTimeoutMs: probeTimeoutMs as number })).toThrow(
+      CircuitOptionsError,
+    );
+  });
+});
