@@ -6,6 +6,7 @@ import {
   Inject,
   Param,
   Post,
+  Query,
   Req,
   Res,
   Sse,
@@ -13,6 +14,7 @@ import {
   type MessageEvent,
   type Type,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import type { CircuitStats } from '../engine/circuit-stats.js';
@@ -20,6 +22,7 @@ import type { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js
 import { UnknownCircuitError } from '../nest/unknown-circuit.error.js';
 import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from './circuit-breaker-admin.constants.js';
 import { CircuitBreakerAdminEvents } from './circuit-breaker-admin.events.js';
+import { parsePage, statsOf } from './circuit-list.js';
 import { CircuitNamePipe } from './circuit-name.pipe.js';
 import { closeConnectionAfter } from './close-connection-after.js';
 import { DASHBOARD_HEADERS, renderDashboard } from './dashboard.page.js';
@@ -39,12 +42,23 @@ export function createCircuitBreakerAdminController({ path, guards }: ResolvedAd
     constructor(
       @Inject(CIRCUIT_BREAKER_ADMIN_REGISTRY) private readonly registry: CircuitBreakerRegistry,
       private readonly events: CircuitBreakerAdminEvents,
+      private readonly adapterHost: HttpAdapterHost,
     ) {}
 
-    /** Every circuit's stats. */
+    /**
+     * The circuits' stats, a page at a time (`?offset=0&limit=1000`, at most 1,000); the
+     * `X-Total-Count` header says how many circuits there are.
+     */
     @Get()
-    all(): CircuitStats[] {
-      return this.registry.stats();
+    all(
+      @Query('offset') offset: unknown,
+      @Query('limit') limit: unknown,
+      @Res({ passthrough: true }) response: unknown,
+    ): CircuitStats[] {
+      const page = parsePage(offset, limit);
+      const circuits = this.registry.all();
+      this.adapterHost.httpAdapter.setHeader(response, 'X-Total-Count', String(circuits.length));
+      return statsOf(circuits, page);
     }
 
     /** The dashboard: one self-contained page, fed by `events`. */

@@ -5,6 +5,8 @@ import {
   CIRCUIT_BREAKER_ADMIN_OPTIONS,
   CIRCUIT_BREAKER_ADMIN_REGISTRY,
 } from './circuit-breaker-admin.constants.js';
+import type { CircuitStats } from '../engine/circuit-stats.js';
+import { MAX_LISTED_CIRCUITS, statsOf } from './circuit-list.js';
 import type { ResolvedAdminOptions } from './resolve-admin-options.js';
 
 /**
@@ -29,8 +31,13 @@ export class CircuitBreakerAdminEvents implements OnModuleDestroy {
     const snapshots = merge(
       timer(0, this.options.statsIntervalMs),
       changes.pipe(auditTime(0)),
-    ).pipe(map((): MessageEvent => ({ type: 'stats', data: this.registry.stats() })));
+    ).pipe(map((): MessageEvent => ({ type: 'stats', data: this.snapshot() })));
     return merge(changes, snapshots).pipe(takeUntil(this.closing));
+  }
+
+  /** The first circuits' stats: a snapshot stays small, however many circuits there are. */
+  private snapshot(): CircuitStats[] {
+    return statsOf(this.registry.all(), { offset: 0, limit: MAX_LISTED_CIRCUITS });
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { CallOutcome } from '../engine/call-observer.js';
+import type { CircuitState } from '../engine/circuit-state.js';
 
 export const CALL_OUTCOMES: readonly CallOutcome[] = [
   'success',
@@ -8,6 +9,10 @@ export const CALL_OUTCOMES: readonly CallOutcome[] = [
   'rejected',
   'fallback',
 ];
+
+/** The outcomes of calls that ran, which have a duration: `rejected` and `fallback` have none. */
+export const TIMED_OUTCOMES = ['success', 'failure', 'ignored', 'timeout'] as const;
+type TimedOutcome = (typeof TIMED_OUTCOMES)[number];
 
 /** How the calls of one outcome that ran were spread over the histogram's buckets. */
 export interface DurationTally {
@@ -20,9 +25,9 @@ export interface DurationTally {
 }
 
 /**
- * One circuit's calls, counted in plain numbers as they happen. prom-client's own `inc()` and
- * `observe()` cost about half a microsecond each (they hash the labels on every call), more than
- * the breaker itself; the metrics read these tallies when scraped instead.
+ * One circuit's calls and state changes, counted in plain numbers as they happen. prom-client's
+ * own `inc()` and `observe()` cost about half a microsecond each (they hash the labels on every
+ * call), more than the breaker itself; the metrics read these tallies when scraped instead.
  */
 export class CallTally {
   readonly calls: Record<CallOutcome, number> = {
@@ -33,11 +38,12 @@ export class CallTally {
     rejected: 0,
     fallback: 0,
   };
-  /** For the outcomes of calls that ran: `rejected` and `fallback` have no duration. */
-  readonly durations: Partial<Record<CallOutcome, DurationTally>> = {};
+  readonly durations = {} as Record<TimedOutcome, DurationTally>;
+  /** State changes by `from` and `to`, in the order they first happened. */
+  readonly transitions = new Map<string, { from: CircuitState; to: CircuitState; count: number }>();
 
   constructor(private readonly buckets: readonly number[]) {
-    for (const outcome of ['success', 'failure', 'ignored', 'timeout'] as const) {
+    for (const outcome of TIMED_OUTCOMES) {
       this.durations[outcome] = {
         perBucket: buckets.map(() => 0),
         overflow: 0,
@@ -50,7 +56,7 @@ export class CallTally {
   /** A `CallObserver`. */
   readonly record = (outcome: CallOutcome, durationMs: number): void => {
     this.calls[outcome]++;
-    const duration = this.durations[outcome];
+    const duration = this.durations[outcome as TimedOutcome];
     if (duration === undefined) return;
     const seconds = durationMs / 1000;
     duration.count++;
@@ -64,4 +70,11 @@ export class CallTally {
     }
     duration.overflow++;
   };
+
+  transition(from: CircuitState, to: CircuitState): void {
+    const key = `${from}>${to}`;
+    const known = this.transitions.get(key);
+    if (known === undefined) this.transitions.set(key, { from, to, count: 1 });
+    else known.count++;
+  }
 }

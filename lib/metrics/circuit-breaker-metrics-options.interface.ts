@@ -18,7 +18,8 @@ export interface CircuitBreakerMetricsOptions {
   prefix?: string;
   /**
    * At most this many circuits get series (the circuit name is a label): circuits built later
-   * are left out, with one warning. Default `100`.
+   * are left out, with one warning. Default: the module's `maxCircuits` (10 000), which bounds
+   * the circuits themselves; a removed circuit frees its series and its place.
    */
   maxCircuits?: number;
   /** Buckets of the call duration histogram, in seconds. */

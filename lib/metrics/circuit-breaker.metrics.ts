@@ -8,7 +8,7 @@ import {
 import type { CircuitBreakerModuleOptions } from '../nest/circuit-breaker-options.interface.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../nest/circuit-breaker.module-definition.js';
 import { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
-import { attachPrometheusMetrics } from './prometheus-metrics.js';
+import { PrometheusMetrics } from './prometheus-metrics.js';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-metrics-options.js';
 
 /**
@@ -22,10 +22,10 @@ export class CircuitBreakerMetrics implements OnModuleInit, OnApplicationShutdow
   private detach: (() => void) | undefined;
 
   constructor(
-    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS) { metrics }: CircuitBreakerModuleOptions,
+    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS) { metrics, maxCircuits }: CircuitBreakerModuleOptions,
     private readonly circuits: CircuitBreakerRegistry,
   ) {
-    this.options = metrics === undefined ? undefined : resolveMetricsOptions(metrics);
+    this.options = metrics === undefined ? undefined : resolveMetricsOptions(metrics, maxCircuits);
   }
 
   async onModuleInit(): Promise<void> {
@@ -39,9 +39,14 @@ export class CircuitBreakerMetrics implements OnModuleInit, OnApplicationShutdow
         { cause: error },
       );
     }
-    this.detach = attachPrometheusMetrics(client, this.circuits, this.options, (message) =>
+    const metrics = new PrometheusMetrics(client, this.options, (message) =>
       this.logger.warn(message),
     );
+    const detach = this.circuits.attach(metrics.attach);
+    this.detach = () => {
+      detach();
+      metrics.close();
+    };
   }
 
   onApplicationShutdown(): void {

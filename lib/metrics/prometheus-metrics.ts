@@ -1,155 +1,170 @@
-import type { MetricObjectWithValues, MetricType, MetricValueWithName } from 'prom-client';
-import type { Subscription } from 'rxjs';
+import type { Metric, MetricValueWithName, Registry } from 'prom-client';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitState } from '../engine/circuit-state.js';
-import type { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
 import { CALL_OUTCOMES, CallTally } from './call-tally.js';
 import type { ResolvedMetricsOptions } from './resolve-metrics-options.js';
 
 type PromClient = typeof import('prom-client');
-type DurationLabels = 'circuit' | 'outcome' | 'le';
+/** The circuits with series, and their tallies: read at each scrape. */
+type Tracked = Map<Circuit, CallTally>;
 
 const STATES = Object.values(CircuitState);
+const METRICS = ['state', 'calls_total', 'transitions_total', 'call_duration_seconds'] as const;
 
 /**
- * Registers the circuit metrics in `options.registry` and feeds them from every circuit of
- * `circuits`, those built later included (up to `maxCircuits`). Returns what undoes it all.
+ * The circuit metrics in one prom-client registry, fed by `attach(circuit)` for each circuit
+ * (up to `maxCircuits`), each undone when its circuit goes:
  *
  * - `<prefix>state{circuit,state}`: 1 for the state the circuit is in, 0 for the others;
  * - `<prefix>calls_total{circuit,outcome}`: success, failure, ignored, timeout, rejected, fallback;
  * - `<prefix>transitions_total{circuit,from,to}`;
  * - `<prefix>call_duration_seconds{circuit,outcome}`: the calls that ran.
  *
- * Calls are tallied per circuit in plain numbers (see `CallTally`) and read at each scrape.
+ * Every value is read from per-circuit tallies at scrape time (see `CallTally`), so a circuit
+ * that goes takes its series with it, and one built again under its name starts afresh.
  */
-export function attachPrometheusMetrics(
-  client: PromClient,
-  circuits: CircuitBreakerRegistry,
-  options: ResolvedMetricsOptions,
-  warn: (message: string) => void,
-): () => void {
-  const { prefix, maxCircuits, buckets } = options;
-  const registers = [options.registry ?? client.register];
-  const tracked = new Map<string, { circuit: Circuit; tally: CallTally }>();
+export class PrometheusMetrics {
+  private readonly tracked: Tracked = new Map();
+  private readonly registries: Registry[];
+  private warned = false;
 
+  constructor(
+    client: PromClient,
+    private readonly options: ResolvedMetricsOptions,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.registries = [options.registry ?? client.register];
+    const { prefix, buckets } = options;
+    const registers = this.registries;
+    const tracked = this.tracked;
+    stateGauge(client, `${prefix}state`, registers, tracked);
+    callsCounter(client, `${prefix}calls_total`, registers, tracked);
+    transitionsCounter(client, `${prefix}transitions_total`, registers, tracked);
+    for (const registry of registers) {
+      registry.registerMetric(
+        durationHistogram(`${prefix}call_duration_seconds`, buckets, tracked),
+      );
+    }
+  }
+
+  /** Gives `circuit` its series (a registry attachment); returns what takes them away. */
+  readonly attach = (circuit: Circuit): (() => void) | void => {
+    if (this.tracked.size >= this.options.maxCircuits) return this.refuse(circuit);
+    const tally = new CallTally(this.options.buckets);
+    this.tracked.set(circuit, tally);
+    circuit.observeCalls(tally.record);
+    const unsubscribe = circuit.subscribe(({ from, to }) => tally.transition(from, to));
+    return () => {
+      unsubscribe();
+      circuit.observeCalls(undefined);
+      this.tracked.delete(circuit);
+    };
+  };
+
+  /** Takes the metrics out of the registry. */
+  close(): void {
+    for (const registry of this.registries) {
+      for (const name of METRICS) registry.removeSingleMetric(`${this.options.prefix}${name}`);
+    }
+  }
+
+  private refuse(circuit: Circuit): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.warn(
+      `metrics: more than ${this.options.maxCircuits} circuits; "${circuit.name}" and any later ones get no ` +
+        'series (raise metrics.maxCircuits if these names are bounded)',
+    );
+  }
+}
+
+function stateGauge(client: PromClient, name: string, registers: Registry[], tracked: Tracked) {
   new client.Gauge({
-    name: `${prefix}state`,
+    name,
     help: 'Circuit state: 1 for the state the circuit is in, 0 for the others',
     labelNames: ['circuit', 'state'] as const,
     registers,
     collect() {
-      for (const [name, { circuit }] of tracked) {
+      this.reset();
+      for (const circuit of tracked.keys()) {
         const current = circuit.state; // read now: an open circuit past its duration is half-open
-        for (const each of STATES)
-          this.set({ circuit: name, state: each }, each === current ? 1 : 0);
+        for (const state of STATES)
+          this.set({ circuit: circuit.name, state }, state === current ? 1 : 0);
       }
     },
   });
+}
+
+function callsCounter(client: PromClient, name: string, registers: Registry[], tracked: Tracked) {
   new client.Counter({
-    name: `${prefix}calls_total`,
+    name,
     help: 'Calls through the circuit, by outcome',
     labelNames: ['circuit', 'outcome'] as const,
     registers,
     collect() {
       this.reset();
-      for (const [circuit, { tally }] of tracked) {
-        for (const outcome of CALL_OUTCOMES) this.inc({ circuit, outcome }, tally.calls[outcome]);
+      for (const [circuit, tally] of tracked) {
+        for (const outcome of CALL_OUTCOMES) {
+          this.inc({ circuit: circuit.name, outcome }, tally.calls[outcome]);
+        }
       }
     },
   });
-  const transitions = new client.Counter({
-    name: `${prefix}transitions_total`,
+}
+
+function transitionsCounter(
+  client: PromClient,
+  name: string,
+  registers: Registry[],
+  tracked: Tracked,
+) {
+  new client.Counter({
+    name,
     help: 'State changes of the circuit',
     labelNames: ['circuit', 'from', 'to'] as const,
     registers,
-  });
-  const durationName = `${prefix}call_duration_seconds`;
-  const durationHelp = 'How long the calls that ran took, by outcome';
-  // A prom-client histogram for its registration and type; its values come from the tallies.
-  // The registry reads a metric through getForPromString() for text, get() for JSON.
-  class TalliedHistogram extends client.Histogram<'circuit' | 'outcome'> {
-    override async get(): Promise<MetricObjectWithValues<MetricValueWithName<DurationLabels>>> {
-      return {
-        name: durationName,
-        help: durationHelp,
-        type: 'histogram' as unknown as MetricType, // typed as an enum; the string at run time
-        aggregator: 'sum',
-        collect: () => undefined,
-        values: [...tracked].flatMap(([circuit, { tally }]) => histogramValues(circuit, tally)),
-      };
-    }
-    getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<DurationLabels>>> {
-      return this.get();
-    }
-  }
-  new TalliedHistogram({
-    name: durationName,
-    help: durationHelp,
-    labelNames: ['circuit', 'outcome'] as const,
-    buckets,
-    registers,
-  });
-
-  const histogramValues = (circuit: string, tally: CallTally) =>
-    Object.entries(tally.durations).flatMap(([outcome, duration]) => {
-      if (duration.count === 0) return [];
-      let cumulative = 0;
-      const values: Array<MetricValueWithName<DurationLabels>> = buckets.map((le, i) => ({
-        metricName: `${durationName}_bucket`,
-        labels: { le, circuit, outcome },
-        value: (cumulative += duration.perBucket[i]!),
-      }));
-      values.push(
-        {
-          metricName: `${durationName}_bucket`,
-          labels: { le: '+Inf', circuit, outcome },
-          value: duration.count,
-        },
-        {
-          metricName: `${durationName}_sum`,
-          labels: { circuit, outcome },
-          value: duration.sumSeconds,
-        },
-        {
-          metricName: `${durationName}_count`,
-          labels: { circuit, outcome },
-          value: duration.count,
-        },
-      );
-      return values;
-    });
-
-  let warned = false;
-  const track = (circuit: Circuit): void => {
-    if (tracked.has(circuit.name)) return;
-    if (tracked.size >= maxCircuits) {
-      if (!warned) {
-        warn(
-          `metrics: more than ${maxCircuits} circuits; "${circuit.name}" and any later ones get no ` +
-            'series (raise metrics.maxCircuits if these names are bounded)',
-        );
-        warned = true;
+    collect() {
+      this.reset();
+      for (const [circuit, tally] of tracked) {
+        for (const { from, to, count } of tally.transitions.values()) {
+          this.inc({ circuit: circuit.name, from, to }, count);
+        }
       }
-      return;
-    }
-    const tally = new CallTally(buckets);
-    tracked.set(circuit.name, { circuit, tally });
-    circuit.observeCalls(tally.record);
-  };
+    },
+  });
+}
 
-  circuits.all().forEach(track);
-  const subscriptions: Subscription[] = [
-    circuits.created$.subscribe(track),
-    circuits.events$.subscribe(({ circuit, from, to }) => {
-      if (tracked.has(circuit)) transitions.inc({ circuit, from, to });
-    }),
-  ];
+type DurationLabels = 'circuit' | 'outcome' | 'le';
 
-  return () => {
-    subscriptions.forEach((subscription) => subscription.unsubscribe());
-    for (const { circuit } of tracked.values()) circuit.observeCalls(undefined);
-    for (const name of ['state', 'calls_total', 'transitions_total', 'call_duration_seconds']) {
-      for (const registry of registers) registry.removeSingleMetric(`${prefix}${name}`);
-    }
-  };
+/**
+ * A histogram read from the tallies, as the registry reads any metric (`get()`, and
+ * `getForPromString()` for text): prom-client's own Histogram would have every call observed.
+ */
+function durationHistogram(name: string, buckets: readonly number[], tracked: Tracked): Metric {
+  const help = 'How long the calls that ran took, by outcome';
+  const values = () =>
+    [...tracked].flatMap(([circuit, tally]) =>
+      Object.entries(tally.durations).flatMap(([outcome, duration]) => {
+        if (duration.count === 0) return [];
+        const labels = { circuit: circuit.name, outcome };
+        let cumulative = 0;
+        const series: Array<MetricValueWithName<DurationLabels>> = buckets.map((le, i) => ({
+          metricName: `${name}_bucket`,
+          labels: { le, ...labels },
+          value: (cumulative += duration.perBucket[i]!),
+        }));
+        series.push(
+          {
+            metricName: `${name}_bucket`,
+            labels: { le: '+Inf', ...labels },
+            value: duration.count,
+          },
+          { metricName: `${name}_sum`, labels, value: duration.sumSeconds },
+          { metricName: `${name}_count`, labels, value: duration.count },
+        );
+        return series;
+      }),
+    );
+  const get = async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: values() });
+  return { name, help, get, getForPromString: get, reset() {} } as unknown as Metric;
 }

@@ -1,17 +1,22 @@
 import { inspect } from 'node:util';
+import { DEFAULT_MAX_CIRCUITS } from '../nest/resolve-module-options.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
 
 export const DEFAULT_METRICS_PREFIX = 'circuit_breaker_';
-export const DEFAULT_MAX_CIRCUITS = 100;
 /** From 5 ms to 10 s: calls to a dependency, fast answers from a cache to slow timeouts. */
 export const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export type ResolvedMetricsOptions = Required<Omit<CircuitBreakerMetricsOptions, 'registry'>> &
   Pick<CircuitBreakerMetricsOptions, 'registry'>;
 
-/** Checks `metrics` and fills in the defaults, so that a mistake stops the application at start-up. */
+/**
+ * Checks `metrics` and fills in the defaults, so that a mistake stops the application at
+ * start-up. The series are bounded by the registry's own cap (`registryMaxCircuits`), unless
+ * `metrics.maxCircuits` sets a lower one.
+ */
 export function resolveMetricsOptions(
   metrics: CircuitBreakerMetricsOptions,
+  registryMaxCircuits = DEFAULT_MAX_CIRCUITS,
 ): ResolvedMetricsOptions {
   if (typeof metrics !== 'object' || metrics === null) {
     throw metricsError('metrics', metrics, 'an object such as {} or { registry }');
@@ -19,7 +24,7 @@ export function resolveMetricsOptions(
   const {
     registry,
     prefix = DEFAULT_METRICS_PREFIX,
-    maxCircuits = DEFAULT_MAX_CIRCUITS,
+    maxCircuits = registryMaxCircuits,
     buckets = DEFAULT_DURATION_BUCKETS,
   } = metrics;
   if (

@@ -48,19 +48,20 @@ export class CircuitBreakerHealthIndicator {
       circuits === undefined
         ? this.registry.all()
         : circuits.flatMap((name) => this.registry.get(name) ?? []);
-    const details: Record<string, { state: CircuitState; retryAfterMs: number }> = {};
+    const entries: Array<[string, { state: CircuitState; retryAfterMs: number }]> = [];
     const open: string[] = [];
     let status: HalfOpenHealth = 'up';
     for (const circuit of selected) {
       const { state, retryAfterMs } = circuit.stats();
-      details[circuit.name] = { state, retryAfterMs };
+      entries.push([circuit.name, { state, retryAfterMs }]);
       if (state === CircuitState.Open || state === CircuitState.ForcedOpen) open.push(circuit.name);
       else if (state === CircuitState.HalfOpen && halfOpen !== 'up' && status !== 'down')
         status = halfOpen;
     }
     if (open.length > 0) status = 'down';
     const session = (await this.healthIndicators()).check(key);
-    const data = { open, circuits: details };
+    // Own properties whatever the names: `details.__proto__ = …` would set a prototype instead.
+    const data = { open, circuits: Object.fromEntries(entries) };
     const result =
       status === 'down'
         ? session.down(data)

@@ -6,11 +6,13 @@ import { CircuitStateSharing } from '../store/circuit-state-sharing.js';
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
 import {
+  CIRCUIT_BREAKER_ASYNC_OPTIONS_TYPE,
   CIRCUIT_BREAKER_OPTIONS_TYPE,
   ConfigurableCircuitBreakerModule,
 } from './circuit-breaker.module-definition.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
 import { CircuitOpenFilter } from './circuit-open.filter.js';
+import { checkAsyncModuleOptions, checkModuleOptions } from './resolve-module-options.js';
 
 /**
  * Circuits for a NestJS application: the registry, `@CircuitBreaker()` methods found and
@@ -37,8 +39,15 @@ import { CircuitOpenFilter } from './circuit-open.filter.js';
   exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
 })
 export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
-  /** Every option is optional, so is the argument. */
+  /** Every option is optional, so is the argument. A mistake in them fails here, at once. */
   static override forRoot(options: typeof CIRCUIT_BREAKER_OPTIONS_TYPE = {}): DynamicModule {
+    checkModuleOptions(options);
     return super.forRoot(options);
+  }
+
+  /** The options from a factory (checked when it has run) or a class; `admin` beside it. */
+  static override forRootAsync(options: typeof CIRCUIT_BREAKER_ASYNC_OPTIONS_TYPE): DynamicModule {
+    checkAsyncModuleOptions(options);
+    return super.forRootAsync(options);
   }
 }

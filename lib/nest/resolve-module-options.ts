@@ -39,6 +39,19 @@ export function checkModuleOptions(
   }
 }
 
+/** Checks that `forRootAsync()` was given an object, such as `{ useFactory, inject }`. */
+export function checkAsyncModuleOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new CircuitOptionsError(
+      '',
+      'options',
+      options,
+      'an object such as { useFactory, inject }',
+      'CircuitBreakerModule.forRootAsync',
+    );
+  }
+}
+
 /** `circuits[name]` when `circuits` has it as its own: never a member of Object.prototype. */
 export function configuredOptions(
   circuits: Record<string, CircuitOptions> | undefined,

@@ -146,6 +146,38 @@ describe('Prometheus metrics', () => {
     expect(lines).toContain('orders_calls_total{circuit="search",outcome="success"} 1');
   });
 
+  it('reports a circuit removed and built again under its name as the new circuit', async () => {
+    app = await start({ metrics: { registry } });
+    const circuits = app.get(CircuitBreakerRegistry);
+    await circuits.getOrCreate('search').execute(async () => 1);
+    circuits.remove('search');
+    const again = circuits.getOrCreate('search');
+    again.forceOpen();
+    for (let i = 0; i < 5; i++) await again.execute(async () => 1).catch(() => undefined);
+    expect(await scrape(registry, 'circuit_breaker_state{circuit="search"')).toContain(
+      'circuit_breaker_state{circuit="search",state="forced_open"} 1',
+    );
+    expect(await scrape(registry, 'circuit_breaker_calls_total{circuit="search"')).toEqual([
+      'circuit_breaker_calls_total{circuit="search",outcome="success"} 0',
+      'circuit_breaker_calls_total{circuit="search",outcome="failure"} 0',
+      'circuit_breaker_calls_total{circuit="search",outcome="ignored"} 0',
+      'circuit_breaker_calls_total{circuit="search",outcome="timeout"} 0',
+      'circuit_breaker_calls_total{circuit="search",outcome="rejected"} 5',
+      'circuit_breaker_calls_total{circuit="search",outcome="fallback"} 0',
+    ]);
+    expect(await scrape(registry, 'circuit_breaker_transitions_total{circuit="search"')).toEqual([
+      'circuit_breaker_transitions_total{circuit="search",from="closed",to="forced_open"} 1',
+    ]);
+  });
+
+  it('drops the series of a removed circuit', async () => {
+    app = await start({ metrics: { registry } });
+    const circuits = app.get(CircuitBreakerRegistry);
+    circuits.getOrCreate('search').forceOpen();
+    circuits.remove('search');
+    expect(await registry.metrics()).not.toContain('circuit="search"');
+  });
+
   it('removes its metrics from the registry when the app closes', async () => {
     app = await start({ metrics: { registry } });
     expect(registry.getSingleMetric('circuit_breaker_calls_total')).toBeDefined();
