@@ -47,6 +47,12 @@ function appModule(): Type {
 
 const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until `condition` holds, or `withinMs` have passed. */
+async function until(condition: () => boolean, withinMs: number): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  while (!condition() && performance.now() < deadline) await settle(10);
+}
+
 /**
  * Records the timers the library starts (those created with a frame of lib/ on the stack,
  * unref()ed ones included, which process.getActiveResourcesInfo() does not list) until they
@@ -109,8 +115,9 @@ describe.each<Adapter>(['express', 'fastify'])('app.close() (%s)', (adapter) => 
 
       await running.close();
       await events.body?.cancel().catch(() => {});
-      await settle();
       expect(completed.sort()).toEqual(['created$', 'events$']);
+      // Every timer fired or was cleared; one left running (an interval) never would be.
+      await until(() => timers.pending.size === 0, 5_000);
       expect(timers.pending.size).toBe(0);
       expect(registry.names()).toEqual([]);
       kept.forceOpen(); // a circuit someone kept: no listener of the library hears of it now
