@@ -15,9 +15,9 @@ export {
 export type { CircuitStats } from './engine/circuit-stats.js';
 export type { CallObserver, CallOutcome } from './engine/call-observer.js';
 export { countsAsFailure } from './engine/counts-as-failure.js';
-export { CircuitOpenError } from './engine/circuit-open.error.js';
-export { CallTimeoutError } from './engine/call-timeout.error.js';
-export { CircuitOptionsError } from './engine/circuit-options.error.js';
+export { CircuitOpenError, isCircuitOpenError } from './engine/errors/circuit-open.error.js';
+export { CallTimeoutError, isCallTimeoutError } from './engine/errors/call-timeout.error.js';
+export { CircuitOptionsError } from './engine/errors/circuit-options.error.js';
 
 // The NestJS module.
 export { CircuitBreakerModule } from './nest/circuit-breaker.module.js';

@@ -1,5 +1,5 @@
 import type { CircuitStateChange } from './circuit-state.js';
-import { CircuitOptionsError } from './circuit-options.error.js';
+import { CircuitOptionsError } from './errors/circuit-options.error.js';
 import { countsAsFailure } from './counts-as-failure.js';
 
 /** How a circuit decides to open, how long it stays open and how it probes. Every option is optional. */

@@ -12,6 +12,19 @@ export enum CircuitState {
   Disabled = 'disabled',
 }
 
+const STATE_WORDS: Record<CircuitState, string> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.ForcedOpen]: 'forced open',
+  [CircuitState.Disabled]: 'disabled',
+};
+
+/** A state as words, for messages: `forced open`, not `forced_open`. */
+export function describeState(state: CircuitState): string {
+  return STATE_WORDS[state] ?? String(state);
+}
+
 /** Why a circuit changed state. */
 export type CircuitTransitionReason =
   | 'consecutive_failures'

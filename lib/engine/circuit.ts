@@ -7,8 +7,8 @@ import {
   type DeadlineList,
   type TimedCallOwner,
 } from './call-deadlines.js';
-import { CallTimeoutError } from './call-timeout.error.js';
-import { CircuitOpenError } from './circuit-open.error.js';
+import { CallTimeoutError } from './errors/call-timeout.error.js';
+import { CircuitOpenError } from './errors/circuit-open.error.js';
 import {
   assertCircuitName,
   resolveCircuitOptions,

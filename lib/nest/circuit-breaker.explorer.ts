@@ -4,7 +4,7 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import 'reflect-metadata';
 import { Observable } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
-import { CircuitOptionsError } from '../engine/circuit-options.error.js';
+import { CircuitOptionsError } from '../engine/errors/circuit-options.error.js';
 import type { CircuitOptions } from '../engine/circuit-options.js';
 import { CIRCUIT_BREAKER_METADATA, CIRCUIT_SIGNAL_METADATA } from './circuit-breaker.constants.js';
 import type {

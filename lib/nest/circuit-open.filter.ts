@@ -1,28 +1,83 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
-import { CircuitOpenError } from '../engine/circuit-open.error.js';
+import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
+import { CircuitOpenError, isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
+
+/** What a caller outside the process is told of a refusal or a timeout, as JSON. */
+export interface CircuitFailureBody {
+  statusCode: 503 | 504;
+  error: 'Service Unavailable' | 'Gateway Timeout';
+  message: string;
+  circuit: string;
+  /** A refusal's: when to retry. */
+  retryAfterMs?: number;
+}
 
 /**
- * Answers an HTTP request that met an open circuit anywhere in its handling with 503, a
- * `Retry-After` header (whole seconds, rounded up, at least 1) and the error's JSON body, on any HTTP
- * adapter. Other transports get the error back unchanged.
+ * Answers a call that met an open circuit, or timed out through one, anywhere in its handling,
+ * on every transport Nest serves:
+ *
+ * - HTTP (Express, Fastify): 503 with `Retry-After` (whole seconds, rounded up, at least 1), or
+ *   504, and a JSON body naming the circuit;
+ * - GraphQL: an error whose `extensions` say `SERVICE_UNAVAILABLE` (or `GATEWAY_TIMEOUT`), the
+ *   circuit and `retryAfterMs`, rather than an internal server error;
+ * - microservices: the same body as HTTP, as the error the client receives.
+ *
+ * The errors are told by their brand (`instanceof` reads it): those of another copy of the
+ * package, the CommonJS build beside the ESM one, are answered too.
  */
-@Catch(CircuitOpenError)
-export class CircuitOpenFilter implements ExceptionFilter<CircuitOpenError> {
+@Catch(CircuitOpenError, CallTimeoutError)
+export class CircuitOpenFilter implements ExceptionFilter<CircuitOpenError | CallTimeoutError> {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(error: CircuitOpenError, host: ArgumentsHost): void | Observable<never> {
-    if (host.getType() !== 'http') return throwError(() => error);
+  catch(error: CircuitOpenError | CallTimeoutError, host: ArgumentsHost): unknown {
+    const body = bodyOf(error);
+    switch (host.getType<string>()) {
+      case 'http':
+        return this.reply(body, host);
+      case 'graphql':
+        return graphqlError(body);
+      case 'rpc':
+        return throwError(() => body);
+      default:
+        return throwError(() => error) as Observable<never>;
+    }
+  }
+
+  private reply(body: CircuitFailureBody, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
-    // At least a second: a circuit refusing without a known reopening time (forced open, or
-    // half-open with its probes taken) is still no place to retry at once.
-    adapter.setHeader(
-      response,
-      'Retry-After',
-      String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))),
-    );
-    adapter.reply(response, error.getResponse(), error.getStatus());
+    if (body.retryAfterMs !== undefined) {
+      // At least a second: a circuit refusing without a known reopening time (forced open, or
+      // half-open with its probes taken) is still no place to retry at once.
+      const seconds = Math.max(1, Math.ceil(body.retryAfterMs / 1000));
+      adapter.setHeader(response, 'Retry-After', String(seconds));
+    }
+    adapter.reply(response, body, body.statusCode);
   }
+}
+
+export function bodyOf(error: CircuitOpenError | CallTimeoutError): CircuitFailureBody {
+  const { circuit, message } = error;
+  return isCircuitOpenError(error)
+    ? {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message,
+        circuit,
+        retryAfterMs: error.retryAfterMs,
+      }
+    : { statusCode: 504, error: 'Gateway Timeout', message, circuit };
+}
+
+/**
+ * An error for GraphQL: a resolver's returned Error is its error, and graphql-js takes an
+ * original error's `extensions` as its own, so no import of graphql is needed.
+ */
+function graphqlError({ statusCode, message, circuit, retryAfterMs }: CircuitFailureBody): Error {
+  const code = statusCode === 503 ? 'SERVICE_UNAVAILABLE' : 'GATEWAY_TIMEOUT';
+  return Object.assign(new Error(message), {
+    extensions: { code, circuit, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+  });
 }

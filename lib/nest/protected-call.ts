@@ -1,8 +1,8 @@
 import { from, isObservable, Observable, of, type Subscription } from 'rxjs';
 import { CALL_CANCELLED } from '../engine/call-cancelled.js';
-import { CallTimeoutError } from '../engine/call-timeout.error.js';
+import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import type { Circuit } from '../engine/circuit.js';
-import { CircuitOpenError } from '../engine/circuit-open.error.js';
+import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { asPromise } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-options.interface.js';

@@ -1,4 +1,4 @@
-import { CircuitOptionsError } from '../engine/circuit-options.error.js';
+import { CircuitOptionsError } from '../engine/errors/circuit-options.error.js';
 import type { CircuitOptions } from '../engine/circuit-options.js';
 import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
 

@@ -63,7 +63,7 @@ describe('Circuit: closed, and the consecutive failures that open it', () => {
       state: CircuitState.Open,
       retryAfterMs: 7_500,
     });
-    expect((rejection as CircuitOpenError).getStatus()).toBe(503);
+    expect((rejection as CircuitOpenError).message).toBe('Circuit "inventory" is open');
 
     const asyncFn = jest.fn(async () => 'ok');
     const answer = await answerOf(circuit, asyncFn);

@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import { HttpException, ServiceUnavailableException } from '@nestjs/common';
 import { readFileSync, readdirSync } from 'node:fs';
 import {
   CallTimeoutError,
@@ -85,13 +84,20 @@ describe('Circuit: the engine as API.md shows it', () => {
 });
 
 describe('Circuit: errors', () => {
-  it('CircuitOpenError is a NestJS ServiceUnavailableException (503) with circuit, state, retryAfterMs', () => {
-    const error = new CircuitOpenError('inventory', CircuitState.Open, 1_500);
-    expect(error).toBeInstanceOf(ServiceUnavailableException);
-    expect(error).toBeInstanceOf(HttpException);
+  it('CircuitOpenError is an Error of its own with circuit, state, retryAfterMs, and says the state in words', () => {
+    const error = new CircuitOpenError('inventory', CircuitState.ForcedOpen, 1_500);
     expect(error).toBeInstanceOf(Error);
-    expect(error.getStatus()).toBe(503);
-    expect(error).toMatchObject({ circuit: 'inventory', state: 'open', retryAfterMs: 1_500 });
+    expect(error).toBeInstanceOf(CircuitOpenError);
+    expect(error.name).toBe('CircuitOpenError');
+    expect(error).toMatchObject({
+      circuit: 'inventory',
+      state: 'forced_open',
+      retryAfterMs: 1_500,
+    });
+    expect(error.message).toBe('Circuit "inventory" is forced open');
+    expect(new CircuitOpenError('a', CircuitState.HalfOpen, 0).message).toBe(
+      'Circuit "a" is half-open',
+    );
   });
 
   it('CallTimeoutError carries circuit and timeoutMs', () => {
