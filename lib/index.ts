@@ -1,42 +1,27 @@
-// The engine: plain TypeScript, usable without NestJS.
-export { Circuit, type StateChangeListener, type WrapOptions } from './engine/circuit.js';
-export {
-  CircuitState,
-  type CircuitStateChange,
-  type CircuitTransitionReason,
-  type SharedCircuitState,
-} from './engine/circuit-state.js';
-export type { ProbePermits } from './engine/shared-probes.js';
-export {
-  DEFAULT_CIRCUIT_OPTIONS,
-  type CircuitOptions,
-  type ResolvedCircuitOptions,
-} from './engine/circuit-options.js';
-export type { CircuitStats } from './engine/circuit-stats.js';
-export type { CallObserver, CallOutcome } from './engine/call-observer.js';
-export { countsAsFailure } from './engine/counts-as-failure.js';
-export { CircuitOpenError, isCircuitOpenError } from './engine/errors/circuit-open.error.js';
-export { CallTimeoutError, isCallTimeoutError } from './engine/errors/call-timeout.error.js';
-export { CircuitOptionsError } from './engine/errors/circuit-options.error.js';
+// The engine: plain TypeScript, usable without NestJS. Its public names are listed once, in
+// lib/engine/index.ts, which is also the package's `nestjs-circuit-breaker/engine` entry.
+export * from './engine/index.js';
 
 // The NestJS module.
-export { CircuitBreakerModule } from './nest/circuit-breaker.module.js';
+export { CircuitBreakerModule } from './circuit-breaker.module.js';
+export type { CircuitBreakerModuleOptions } from './circuit-breaker-module-options.interface.js';
 export type {
-  CircuitBreakerModuleOptions,
   CircuitBreakerDecoratorOptions,
   CircuitFallback,
-} from './nest/circuit-breaker-options.interface.js';
-export { CircuitBreaker } from './nest/circuit-breaker.decorator.js';
-export { CircuitSignal } from './nest/circuit-signal.decorator.js';
-export { CircuitBreakerRegistry } from './nest/circuit-breaker.registry.js';
+} from './core/circuit-breaker-decorator-options.interface.js';
+export type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
+export { CircuitBreaker } from './core/circuit-breaker.decorator.js';
+export { CircuitSignal } from './core/circuit-signal.decorator.js';
+export { CircuitBreakerRegistry, type CircuitAttachment } from './core/circuit-breaker.registry.js';
 export {
   CircuitBreakerHealthIndicator,
   type CircuitHealthOptions,
   type CircuitHealthResult,
   type HalfOpenHealth,
-} from './nest/circuit-breaker.health.js';
-export { CircuitOpenFilter } from './nest/circuit-open.filter.js';
-export { UnknownCircuitError } from './nest/unknown-circuit.error.js';
+} from './health/circuit-breaker.health.js';
+export { CircuitOpenFilter } from './core/circuit-open.filter.js';
+export { UnknownCircuitError } from './core/unknown-circuit.error.js';
+export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 
 // The admin API and dashboard: CircuitBreakerModule.forRoot({ admin: { guards: [...] } }).
 export type {

@@ -9,10 +9,3 @@ export const ADMIN_CIRCUIT_NAME = /^[\w.:-]{1,128}$/;
 
 /** The resolved admin options, for the admin providers. */
 export const CIRCUIT_BREAKER_ADMIN_OPTIONS = Symbol('CIRCUIT_BREAKER_ADMIN_OPTIONS');
-
-/**
- * The registry, as the admin providers inject it. The module definition mounts the admin
- * controller and the registry imports the module definition, so `lib/admin` must not import
- * the registry's module (an import cycle): the module provides the registry under this token.
- */
-export const CIRCUIT_BREAKER_ADMIN_REGISTRY = Symbol('CIRCUIT_BREAKER_ADMIN_REGISTRY');

@@ -3,7 +3,6 @@ import {
   Get,
   Header,
   HttpCode,
-  Inject,
   Param,
   Post,
   Query,
@@ -18,9 +17,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import type { CircuitStats } from '../engine/circuit-stats.js';
-import type { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
-import { UnknownCircuitError } from '../nest/unknown-circuit.error.js';
-import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from './circuit-breaker-admin.constants.js';
+import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
+import { UnknownCircuitError } from '../core/unknown-circuit.error.js';
 import { CircuitBreakerAdminEvents } from './circuit-breaker-admin.events.js';
 import { parsePage, statsOf } from './circuit-list.js';
 import { CircuitNamePipe } from './circuit-name.pipe.js';
@@ -40,7 +38,7 @@ export function createCircuitBreakerAdminController({ path, guards }: ResolvedAd
   @UseGuards(...guards)
   class CircuitBreakerAdminController {
     constructor(
-      @Inject(CIRCUIT_BREAKER_ADMIN_REGISTRY) private readonly registry: CircuitBreakerRegistry,
+      private readonly registry: CircuitBreakerRegistry,
       private readonly events: CircuitBreakerAdminEvents,
       private readonly adapterHost: HttpAdapterHost,
     ) {}

@@ -1,10 +1,7 @@
 import { Inject, Injectable, type MessageEvent, type OnModuleDestroy } from '@nestjs/common';
 import { auditTime, map, merge, ReplaySubject, takeUntil, timer, type Observable } from 'rxjs';
-import type { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
-import {
-  CIRCUIT_BREAKER_ADMIN_OPTIONS,
-  CIRCUIT_BREAKER_ADMIN_REGISTRY,
-} from './circuit-breaker-admin.constants.js';
+import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
+import { CIRCUIT_BREAKER_ADMIN_OPTIONS } from './circuit-breaker-admin.constants.js';
 import type { CircuitStats } from '../engine/circuit-stats.js';
 import { MAX_LISTED_CIRCUITS, statsOf } from './circuit-list.js';
 import type { ResolvedAdminOptions } from './resolve-admin-options.js';
@@ -19,7 +16,7 @@ export class CircuitBreakerAdminEvents implements OnModuleDestroy {
   private readonly closing = new ReplaySubject<void>(1);
 
   constructor(
-    @Inject(CIRCUIT_BREAKER_ADMIN_REGISTRY) private readonly registry: CircuitBreakerRegistry,
+    private readonly registry: CircuitBreakerRegistry,
     @Inject(CIRCUIT_BREAKER_ADMIN_OPTIONS) private readonly options: ResolvedAdminOptions,
   ) {}
 

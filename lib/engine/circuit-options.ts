@@ -111,6 +111,43 @@ const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] 
   onStateChange: [fn, 'a function (change) => void'],
 };
 
+/** One place that declares a shared circuit's options (a decorated method), and what it gives. */
+export interface OptionsDeclaration {
+  /** Where, for messages: `PaymentsClient.charge`. */
+  readonly where: string;
+  readonly options: CircuitOptions;
+}
+
+/**
+ * The options of a circuit that several places declare (methods sharing a name): every option
+ * given by several must have one value; a declaration that gives none joins the others. Throws
+ * `CircuitOptionsError` naming both places when two disagree.
+ */
+export function joinDeclarations(
+  circuit: string,
+  known: OptionsDeclaration,
+  added: OptionsDeclaration,
+): OptionsDeclaration {
+  const given = definedOnly(added.options);
+  const disagrees = (Object.keys(given) as Array<keyof CircuitOptions>).some(
+    (key) => key in known.options && known.options[key] !== given[key],
+  );
+  if (disagrees) {
+    throw new CircuitOptionsError(
+      circuit,
+      'options',
+      given,
+      `the same options as at ${known.where}, where the circuit is declared too (a shared circuit has one set of options)`,
+    );
+  }
+  return { where: known.where, options: { ...known.options, ...given } };
+}
+
+/** `options` without the keys set to `undefined`: "not set here". */
+export function definedOnly(options: CircuitOptions): CircuitOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
 /** Checks a circuit's name: a non-empty string. */
 export function assertCircuitName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) {

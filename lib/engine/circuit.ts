@@ -306,7 +306,11 @@ export class Circuit {
     } else if (current !== state) this.transition(state, 'shared');
   }
 
-  /** When the open circuit lets a probe through, in epoch milliseconds; 0 unless open or half-open. */
+  /**
+   * When the open circuit lets a probe through, in epoch milliseconds; 0 unless open or
+   * half-open. For the state-sharing integration.
+   * @internal
+   */
   get openUntilEpoch(): number {
     const current = this.current;
     return current === CircuitState.Open || current === CircuitState.HalfOpen
@@ -314,12 +318,20 @@ export class Circuit {
       : 0;
   }
 
-  /** Tells the call observer that a fallback answered for a call of this circuit. */
+  /**
+   * Tells the call observer that a fallback answered for a call of this circuit. For the
+   * decorator, which serves fallbacks.
+   * @internal
+   */
   reportFallback(): void {
     this.notify('fallback', 0);
   }
 
-  /** Drops the listeners and stops an idle timeout timer (shutdown). Calls in flight still settle. */
+  /**
+   * Drops the listeners and stops an idle timeout timer (the registry's shutdown). Calls in
+   * flight still settle.
+   * @internal
+   */
   dispose(): void {
     this.hook({ listeners: undefined });
     stopIdleDeadlineTimer();

@@ -5,9 +5,10 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { CircuitBreakerModuleOptions } from '../nest/circuit-breaker-options.interface.js';
-import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../nest/circuit-breaker.module-definition.js';
-import { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
+import type { CircuitBreakerRegistryOptions } from '../core/circuit-breaker-registry-options.interface.js';
+import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
+import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
+import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
 import { PrometheusMetrics } from './prometheus-metrics.js';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-metrics-options.js';
 
@@ -22,7 +23,11 @@ export class CircuitBreakerMetrics implements OnModuleInit, OnApplicationShutdow
   private detach: (() => void) | undefined;
 
   constructor(
-    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS) { metrics, maxCircuits }: CircuitBreakerModuleOptions,
+    @Inject(CIRCUIT_BREAKER_OPTIONS)
+    {
+      metrics,
+      maxCircuits,
+    }: CircuitBreakerRegistryOptions & { metrics?: CircuitBreakerMetricsOptions },
     private readonly circuits: CircuitBreakerRegistry,
   ) {
     this.options = metrics === undefined ? undefined : resolveMetricsOptions(metrics, maxCircuits);

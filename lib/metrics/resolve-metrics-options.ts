@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { DEFAULT_MAX_CIRCUITS } from '../nest/resolve-module-options.js';
+import { DEFAULT_MAX_CIRCUITS } from '../core/resolve-module-options.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
 
 export const DEFAULT_METRICS_PREFIX = 'circuit_breaker_';

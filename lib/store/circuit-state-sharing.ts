@@ -7,9 +7,8 @@ import {
 } from '@nestjs/common';
 import type { Circuit } from '../engine/circuit.js';
 import { isSharedCircuitState, type CircuitTransitionReason } from '../engine/circuit-state.js';
-import type { CircuitBreakerModuleOptions } from '../nest/circuit-breaker-options.interface.js';
-import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../nest/circuit-breaker.module-definition.js';
-import { CircuitBreakerRegistry } from '../nest/circuit-breaker.registry.js';
+import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
+import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 import { assertCircuitStore, invalidRecordReason } from './shared-state-record.js';
 
@@ -42,7 +41,7 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
   private readonly changed = (record: SharedStateRecord): void => this.adopt(record);
 
   constructor(
-    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS) { store }: CircuitBreakerModuleOptions,
+    @Inject(CIRCUIT_BREAKER_OPTIONS) { store }: { store?: CircuitStore },
     private readonly circuits: CircuitBreakerRegistry,
   ) {
     if (store !== undefined) assertCircuitStore(store);

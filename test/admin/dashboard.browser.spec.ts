@@ -7,7 +7,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -21,7 +22,12 @@ import { startApp, type RunningApp } from '../nest/support/start-app.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it), or CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png');
+// The README's picture is taken here: `UPDATE_DOCS=1 npm test` writes it to docs/; otherwise the
+// screenshot goes to a temporary folder, and a test run leaves the working tree as it was.
+const SCREENSHOT =
+  process.env.UPDATE_DOCS === '1'
+    ? resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png')
+    : join(tmpdir(), `nestjs-circuit-breaker-dashboard-${process.pid}.png`);
 
 interface BrowserWindow {
   getComputedStyle(element: unknown): { color: string };

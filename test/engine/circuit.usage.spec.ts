@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import { readFileSync, readdirSync } from 'node:fs';
 import {
   CallTimeoutError,
   Circuit,
@@ -113,29 +112,5 @@ describe('Circuit: errors', () => {
     expect(error.name).toBe('CircuitOptionsError');
     expect(error).toMatchObject({ circuit: 'inventory', option: 'jitter', value: 2 });
     expect(error.message).toMatch(/"inventory".*"jitter".*2/);
-  });
-});
-
-describe('Circuit: no NestJS inside the engine', () => {
-  const folder = new URL('../../lib/engine/', import.meta.url);
-  const sources = readdirSync(folder)
-    .filter((file) => file.endsWith('.ts'))
-    .map((file) => ({ file, text: readFileSync(new URL(file, folder), 'utf8') }));
-
-  it('imports only its own files, node: modules and exception classes of @nestjs/common', () => {
-    expect(sources.length).toBeGreaterThan(5);
-    const imports = /^(?:import|export)\s+(?:type\s+)?(?:\{([^}]*)\}|[^'"]*?)\s*from\s+'([^']+)'/gm;
-    for (const { file, text } of sources) {
-      for (const [, names, from] of text.matchAll(imports)) {
-        const where = `${file} imports ${from}`;
-        if (from!.startsWith('./') || from!.startsWith('node:')) continue;
-        expect(where).toMatch(/ imports @nestjs\/common$/);
-        const imported = names!
-          .split(',')
-          .map((name) => name.trim().replace(/^type\s+/, ''))
-          .filter(Boolean);
-        for (const name of imported) expect(`${where}: ${name}`).toMatch(/Exception$/);
-      }
-    }
   });
 });

@@ -1,6 +1,6 @@
 import { CircuitOptionsError } from '../engine/errors/circuit-options.error.js';
 import type { CircuitOptions } from '../engine/circuit-options.js';
-import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
+import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
 
 /** How many circuits a registry holds at most unless `maxCircuits` says otherwise. */
 export const DEFAULT_MAX_CIRCUITS = 10_000;
@@ -12,11 +12,11 @@ export const DEFAULT_MAX_CIRCUITS = 10_000;
  */
 export function checkModuleOptions(
   options: unknown,
-): asserts options is CircuitBreakerModuleOptions {
+): asserts options is CircuitBreakerRegistryOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw moduleError('options', options, 'an object such as { defaults, circuits }, or nothing');
   }
-  const { defaults, circuits, maxCircuits } = options as CircuitBreakerModuleOptions;
+  const { defaults, circuits, maxCircuits } = options as CircuitBreakerRegistryOptions;
   if (defaults !== undefined && !isPlainObject(defaults)) {
     throw moduleError('defaults', defaults, 'an object of circuit options');
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { HealthIndicatorService } from '@nestjs/terminus';
 import { CircuitState } from '../engine/circuit-state.js';
-import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
+import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 
 /** How a health check reports a half-open circuit. */
 export type HalfOpenHealth = 'up' | 'degraded' | 'down';

@@ -1,18 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
-import { CIRCUIT_BREAKER_ADMIN_REGISTRY } from '../admin/circuit-breaker-admin.constants.js';
-import { CircuitBreakerMetrics } from '../metrics/circuit-breaker.metrics.js';
-import { CircuitStateSharing } from '../store/circuit-state-sharing.js';
-import { CircuitBreakerExplorer } from './circuit-breaker.explorer.js';
-import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
 import {
   CIRCUIT_BREAKER_ASYNC_OPTIONS_TYPE,
   CIRCUIT_BREAKER_OPTIONS_TYPE,
   ConfigurableCircuitBreakerModule,
 } from './circuit-breaker.module-definition.js';
-import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
-import { CircuitOpenFilter } from './circuit-open.filter.js';
-import { checkAsyncModuleOptions, checkModuleOptions } from './resolve-module-options.js';
+// The core…
+import { CircuitBreakerMetadataAccessor } from './core/circuit-breaker-metadata.accessor.js';
+import { CircuitBreakerExplorer } from './core/circuit-breaker.explorer.js';
+import { CircuitBreakerRegistry } from './core/circuit-breaker.registry.js';
+import { CircuitOpenFilter } from './core/circuit-open.filter.js';
+import { checkAsyncModuleOptions, checkModuleOptions } from './core/resolve-module-options.js';
+// …and the optional parts, each doing nothing unless its option is given (the admin API is
+// mounted by the module definition, see mount-admin-api.ts).
+import { CircuitBreakerHealthIndicator } from './health/circuit-breaker.health.js';
+import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
+import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
 /**
  * Circuits for a NestJS application: the registry, `@CircuitBreaker()` methods found and
@@ -29,12 +32,11 @@ import { checkAsyncModuleOptions, checkModuleOptions } from './resolve-module-op
   providers: [
     CircuitBreakerRegistry,
     CircuitBreakerExplorer,
+    CircuitBreakerMetadataAccessor,
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
     CircuitStateSharing,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
-    // For the admin API, when mounted (see CIRCUIT_BREAKER_ADMIN_REGISTRY).
-    { provide: CIRCUIT_BREAKER_ADMIN_REGISTRY, useExisting: CircuitBreakerRegistry },
   ],
   exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
 })

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CIRCUIT_BREAKER_METADATA } from './circuit-breaker.constants.js';
-import type { CircuitBreakerDecoratorOptions } from './circuit-breaker-options.interface.js';
+import type { CircuitBreakerDecoratorOptions } from './circuit-breaker-decorator-options.interface.js';
 import { dispatchToProtected, type Method } from './method-dispatch.js';
 
 /**

@@ -5,7 +5,7 @@ import type { Circuit } from '../engine/circuit.js';
 import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { asPromise } from '../engine/promise-like.js';
-import type { CircuitFallback } from './circuit-breaker-options.interface.js';
+import type { CircuitFallback } from './circuit-breaker-decorator-options.interface.js';
 import type { Method } from './method-dispatch.js';
 
 /**

@@ -10,8 +10,8 @@ import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-op
 import { CircuitState, type CircuitStateChange } from '../engine/circuit-state.js';
 import type { CircuitStats } from '../engine/circuit-stats.js';
 import { reportCallbackError } from '../engine/report-callback-error.js';
-import type { CircuitBreakerModuleOptions } from './circuit-breaker-options.interface.js';
-import { CIRCUIT_BREAKER_MODULE_OPTIONS } from './circuit-breaker.module-definition.js';
+import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
+import { CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.constants.js';
 import { GuardedObservable } from './guarded-observable.js';
 import {
   checkModuleOptions,
@@ -50,8 +50,8 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   readonly created$: Observable<Circuit> = GuardedObservable.from(this.builtCircuits);
 
   constructor(
-    @Inject(CIRCUIT_BREAKER_MODULE_OPTIONS)
-    private readonly moduleOptions: CircuitBreakerModuleOptions,
+    @Inject(CIRCUIT_BREAKER_OPTIONS)
+    private readonly moduleOptions: CircuitBreakerRegistryOptions,
   ) {
     checkModuleOptions(moduleOptions);
     this.maxCircuits = moduleOptions.maxCircuits ?? DEFAULT_MAX_CIRCUITS;

@@ -1,0 +1,17 @@
+import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
+import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
+import type { CircuitStore } from './store/circuit-store.interface.js';
+
+/**
+ * `CircuitBreakerModule.forRoot()` options: the circuits' (`defaults`, `circuits`,
+ * `maxCircuits`) and those of the optional parts. `admin` and `isGlobal` are given beside them.
+ */
+export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptions {
+  /** Prometheus metrics through prom-client (loaded only when this is given). Off by default. */
+  metrics?: CircuitBreakerMetricsOptions;
+  /**
+   * Shares circuit state between replicas, e.g. `new RedisCircuitStore(redis)`. Default: none,
+   * each replica keeps its own state in memory.
+   */
+  store?: CircuitStore;
+}

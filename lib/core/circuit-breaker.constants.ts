@@ -1,0 +1,10 @@
+/**
+ * The module's options, as every part of the module injects them: `ConfigurableModuleBuilder`
+ * provides them under this token. Here, with the core, so that no part needs the module's own
+ * file to get them (the module stands above the parts it assembles).
+ */
+export const CIRCUIT_BREAKER_OPTIONS = Symbol('CIRCUIT_BREAKER_OPTIONS');
+/** Metadata key under which `@CircuitBreaker()` records its options on a method. */
+export const CIRCUIT_BREAKER_METADATA = 'nestjs-circuit-breaker:circuit';
+/** Metadata key under which `@CircuitSignal()` records the index of its parameter. */
+export const CIRCUIT_SIGNAL_METADATA = 'nestjs-circuit-breaker:signal';

@@ -1,0 +1,124 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { Circuit } from '../engine/circuit.js';
+import { joinDeclarations, type OptionsDeclaration } from '../engine/circuit-options.js';
+import { CircuitOptionsError } from '../engine/errors/circuit-options.error.js';
+import type {
+  CircuitBreakerDecoratorOptions,
+  CircuitFallback,
+} from './circuit-breaker-decorator-options.interface.js';
+import { CircuitBreakerMetadataAccessor } from './circuit-breaker-metadata.accessor.js';
+import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
+import { classNameOf, classPrototypeOf, isObject, isSingleton } from './instance-wrapper.js';
+import { originalMethod, protectCalls, type Method } from './method-dispatch.js';
+import { protectMethod } from './protected-call.js';
+
+/** A decorated method found at start-up. */
+interface Decorated {
+  wrapper: InstanceWrapper;
+  method: string;
+  decorator: CircuitBreakerDecoratorOptions;
+  isController: boolean;
+}
+
+/**
+ * Finds `@CircuitBreaker()` methods once, at start-up, resolves their circuits and protects
+ * them: a singleton provider's instance gets the protected method as its own property; a
+ * controller's instance, or a request-scoped or transient class, gets it through the dispatch
+ * the decorator put on the class (see `dispatchToProtected`). Options are validated here, so
+ * bad ones fail start-up.
+ */
+@Injectable()
+export class CircuitBreakerExplorer implements OnModuleInit {
+  /** Each shared circuit's options, joined from all its declarations (`joinDeclarations`). */
+  private readonly declared = new Map<string, OptionsDeclaration>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly metadata: CircuitBreakerMetadataAccessor,
+    private readonly registry: CircuitBreakerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    const found = this.explore();
+    // Every declaration first, so that a shared circuit is built with all of its options.
+    for (const { wrapper, method, decorator } of found) {
+      this.declare(`${classNameOf(wrapper)}.${method}`, decorator);
+    }
+    for (const decorated of found) this.protect(decorated);
+  }
+
+  /** Every decorated method of every provider and controller, each class once. */
+  private explore(): Decorated[] {
+    const seen = new WeakSet<object>();
+    const found: Decorated[] = [];
+    const visit = (wrapper: InstanceWrapper, isController: boolean) => {
+      const target = isSingleton(wrapper) ? wrapper.instance : wrapper.metatype;
+      if (!isObject(target) || seen.has(target)) return;
+      seen.add(target);
+      const prototype = classPrototypeOf(wrapper);
+      if (!isObject(prototype)) return;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = (prototype as Record<string, unknown>)[method];
+        const decorator = this.metadata.circuitOptions(handler);
+        if (decorator !== undefined) found.push({ wrapper, method, decorator, isController });
+      }
+    };
+    for (const wrapper of this.discovery.getProviders()) visit(wrapper, false);
+    for (const wrapper of this.discovery.getControllers()) visit(wrapper, true);
+    return found;
+  }
+
+  private protect({ wrapper, method, decorator, isController }: Decorated): void {
+    const prototype = classPrototypeOf(wrapper) as Record<string, Method>;
+    const circuit = this.circuitFor(`${classNameOf(wrapper)}.${method}`, decorator);
+    const original = originalMethod(prototype[method]!);
+    const protectedMethod = protectMethod({
+      circuit,
+      method: original,
+      fallback: this.fallbackFor(circuit, wrapper, decorator),
+      returns: this.metadata.returnKind(prototype, method, original),
+      signalAt: this.metadata.signalIndex(prototype, method),
+    });
+    const instance = wrapper.instance as Record<string, Method>;
+    if (!isSingleton(wrapper)) {
+      protectCalls({ prototype }, method, protectedMethod); // instances made per request or per use
+    } else if (isController) {
+      protectCalls({ instance }, method, protectedMethod); // Nest calls handlers on the class
+    } else {
+      instance[method] = protectedMethod; // no dispatch at all on a provider's calls
+    }
+  }
+
+  private declare(where: string, decorator: CircuitBreakerDecoratorOptions): void {
+    const { name = where, fallback: _fallback, ...options } = decorator;
+    const added = { where, options };
+    const known = this.declared.get(name);
+    this.declared.set(name, known === undefined ? added : joinDeclarations(name, known, added));
+  }
+
+  private circuitFor(where: string, decorator: CircuitBreakerDecoratorOptions): Circuit {
+    const name = decorator.name ?? where;
+    return this.registry.getOrCreate(name, this.declared.get(name)!.options);
+  }
+
+  private fallbackFor(
+    circuit: Circuit,
+    wrapper: InstanceWrapper,
+    { fallback }: CircuitBreakerDecoratorOptions,
+  ): CircuitFallback | undefined {
+    if (fallback === undefined || typeof fallback === 'function') return fallback;
+    const method = (classPrototypeOf(wrapper) as Record<string, unknown>)[fallback];
+    if (typeof method !== 'function') {
+      throw new CircuitOptionsError(
+        circuit.name,
+        'fallback',
+        fallback,
+        `the name of a method of ${classNameOf(wrapper)}`,
+      );
+    }
+    return method as CircuitFallback;
+  }
+}

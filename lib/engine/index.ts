@@ -1,0 +1,24 @@
+// The engine, on its own: `import { Circuit } from 'nestjs-circuit-breaker/engine'` loads no
+// NestJS. Plain TypeScript, usable and testable anywhere. The package's main entry re-exports
+// all of it.
+export { Circuit, type StateChangeListener, type WrapOptions } from './circuit.js';
+export {
+  CircuitState,
+  type CircuitStateChange,
+  type CircuitTransitionReason,
+  type SharedCircuitState,
+} from './circuit-state.js';
+export {
+  DEFAULT_CIRCUIT_OPTIONS,
+  type CircuitOptions,
+  type ResolvedCircuitOptions,
+} from './circuit-options.js';
+export type { CircuitStats } from './circuit-stats.js';
+export { countsAsFailure } from './counts-as-failure.js';
+export { CircuitOpenError, isCircuitOpenError } from './errors/circuit-open.error.js';
+export { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
+export { CircuitOptionsError } from './errors/circuit-options.error.js';
+
+// For integrations: what metrics and shared stores plug into.
+export type { CallObserver, CallOutcome } from './call-observer.js';
+export type { ProbePermits } from './shared-probes.js';
