@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CircuitBreakerModule } from '../../lib/index.js';
-import { startApp } from '../nest/support/start-app.js';
+import { startApp } from '../core/support/start-app.js';
 import { post, startAdminApp, type AdminApp } from './support/admin-app.js';
 import { EventStream } from './support/event-stream.js';
 

@@ -18,7 +18,7 @@ import {
   CircuitBreakerRegistry,
   CircuitState,
 } from '../../lib/index.js';
-import { startApp, type RunningApp } from '../nest/support/start-app.js';
+import { startApp, type RunningApp } from '../core/support/start-app.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it), or CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import * as here from '../../lib/index.js';
-import { startApp } from '../nest/support/start-app.js';
+import { startApp } from '../core/support/start-app.js';
 
 // API.md: isCircuitOpenError(e) works across two copies of the package. The ESM and CommonJS
 // builds loaded in one process, or two versions side by side, each have their own classes; the

@@ -46,6 +46,33 @@ const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
 const report = (extra = {}) => console.log(JSON.stringify({ warnings, ...extra }));
 `;
 
+describe('nestjs-circuit-breaker/engine', () => {
+  it('loads no NestJS, rxjs or reflect-metadata, and works', async () => {
+    // A resolve hook that refuses the framework: importing the engine must not need it.
+    const hooks = `export async function resolve(specifier, context, next) {
+      if (/^(@nestjs\\/|rxjs|reflect-metadata)/.test(specifier)) throw new Error('loaded ' + specifier);
+      return next(specifier, context);
+    }`;
+    const run = await runScript(`
+      import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
+      const { Circuit, CircuitOpenError, isCircuitOpenError } = await import('nestjs-circuit-breaker/engine');
+      const circuit = new Circuit('inventory', { failureThreshold: 1 });
+      await circuit.execute(async () => { throw new Error('down'); }).catch(() => {});
+      const refused = await circuit.execute(async () => 1).catch((e) => e);
+      let main = 'not tried';
+      try { await import('nestjs-circuit-breaker'); main = 'loaded'; } catch (e) { main = e.message; }
+      console.log(JSON.stringify({ state: circuit.state, refused: isCircuitOpenError(refused) && refused instanceof CircuitOpenError, main }));
+    `);
+    expect(run.stderr).not.toContain('Error');
+    expect(run.output).toEqual({
+      state: 'open',
+      refused: true,
+      main: expect.stringMatching(/^loaded @nestjs\//), // the hook works: the main entry needs Nest
+    });
+  });
+});
+
 describe('the process survives what users’ code throws at the library', () => {
   it('a registry.events$ subscriber that throws gets a warning; the process and other subscribers go on', async () => {
     const run = await runScript(`${PRELUDE}

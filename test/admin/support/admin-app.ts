@@ -4,7 +4,7 @@ import {
   CircuitBreakerRegistry,
   type CircuitBreakerAdminOptions,
 } from '../../../lib/index.js';
-import { startApp, type Adapter, type RunningApp } from '../../nest/support/start-app.js';
+import { startApp, type Adapter, type RunningApp } from '../../core/support/start-app.js';
 
 /** The circuits every admin test app starts with. */
 export const CIRCUITS = { inventory: { failureThreshold: 2 }, payments: {} };

@@ -6,7 +6,7 @@ import {
   CircuitBreakerRegistry,
   type HalfOpenHealth,
 } from '../../lib/index.js';
-import { sleep, startApp, type Adapter, type RunningApp } from './support/start-app.js';
+import { sleep, startApp, type Adapter, type RunningApp } from '../core/support/start-app.js';
 
 @Controller('health')
 class HealthController {
