@@ -6,6 +6,7 @@ export default {
   moduleNameMapper: {
     // The sample app imports the library by its package name, as a user would.
     '^nestjs-circuit-breaker$': '<rootDir>/lib/index.ts',
+    '^nestjs-circuit-breaker/engine$': '<rootDir>/lib/engine/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },

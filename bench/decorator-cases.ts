@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Circuit, CircuitBreaker, CircuitBreakerModule } from '../lib/index.js';
+import { Circuit, CircuitBreaker, CircuitBreakerModule } from 'nestjs-circuit-breaker';
 import { loopCase, work, type CaseGroup } from './measure.js';
 
 @Injectable()

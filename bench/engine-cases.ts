@@ -1,6 +1,6 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import OpossumBreaker from 'opossum';
-import { Circuit } from '../lib/index.js';
+import { Circuit } from 'nestjs-circuit-breaker';
 import {
   bareCase,
   CALLS_PER_RUN,

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CircuitBreaker, CircuitBreakerModule } from '../lib/index.js';
+import { CircuitBreaker, CircuitBreakerModule } from 'nestjs-circuit-breaker';
 
 const stock = { sku: 'sku-42', available: 7 };
 

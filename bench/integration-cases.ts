@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { CircuitBreaker, CircuitBreakerModule, RedisCircuitStore } from '../lib/index.js';
+import { CircuitBreaker, CircuitBreakerModule, RedisCircuitStore } from 'nestjs-circuit-breaker';
 import { serviceIn } from './decorator-cases.js';
 import { loopCase, type CaseGroup } from './measure.js';
 import { RedisServer } from './redis-server.js';

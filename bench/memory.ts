@@ -1,6 +1,6 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import OpossumBreaker from 'opossum';
-import { Circuit } from '../lib/index.js';
+import { Circuit } from 'nestjs-circuit-breaker';
 import { printTable } from './measure.js';
 
 const COUNT = Number(process.env.BENCH_CIRCUITS ?? 10_000);

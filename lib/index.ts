@@ -30,7 +30,10 @@ export type {
 } from './admin/circuit-breaker-admin-options.interface.js';
 
 // Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
-export type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
+export type {
+  CircuitBreakerMetricsOptions,
+  PrometheusRegistry,
+} from './metrics/circuit-breaker-metrics-options.interface.js';
 
 // Circuit state shared across replicas: CircuitBreakerModule.forRoot({ store }).
 export type { CircuitStore, SharedStateRecord } from './store/circuit-store.interface.js';

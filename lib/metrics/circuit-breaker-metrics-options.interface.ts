@@ -1,4 +1,13 @@
-import type { Registry } from 'prom-client';
+/**
+ * A prom-client `Registry`, by the members the metrics use. Described here rather than imported,
+ * so that the package's types compile in an app without prom-client; any prom-client Registry
+ * is one.
+ */
+export interface PrometheusRegistry {
+  registerMetric(metric: object): void;
+  removeSingleMetric(name: string): void;
+  getSingleMetric(name: string): unknown;
+}
 
 /**
  * `CircuitBreakerModule.forRoot({ metrics: {} })`: Prometheus metrics through `prom-client` (an
@@ -13,7 +22,7 @@ export interface CircuitBreakerMetricsOptions {
    * Where the metrics are registered. Default: prom-client's default `register`, the one
    * `@willsoto/nestjs-prometheus` serves unless told otherwise.
    */
-  registry?: Registry;
+  registry?: PrometheusRegistry;
   /** Prefix of every metric name. Default `'circuit_breaker_'`. */
   prefix?: string;
   /**

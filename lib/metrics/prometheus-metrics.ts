@@ -33,7 +33,8 @@ export class PrometheusMetrics {
     private readonly options: ResolvedMetricsOptions,
     private readonly warn: (message: string) => void,
   ) {
-    this.registries = [options.registry ?? client.register];
+    // Any registry given is prom-client's (its type is described, not imported, by the options).
+    this.registries = [(options.registry as Registry | undefined) ?? client.register];
     const { prefix, buckets } = options;
     const registers = this.registries;
     const tracked = this.tracked;

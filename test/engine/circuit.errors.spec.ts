@@ -7,7 +7,7 @@ import { startApp } from '../core/support/start-app.js';
 // errors carry a brand that every copy recognises, through the type guards and `instanceof`.
 // The other copy here is the built package (`npm test` builds it first).
 
-const builtEntry: string = '../../dist/lib/index.js'; // a variable: the type-check needs no build
+const builtEntry: string = '../../dist/esm/index.js'; // a variable: the type-check needs no build
 const other = (await import(builtEntry)) as typeof here;
 
 describe('errors of another copy of the package', () => {
