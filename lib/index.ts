@@ -17,6 +17,7 @@ export {
   CircuitBreakerHealthIndicator,
   type CircuitHealthOptions,
   type CircuitHealthResult,
+  type CircuitHealthDetails,
   type HalfOpenHealth,
 } from './health/circuit-breaker.health.js';
 export { CircuitOpenFilter } from './core/circuit-open.filter.js';

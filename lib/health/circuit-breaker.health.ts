@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { HealthIndicatorService } from '@nestjs/terminus';
-import { CircuitState } from '../engine/circuit-state.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
+import { CircuitState } from '../engine/circuit-state.js';
 
 /** How a health check reports a half-open circuit. */
 export type HalfOpenHealth = 'up' | 'degraded' | 'down';
@@ -9,26 +9,44 @@ export type HalfOpenHealth = 'up' | 'degraded' | 'down';
 export interface CircuitHealthOptions {
   /** The circuits to check; every circuit of the registry by default. Unknown names are skipped. */
   circuits?: string[];
-  /** Default `degraded`: a half-open circuit is finding out whether its dependency is back. */
+  /**
+   * Default `degraded`: a half-open circuit is finding out whether its dependency is back. On
+   * Terminus 11, which has no `degraded`, a half-open circuit is `up`, its state in the details.
+   */
   halfOpen?: HalfOpenHealth;
 }
 
-/** What `isHealthy` reports under its key: Terminus's indicator result. */
-export type CircuitHealthResult<Key extends string> = Record<
+/** Each selected circuit, as the health check's details show it: never an error message. */
+export type CircuitHealthDetails = Record<string, { state: CircuitState; retryAfterMs: number }>;
+
+/**
+ * What `isHealthy` reports under its key: Terminus's indicator result. `Status` is the status
+ * type of the Terminus installed (`'up' | 'down'` on 11, with `'degraded'` on 12), inferred where
+ * the result goes to `HealthCheckService.check()`, so that it fits either.
+ */
+export type CircuitHealthResult<
+  Key extends string,
+  Status extends string = 'up' | 'down' | 'degraded',
+> = Record<
   Key,
   {
-    status: 'up' | 'down' | 'degraded';
+    status: Status;
     /** The circuits that reject calls: open or forced open. */
     open: string[];
-    circuits: Record<string, { state: CircuitState; retryAfterMs: number }>;
+    circuits: CircuitHealthDetails;
   }
 >;
+
+/** Terminus's `HealthIndicatorService.check(key)` session; `degraded` exists from Terminus 12. */
+type HealthIndicatorSession = ReturnType<HealthIndicatorService['check']> & {
+  degraded?: (data: object) => unknown;
+};
 
 /**
  * A `@nestjs/terminus` health indicator over the registry's circuits: down while any selected
  * circuit is open or forced open, degraded (by default) while one is half-open. Meant for a
  * readiness probe: a pod whose dependency is down should leave the load balancer, not be
- * restarted. `@nestjs/terminus` is loaded only when this is first used.
+ * restarted. `@nestjs/terminus` (11 or 12) is loaded only when this is first used.
  *
  * @example
  * \@Get('health/ready') \@HealthCheck()
@@ -40,10 +58,13 @@ export class CircuitBreakerHealthIndicator {
 
   constructor(private readonly registry: CircuitBreakerRegistry) {}
 
-  async isHealthy<const Key extends string = 'circuit_breakers'>(
+  async isHealthy<
+    const Key extends string = 'circuit_breakers',
+    Status extends string = 'up' | 'down' | 'degraded',
+  >(
     key: Key = 'circuit_breakers' as Key,
     { circuits, halfOpen = 'degraded' }: CircuitHealthOptions = {},
-  ): Promise<CircuitHealthResult<Key>> {
+  ): Promise<CircuitHealthResult<Key, Status>> {
     const selected =
       circuits === undefined
         ? this.registry.all()
@@ -59,16 +80,16 @@ export class CircuitBreakerHealthIndicator {
         status = halfOpen;
     }
     if (open.length > 0) status = 'down';
-    const session = (await this.healthIndicators()).check(key);
+    const session = (await this.healthIndicators()).check(key) as HealthIndicatorSession;
     // Own properties whatever the names: `details.__proto__ = …` would set a prototype instead.
     const data = { open, circuits: Object.fromEntries(entries) };
     const result =
       status === 'down'
         ? session.down(data)
-        : status === 'degraded'
+        : status === 'degraded' && session.degraded !== undefined
           ? session.degraded(data)
-          : session.up(data);
-    return result as CircuitHealthResult<Key>;
+          : session.up(data); // Terminus 11 knows no degraded: up, the state in the details
+    return result as CircuitHealthResult<Key, Status>;
   }
 
   private healthIndicators(): Promise<HealthIndicatorService> {
@@ -78,9 +99,7 @@ export class CircuitBreakerHealthIndicator {
         this.indicators = undefined;
         throw new Error(
           'CircuitBreakerHealthIndicator needs @nestjs/terminus: npm install @nestjs/terminus',
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       },
     );

@@ -1,5 +1,11 @@
 import { Controller, Get, Module, Query } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { jest } from '@jest/globals';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TerminusModule,
+} from '@nestjs/terminus';
 import {
   CircuitBreakerHealthIndicator,
   CircuitBreakerModule,
@@ -150,6 +156,29 @@ describe.each<Adapter>(['express', 'fastify'])(
       });
 
       expect(registry.get('flaky')!.state).toBe('half_open'); // checking let no probe through
+    });
+
+    it('on a Terminus without degraded (11), reports half-open as up, its state in the details', async () => {
+      // Terminus 11's session has up() and down() only.
+      const terminus11 = jest
+        .spyOn(HealthIndicatorService.prototype, 'check')
+        .mockImplementation((key: string) => {
+          const result = (status: string) => (data: object) => ({ [key]: { status, ...data } });
+          return { up: result('up'), down: result('down') } as never;
+        });
+      try {
+        await fail('flaky');
+        await sleep(120); // the open duration (100 ms) has passed: half-open
+        const { status, body } = await check();
+        expect(status).toBe(200);
+        expect(body).toMatchObject({
+          status: 'ok',
+          info: { circuits: { status: 'up', circuits: { flaky: { state: 'half_open' } } } },
+        });
+        expect(terminus11).toHaveBeenCalled();
+      } finally {
+        terminus11.mockRestore();
+      }
     });
 
     it('is down when a circuit is open even with another half-open', async () => {
