@@ -1,9 +1,14 @@
-// The app the HTTP bench loads: a plain route and the same route with @CircuitBreaker(), run in
-// a child process so that the load generator does not share its event loop.
+// The app the HTTP bench loads: a plain route, the same route with @CircuitBreaker(), and the
+// same with CircuitBreakerInterceptor, run in a child process so that the load generator does
+// not share its event loop.
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CircuitBreaker, CircuitBreakerModule } from 'nestjs-circuit-breaker';
+import {
+  CircuitBreaker,
+  CircuitBreakerInterceptor,
+  CircuitBreakerModule,
+} from 'nestjs-circuit-breaker';
 
 const stock = { sku: 'sku-42', available: 7 };
 
@@ -17,6 +22,12 @@ class StockController {
   @Get('guarded')
   @CircuitBreaker('stock')
   guarded() {
+    return stock;
+  }
+
+  @Get('intercepted')
+  @UseInterceptors(CircuitBreakerInterceptor)
+  intercepted() {
     return stock;
   }
 }

@@ -8,8 +8,9 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 const TARGET = 0.97;
 
 /**
- * Requests per second of a plain route and of the same route with `@CircuitBreaker()`, in one
- * app, alternating A B A B… over `ROUNDS` rounds: a single round varies by ±10% here.
+ * Requests per second of a plain route, of the same route with `@CircuitBreaker()` and of the
+ * same with `CircuitBreakerInterceptor`, in one app, alternating A B C A B C… over `ROUNDS`
+ * rounds: a single round varies by ±10% here.
  */
 export async function httpBench(): Promise<void> {
   const server = fork(fileURLToPath(new URL('./http-server.js', import.meta.url)), {
@@ -30,28 +31,35 @@ export async function httpBench(): Promise<void> {
         throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       return result.requests.average;
     };
-    await load('plain'); // warm-up, both routes
-    await load('guarded');
-    const plain: number[] = [];
-    const guarded: number[] = [];
+    const routes = ['plain', 'guarded', 'intercepted'] as const;
+    for (const route of routes) await load(route); // warm-up
+    const rps = new Map(routes.map((route) => [route, [] as number[]]));
     for (let round = 0; round < ROUNDS; round++) {
-      plain.push(await load('plain'));
-      guarded.push(await load('guarded'));
+      for (const route of routes) rps.get(route)!.push(await load(route));
     }
-    const ratio = median(guarded.map((rps, round) => rps / plain[round]));
+    const plain = rps.get('plain')!;
+    const ratio = (route: string) => median(rps.get(route)!.map((r, round) => r / plain[round]));
     console.log(
-      `\nHTTP, Express, autocannon 16 connections, ${ROUNDS} rounds of ${SECONDS} s per route, A B A B…`,
+      `\nHTTP, Express, autocannon 16 connections, ${ROUNDS} rounds of ${SECONDS} s per route, A B C A B C…`,
     );
+    const guarded = ratio('guarded');
     printTable(
       ['route', 'median req/s', 'x plain', 'target', ''],
       [
         ['plain', median(plain).toFixed(0), '1.00x', '', ''],
         [
           '@CircuitBreaker()',
-          median(guarded).toFixed(0),
-          formatRatio(ratio),
+          median(rps.get('guarded')!).toFixed(0),
+          formatRatio(guarded),
           `≥ ${formatRatio(TARGET)}`,
-          ratio >= TARGET ? 'met' : 'MISSED',
+          guarded >= TARGET ? 'met' : 'MISSED',
+        ],
+        [
+          'CircuitBreakerInterceptor',
+          median(rps.get('intercepted')!).toFixed(0),
+          formatRatio(ratio('intercepted')),
+          '',
+          '',
         ],
       ],
     );

@@ -38,7 +38,8 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitStateSharing,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
   ],
-  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
+  // The accessor for CircuitBreakerInterceptor, which Nest builds where it is used.
+  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator, CircuitBreakerMetadataAccessor],
 })
 export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
   /** Every option is optional, so is the argument. A mistake in them fails here, at once. */

@@ -12,6 +12,7 @@ export type {
 export type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 export { CircuitBreaker } from './core/circuit-breaker.decorator.js';
 export { CircuitSignal } from './core/circuit-signal.decorator.js';
+export { CircuitBreakerInterceptor } from './core/circuit-breaker.interceptor.js';
 export { CircuitBreakerRegistry, type CircuitAttachment } from './core/circuit-breaker.registry.js';
 export {
   CircuitBreakerHealthIndicator,

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The package as `npm pack` makes it (after the build `npm test` runs first): what it ships, and
+// source maps that point at sources it ships too, so that a stack trace under
+// --enable-source-maps names a file a user can open.
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('the packed package', () => {
+  let unpacked: string;
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'nestjs-circuit-breaker-pack-'));
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    execFileSync('tar', ['-xzf', join(folder, tarball), '-C', folder]);
+    unpacked = join(folder, 'package');
+  }, 60_000);
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('ships the two builds, the sources their maps point at, the licence and the README’s picture', () => {
+    expect(readdirSync(unpacked).sort()).toEqual(
+      ['LICENSE', 'README.md', 'dist', 'docs', 'lib', 'package.json'].sort(),
+    );
+    expect(readdirSync(join(unpacked, 'dist')).sort()).toEqual(['cjs', 'esm']);
+    expect(readdirSync(join(unpacked, 'docs'))).toEqual(['dashboard.png']);
+  });
+
+  it.each([
+    ['ESM', 'dist/esm/engine/index.js', 'import'],
+    ['CommonJS', 'dist/cjs/engine/index.js', 'require'],
+  ])('a stack trace from the %s build names a shipped source file', (_build, entry, how) => {
+    const load =
+      how === 'import'
+        ? `const { Circuit } = await import(${JSON.stringify(join(unpacked, entry))});`
+        : `const { Circuit } = (await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(join(unpacked, entry))});`;
+    const stack = execFileSync(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '--input-type=module',
+        '-e',
+        `${load}
+        try { new Circuit('inventory', { failureThreshold: -1 }); }
+        catch (error) { console.log(error.stack); }`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const frame = /\((\/[^):]+\/lib\/engine\/circuit-options\.ts):\d+:\d+\)/.exec(stack);
+    expect(frame).not.toBeNull();
+    expect(frame![1]!.startsWith(unpacked)).toBe(true);
+    expect(existsSync(frame![1]!)).toBe(true);
+  });
+});
