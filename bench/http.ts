@@ -38,7 +38,8 @@ export async function httpBench(): Promise<void> {
       for (const route of routes) rps.get(route)!.push(await load(route));
     }
     const plain = rps.get('plain')!;
-    const ratio = (route: string) => median(rps.get(route)!.map((r, round) => r / plain[round]));
+    const ratio = (route: (typeof routes)[number]) =>
+      median(rps.get(route)!.map((r, round) => r / plain[round]));
     console.log(
       `\nHTTP, Express, autocannon 16 connections, ${ROUNDS} rounds of ${SECONDS} s per route, A B C A B C…`,
     );
