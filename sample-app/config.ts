@@ -1,33 +1,28 @@
-/** The sample app's settings, from the environment, with defaults that work on a laptop. */
-export interface SampleConfig {
-  port: number;
-  inventoryPort: number;
+import { registerAs, type ConfigType } from '@nestjs/config';
+
+/**
+ * The sample app's settings, from environment variables (each documented in the README), with
+ * defaults that work on a laptop. Registered with @nestjs/config under `sample`.
+ */
+export const sampleConfig = registerAs('sample', () => ({
+  port: number('PORT', 3000),
+  inventoryPort: number('INVENTORY_PORT', 3001),
   /** The inventory service's starting failure rate (0–1) and latency; both change at run time. */
-  inventoryFailureRate: number;
-  inventoryLatencyMs: number;
-  failureThreshold: number;
-  resetTimeoutMs: number;
-  timeoutMs: number;
-}
+  inventoryFailureRate: number('INVENTORY_FAILURE_RATE', 0),
+  inventoryLatencyMs: number('INVENTORY_LATENCY_MS', 20),
+  circuits: {
+    failureThreshold: number('CIRCUIT_FAILURE_THRESHOLD', 5),
+    resetTimeoutMs: number('CIRCUIT_RESET_TIMEOUT_MS', 5_000),
+    timeoutMs: number('CIRCUIT_TIMEOUT_MS', 1_000),
+  },
+}));
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
-  return {
-    port: number(env, 'PORT', 3000),
-    inventoryPort: number(env, 'INVENTORY_PORT', 3001),
-    inventoryFailureRate: number(env, 'INVENTORY_FAILURE_RATE', 0),
-    inventoryLatencyMs: number(env, 'INVENTORY_LATENCY_MS', 20),
-    failureThreshold: number(env, 'CIRCUIT_FAILURE_THRESHOLD', 5),
-    resetTimeoutMs: number(env, 'CIRCUIT_RESET_TIMEOUT_MS', 5_000),
-    timeoutMs: number(env, 'CIRCUIT_TIMEOUT_MS', 1_000),
-  };
-}
+export type SampleConfig = ConfigType<typeof sampleConfig>;
 
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
+function number(name: string, fallback: number): number {
+  const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got "${raw}"`);
   return value;
 }
-
-export const SAMPLE_CONFIG = Symbol('SAMPLE_CONFIG');

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
-import { loadConfig } from './config.js';
+import { sampleConfig } from './config.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 
-const config = loadConfig();
+const config = sampleConfig(); // the same settings the app reads through ConfigService
 const inventory = await NestFactory.create(
   InventoryModule.withChaos(config.inventoryFailureRate, config.inventoryLatencyMs),
   { logger: ['error', 'warn'] },
 );
 await inventory.listen(config.inventoryPort, '127.0.0.1');
-const app = await NestFactory.create(AppModule.with(config), { logger: ['error', 'warn', 'log'] });
+const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
 app.enableShutdownHooks();
 await app.listen(config.port, '127.0.0.1');
 

@@ -166,10 +166,10 @@ export const DASHBOARD_CARD_SCRIPT = `
       label = 'failure rate · window';
     } else if (recentCalls > 0) {
       rate = (stats.failures - oldest.failures) / recentCalls;
-      label = 'failure rate · last 10 s';
+      label = 'failed calls · last 10 s';
     } else if (done > 0) {
       rate = stats.failures / done;
-      label = 'failure rate · since reset';
+      label = 'failed calls · since reset';
     }
     entry.rateNumber.textContent = (rate * 100).toFixed(rate > 0 && rate < 0.1 ? 1 : 0);
     entry.rateLabel.textContent = label;

@@ -22,7 +22,7 @@ import {
   type SharedCircuitState,
 } from './circuit-state.js';
 import type { CircuitStats } from './circuit-stats.js';
-import { clockNow, fromEpochTime, toEpochTime, toIsoTime } from './clock.js';
+import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
 import { openDurationMs } from './open-duration.js';
 import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
@@ -96,10 +96,12 @@ export class Circuit {
   private probeSuccesses = 0;
   /** Probes failed in a row since the circuit last closed: the backoff exponent. */
   private failedProbes = 0;
-  // Times by `clockNow()`.
+  /** When the open period ends, by `clockNow()`: what decides. */
   private openUntil = 0;
-  private lastStateChangeAt = clockNow();
-  private lastFailureAt = -1;
+  // Wall-clock times (`wallNow()`), read when it happened: what is reported and shared.
+  private openUntilWall = 0;
+  private lastStateChangeAt = wallNow();
+  private lastFailureAt: number | undefined;
 
   /** Kept only when a rate rule is on. */
   private readonly window: RollingWindow | undefined;
@@ -215,9 +217,9 @@ export class Circuit {
       windowSlowCalls: window?.slow ?? 0,
       failureRate: windowCalls === 0 ? 0 : window!.failures / windowCalls,
       slowCallRate: windowCalls === 0 ? 0 : window!.slow / windowCalls,
-      lastFailureAt: this.lastFailureAt === -1 ? null : toIsoTime(this.lastFailureAt),
-      lastStateChangeAt: toIsoTime(this.lastStateChangeAt),
-      openUntil: state === CircuitState.Open ? toIsoTime(this.openUntil) : null,
+      lastFailureAt: this.lastFailureAt === undefined ? null : wallToIso(this.lastFailureAt),
+      lastStateChangeAt: wallToIso(this.lastStateChangeAt),
+      openUntil: state === CircuitState.Open ? this.reportedOpenUntil(now) : null,
       retryAfterMs: this.retryAfterMs(now),
     };
   }
@@ -231,7 +233,7 @@ export class Circuit {
       this.slowCalls =
       this.ignored =
         0;
-    this.lastFailureAt = -1;
+    this.lastFailureAt = undefined;
     if (this.current !== CircuitState.Closed) this.transition(CircuitState.Closed, 'reset');
     else {
       this.epoch++;
@@ -295,14 +297,20 @@ export class Circuit {
       return;
     }
     if (state === CircuitState.Open) {
-      const now = clockNow();
-      const longest = Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
-      const until =
-        now + Math.min(Math.max(0, Math.round(fromEpochTime(openUntil) - now)), longest);
       const sameOpening =
         (current === CircuitState.Open || current === CircuitState.HalfOpen) &&
-        Math.abs(this.openUntil - until) <= 1; // stores keep whole milliseconds
-      if (!sameOpening) this.transition(CircuitState.Open, 'shared', until);
+        Math.abs(this.openUntilWall - epochToWall(openUntil)) <= 1; // stores keep whole ms
+      if (sameOpening) return;
+      // As long as the other replica said, never longer than this circuit ever stays open.
+      const longest = Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
+      const left = Math.round(openUntil - Date.now());
+      const duration = Math.min(Math.max(0, left), longest);
+      this.transition(
+        CircuitState.Open,
+        'shared',
+        duration,
+        left === duration ? openUntil : undefined,
+      );
     } else if (current !== state) this.transition(state, 'shared');
   }
 
@@ -314,7 +322,7 @@ export class Circuit {
   get openUntilEpoch(): number {
     const current = this.current;
     return current === CircuitState.Open || current === CircuitState.HalfOpen
-      ? toEpochTime(this.openUntil)
+      ? wallToEpoch(this.openUntilWall)
       : 0;
   }
 
@@ -490,7 +498,7 @@ export class Circuit {
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
       this.failures++;
-      this.lastFailureAt = clockNow();
+      this.lastFailureAt = wallNow();
     } else this.ignored++;
 
     if (epoch !== this.epoch) return;
@@ -545,7 +553,7 @@ export class Circuit {
     // A permit is held as long as its probe may run: past that, the probe has failed by the clock.
     return shared.held(
       this.name,
-      Math.round(toEpochTime(this.openUntil)),
+      wallToEpoch(this.openUntilWall),
       halfOpenMaxCalls,
       this.probesInFlight,
       clockNow(),
@@ -560,19 +568,32 @@ export class Circuit {
     this.hooks = used ? merged : undefined;
   }
 
-  private transition(to: CircuitState, reason: CircuitTransitionReason, openUntil?: number): void {
+  /**
+   * Moves to `to`. Opening, it stays open `openForMs` (by default the duration its options and
+   * failed probes give), until `openUntilEpoch` by the wall clock when another replica said so.
+   */
+  private transition(
+    to: CircuitState,
+    reason: CircuitTransitionReason,
+    openForMs?: number,
+    openUntilEpoch?: number,
+  ): void {
     const from = this.current;
-    const now = clockNow();
+    const wall = wallNow();
     this.current = to;
     this.epoch++;
-    this.lastStateChangeAt = now;
-    if (to === CircuitState.Open)
-      this.openUntil = openUntil ?? now + openDurationMs(this.options, this.failedProbes);
-    else if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
+    this.lastStateChangeAt = wall;
+    if (to === CircuitState.Open) {
+      const duration = openForMs ?? openDurationMs(this.options, this.failedProbes);
+      this.openUntil = clockNow() + duration;
+      this.openUntilWall =
+        openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
+    }
+    if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
     else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
     // Probes of an earlier period no longer hold the circuit: their late answers are ignored.
     if (this.probeStarts !== undefined) this.probeStarts.length = 0;
-    this.emit({ circuit: this.name, from, to, at: toIsoTime(now), reason });
+    this.emit({ circuit: this.name, from, to, at: wallToIso(wall), reason });
   }
 
   private startAfresh(): void {
@@ -597,6 +618,16 @@ export class Circuit {
     } catch (error) {
       reportCallbackError(error);
     }
+  }
+
+  /**
+   * When the open circuit lets a probe through, by the wall clock: as it read when the circuit
+   * opened, so that every read (and every replica) says the same; unless the wall clock has
+   * since been stepped by more than a second, and then as it reads now.
+   */
+  private reportedOpenUntil(now: number): string {
+    const byNow = wallNow() + (this.openUntil - now);
+    return wallToIso(Math.abs(byNow - this.openUntilWall) > 1_000 ? byNow : this.openUntilWall);
   }
 
   private retryAfterMs(now: number): number {

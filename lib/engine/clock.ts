@@ -1,36 +1,40 @@
-// The engine keeps time on the monotonic clock (`performance.now()`): stepping the wall clock, by
-// hand or by NTP, never stretches or shortens an open circuit or the rolling window. Jest's fake
-// timers fake it too. Instants are kept as whole milliseconds: small integers, which V8 stores
-// inside an object, where a fractional double would cost a separate box per field.
+// Two clocks, each for its own job.
+//
+// Decisions (how long a circuit stays open, when a probe has run too long, which calls are in
+// the window) are taken on the monotonic clock, `performance.now()`: stepping the wall clock,
+// by hand or by NTP, never stretches or shortens them.
+//
+// What a circuit reports or shares (when it changed state, when it lets a probe through) is
+// wall-clock time, read once when the thing happens: printed twice, or sent to another replica
+// and back, it stays the same.
+//
+// Both are kept as whole milliseconds from a fixed origin: small integers, which V8 stores
+// inside an object, where a fractional or epoch-sized number would cost a separate box per
+// field. Jest's fake timers drive both clocks.
 
 /** Milliseconds on the monotonic clock, whole. */
 export function clockNow(): number {
   return Math.floor(performance.now());
 }
 
-// Wall-clock time minus monotonic time. Date.now() is truncated to the millisecond, so one
-// reading can fall up to 1 ms short: the largest reading is the best, and keeping it makes an
-// instant converted to epoch milliseconds and back (through a shared store) come back the same.
-// A reading further below means the wall clock was stepped back; one above, stepped forward.
-let wallOffset = Date.now() - performance.now();
+const wallOrigin = Date.now();
 
-function currentWallOffset(): number {
-  const reading = Date.now() - performance.now();
-  if (reading > wallOffset || reading < wallOffset - 2) wallOffset = reading;
-  return wallOffset;
+/** Wall-clock milliseconds since the engine loaded (negative if the clock was set back since). */
+export function wallNow(): number {
+  return Date.now() - wallOrigin;
 }
 
-/** The wall-clock epoch milliseconds of a `clockNow()` instant, whole, as other processes read time. */
-export function toEpochTime(time: number): number {
-  return Math.round(time + currentWallOffset());
+/** The epoch milliseconds of a `wallNow()` time. */
+export function wallToEpoch(wall: number): number {
+  return wallOrigin + wall;
 }
 
-/** The `clockNow()` instant of wall-clock epoch milliseconds, whole. */
-export function fromEpochTime(epochMs: number): number {
-  return Math.round(epochMs - currentWallOffset());
+/** The `wallNow()` time of epoch milliseconds. */
+export function epochToWall(epochMs: number): number {
+  return epochMs - wallOrigin;
 }
 
-/** The ISO 8601 form of a `clockNow()` instant, by the wall clock. */
-export function toIsoTime(time: number): string {
-  return new Date(toEpochTime(time)).toISOString();
+/** The ISO 8601 form of a `wallNow()` time. */
+export function wallToIso(wall: number): string {
+  return new Date(wallOrigin + wall).toISOString();
 }

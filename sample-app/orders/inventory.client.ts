@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CircuitBreaker } from 'nestjs-circuit-breaker';
-import { SAMPLE_CONFIG, type SampleConfig } from '../config.js';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { CircuitBreaker, CircuitSignal } from 'nestjs-circuit-breaker';
 
 export interface Stock {
   sku: string;
@@ -15,14 +15,16 @@ export class InventoryClient {
   private readonly lastKnown = new Map<string, number>();
   private readonly baseUrl: string;
 
-  constructor(@Inject(SAMPLE_CONFIG) config: SampleConfig) {
-    this.baseUrl = `http://127.0.0.1:${config.inventoryPort}`;
+  constructor(config: ConfigService) {
+    this.baseUrl = `http://127.0.0.1:${config.getOrThrow<number>('sample.inventoryPort')}`;
   }
 
-  // timeoutMs and the thresholds come from CircuitBreakerModule's `circuits.inventory`.
+  // timeoutMs and the thresholds come from CircuitBreakerModule's `circuits.inventory`; a call
+  // that times out aborts its request through the signal.
   @CircuitBreaker({ name: 'inventory', fallback: 'cachedStock' })
-  async stock(sku: string): Promise<Stock> {
-    const response = await fetch(`${this.baseUrl}/stock/${encodeURIComponent(sku)}`);
+  async stock(sku: string, @CircuitSignal() signal?: AbortSignal): Promise<Stock> {
+    const url = `${this.baseUrl}/stock/${encodeURIComponent(sku)}`;
+    const response = await fetch(url, { signal });
     if (!response.ok) throw new Error(`inventory answered ${response.status}`);
     const { available } = (await response.json()) as { available: number };
     this.lastKnown.set(sku, available);

@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../sample-app/app.module.js';
-import { loadConfig } from '../../sample-app/config.js';
 import { InventoryModule } from '../../sample-app/inventory/inventory.module.js';
 
 // The sample app as `npm start` runs it (orders app + inventory service on loopback), with short
@@ -16,12 +15,13 @@ describe('the sample app', () => {
     inventory = await NestFactory.create(InventoryModule.withChaos(0, 5), { logger: false });
     await inventory.listen(0, '127.0.0.1');
     dependency = (await inventory.getUrl()).replace('[::1]', '127.0.0.1');
-    const config = loadConfig({
+    // Configured as its README says: through environment variables, read by @nestjs/config.
+    Object.assign(process.env, {
       INVENTORY_PORT: new URL(dependency).port,
       CIRCUIT_RESET_TIMEOUT_MS: '300',
       CIRCUIT_TIMEOUT_MS: '500',
     });
-    app = await NestFactory.create(AppModule.with(config), { logger: false });
+    app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');
     orders = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
