@@ -45,6 +45,8 @@ export type StateChangeListener = (change: CircuitStateChange) => void;
 /** How a refusal reaches the caller: a rejected promise (`execute`, `wrap`) or a throw (`executeSync`, `wrapSync`). */
 const ASYNC = true;
 const SYNC = false;
+/** The start of a call whose duration nobody watches (a time never reads as negative). */
+const NOT_MEASURED = -1;
 /** No argument of a wrapped function receives the call's signal. */
 const NO_SIGNAL = -1;
 
@@ -61,7 +63,9 @@ export interface WrapOptions {
 // What listeners, metrics and shared stores add to a circuit: one field, kept only when used.
 interface CircuitHooks {
   listeners?: StateChangeListener[];
+  /** Every call observer, called as one (see `observeCalls`). */
   observer?: CallObserver;
+  observers?: readonly CallObserver[];
   probes?: SharedProbes;
 }
 
@@ -268,11 +272,12 @@ export class Circuit {
   }
 
   /**
-   * Shows `observer` the outcome and duration of every call from now on (metrics do this);
-   * `undefined` stops it. One observer per circuit: a new one replaces the last.
+   * Shows `observer` the outcome and duration of every call from now on (metrics do this).
+   * Several observers may watch one circuit. Returns what stops it.
    */
-  observeCalls(observer: CallObserver | undefined): void {
-    this.hook({ observer });
+  observeCalls(observer: CallObserver): () => void {
+    this.setObservers([...(this.hooks?.observers ?? []), observer]);
+    return () => this.setObservers((this.hooks?.observers ?? []).filter((o) => o !== observer));
   }
 
   /**
@@ -419,7 +424,7 @@ export class Circuit {
       this.options.slowCallDurationMs !== undefined ||
       this.hooks?.observer !== undefined
         ? performance.now()
-        : 0;
+        : NOT_MEASURED;
     if (probe) (this.probeStarts ??= []).push(started);
     // An AbortSignal is costly to build: only for a timed call whose function takes one.
     const controller =
@@ -491,9 +496,12 @@ export class Circuit {
     const observed = this.hooks?.observer !== undefined;
     const elapsed = slowAfterMs !== undefined || observed ? performance.now() - started : 0;
     const slow = slowAfterMs !== undefined && elapsed >= slowAfterMs;
-    // `started` is 0 for a call that began before the observer came.
+    // A call that began before the observer came was not timed.
     if (observed)
-      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, started === 0 ? 0 : elapsed);
+      this.notify(
+        timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!,
+        started === NOT_MEASURED ? 0 : elapsed,
+      );
     if (slow) this.slowCalls++;
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
@@ -560,6 +568,23 @@ export class Circuit {
       resetTimeoutMs,
       this.probeBoundMs(),
     );
+  }
+
+  // The call path calls one function however many observe: the observer itself, or one that calls each.
+  private setObservers(observers: readonly CallObserver[]): void {
+    const observer =
+      observers.length <= 1
+        ? observers[0]
+        : (outcome: CallOutcome, durationMs: number) => {
+            for (const each of observers) {
+              try {
+                each(outcome, durationMs);
+              } catch (error) {
+                reportCallbackError(error);
+              }
+            }
+          };
+    this.hook({ observer, observers: observers.length === 0 ? undefined : observers });
   }
 
   private hook(hooks: CircuitHooks): void {

@@ -53,11 +53,11 @@ export class PrometheusMetrics {
     if (this.tracked.size >= this.options.maxCircuits) return this.refuse(circuit);
     const tally = new CallTally(this.options.buckets);
     this.tracked.set(circuit, tally);
-    circuit.observeCalls(tally.record);
+    const stopObserving = circuit.observeCalls(tally.record);
     const unsubscribe = circuit.subscribe(({ from, to }) => tally.transition(from, to));
     return () => {
       unsubscribe();
-      circuit.observeCalls(undefined);
+      stopObserving();
       this.tracked.delete(circuit);
     };
   };
