@@ -17,6 +17,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import type { CircuitStats } from '../engine/circuit-stats.js';
+import type { CircuitTransition } from '../engine/transition-history.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import { UnknownCircuitError } from '../core/unknown-circuit.error.js';
 import { CircuitBreakerAdminEvents } from './circuit-breaker-admin.events.js';
@@ -88,6 +89,12 @@ export function createCircuitBreakerAdminController({ path, guards }: ResolvedAd
       const circuit = this.registry.get(name);
       if (circuit === undefined) throw new UnknownCircuitError(name);
       return circuit.stats();
+    }
+
+    /** The circuit's last state changes, oldest first, with the figures that explain each. */
+    @Get(':name/history')
+    history(@Param('name', CircuitNamePipe) name: string): CircuitTransition[] {
+      return this.registry.history(name); // UnknownCircuitError (404) for an unknown name
     }
 
     /** Closed, with fresh counters. Each command answers the circuit's stats after it. */

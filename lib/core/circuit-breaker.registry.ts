@@ -9,6 +9,7 @@ import { Circuit } from '../engine/circuit.js';
 import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-options.js';
 import { CircuitState, type CircuitStateChange } from '../engine/circuit-state.js';
 import type { CircuitStats } from '../engine/circuit-stats.js';
+import type { CircuitTransition } from '../engine/transition-history.js';
 import { reportCallbackError } from '../engine/report-callback-error.js';
 import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
 import { CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.constants.js';
@@ -146,6 +147,14 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
 
   stats(): CircuitStats[] {
     return this.all().map((circuit) => circuit.stats());
+  }
+
+  /**
+   * The circuit's last state changes, oldest first, each with the figures that explain it.
+   * @throws UnknownCircuitError (404) when no circuit has that name.
+   */
+  history(name: string): CircuitTransition[] {
+    return this.require(name).history();
   }
 
   /** Names of the circuits that reject calls now: open or forced open. */

@@ -48,6 +48,18 @@ export interface CircuitOptions {
   isFailure?: (error: unknown) => boolean;
   /** Called on every state change of this circuit. */
   onStateChange?: (change: CircuitStateChange) => void;
+  /**
+   * Keeps the durations of calls over the window, for `stats().latency`. On by itself whenever
+   * something reads durations (`slowCallDurationMs`, metrics); otherwise off by default: timing
+   * a call costs two readings of the clock. Default false.
+   */
+  trackLatency?: boolean;
+  /** How many state changes `history()` keeps (0: none). Default 50. */
+  historySize?: number;
+  /** A circuit that opens more than this many times within `flapWindowMs` is flapping. Default 5. */
+  flapThreshold?: number;
+  /** See `flapThreshold`. Default 600 000 (10 minutes). */
+  flapWindowMs?: number;
 }
 
 /** A circuit's options with every default filled in, as `circuit.options` shows them. */
@@ -75,6 +87,10 @@ export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
   probeTimeoutMs: 60_000,
   successThreshold: 1,
   isFailure: countsAsFailure,
+  trackLatency: false,
+  historySize: 50,
+  flapThreshold: 5,
+  flapWindowMs: 600_000,
 });
 
 // setTimeout fires at once for delays beyond this, so no timing option may exceed it.
@@ -109,6 +125,13 @@ const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] 
   timeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
   isFailure: [fn, 'a function (error) => boolean'],
   onStateChange: [fn, 'a function (change) => void'],
+  trackLatency: [(v) => typeof v === 'boolean', 'true or false'],
+  historySize: [
+    (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1_000,
+    'an integer in [0, 1000]',
+  ],
+  flapThreshold: [count, 'an integer ≥ 1'],
+  flapWindowMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
 };
 
 /** One place that declares a shared circuit's options (a decorated method), and what it gives. */
@@ -232,5 +255,9 @@ function fixedShape(o: ResolvedCircuitOptions): ResolvedCircuitOptions {
     timeoutMs: o.timeoutMs,
     isFailure: o.isFailure,
     onStateChange: o.onStateChange,
+    trackLatency: o.trackLatency,
+    historySize: o.historySize,
+    flapThreshold: o.flapThreshold,
+    flapWindowMs: o.flapWindowMs,
   });
 }

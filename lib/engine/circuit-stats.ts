@@ -1,4 +1,5 @@
 import type { CircuitState } from './circuit-state.js';
+import type { LatencySummary } from './latency-histogram.js';
 
 /**
  * A snapshot of one circuit: plain JSON. Counters are cumulative since the circuit was built
@@ -37,4 +38,16 @@ export interface CircuitStats {
   openUntil: string | null;
   /** Milliseconds until then: 0 unless open. */
   retryAfterMs: number;
+  /** While open, how long this open period lasts; null otherwise. */
+  openDurationMs: number | null;
+  /** How long the circuit would stay open if it opened now, given its backoff (before jitter). */
+  nextOpenDurationMs: number;
+  /**
+   * Durations of the calls that ran over the window (a call leaves it between 3/4 and 1 window
+   * after it settled), when calls are timed (`trackLatency`, a slow-call rule, metrics); null
+   * otherwise, or when none ran.
+   */
+  latency: LatencySummary | null;
+  /** Whether it opened more than `flapThreshold` times within `flapWindowMs`. */
+  flapping: boolean;
 }

@@ -23,11 +23,13 @@ import {
 } from './circuit-state.js';
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { openDurationMs } from './open-duration.js';
 import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
 import { RollingWindow } from './rolling-window.js';
 import { SharedProbes, type ProbePermits } from './shared-probes.js';
+import { FlapDetector, TransitionHistory, type CircuitTransition } from './transition-history.js';
 import { TRIP_RULES } from './trip-rules.js';
 import { withoutStackTrace } from './without-stack-trace.js';
 
@@ -45,6 +47,8 @@ export type StateChangeListener = (change: CircuitStateChange) => void;
 /** How a refusal reaches the caller: a rejected promise (`execute`, `wrap`) or a throw (`executeSync`, `wrapSync`). */
 const ASYNC = true;
 const SYNC = false;
+/** A random number for open durations that leaves them as the backoff makes them. */
+const NO_JITTER = () => 0.5;
 /** The start of a call whose duration nobody watches (a time never reads as negative). */
 const NOT_MEASURED = -1;
 /** No argument of a wrapped function receives the call's signal. */
@@ -109,6 +113,17 @@ export class Circuit {
 
   /** Kept only when a rate rule is on. */
   private readonly window: RollingWindow | undefined;
+  /** Kept once calls are timed (see `measures`). */
+  private latency: LatencyHistogram | undefined;
+  /**
+   * Whether calls are timed: one reading of the clock at each end of a call serves the latency
+   * stats, the slow-call rule and the call observers (metrics) alike.
+   */
+  private measures = false;
+  /** Kept from the first state change, when `historySize` > 0. */
+  private transitions: TransitionHistory | undefined;
+  /** Kept from the first opening. */
+  private flaps: FlapDetector | undefined;
   /** Kept only when `timeoutMs` is set. */
   private readonly timed: { list: DeadlineList; owner: TimedCallOwner } | undefined;
   private hooks: CircuitHooks | undefined;
@@ -134,6 +149,7 @@ export class Circuit {
     if (timeoutMs !== undefined) {
       this.timed = { list: deadlineListFor(timeoutMs), owner: this.ownTimedCalls() };
     }
+    this.measureCalls();
   }
 
   /**
@@ -225,7 +241,17 @@ export class Circuit {
       lastStateChangeAt: wallToIso(this.lastStateChangeAt),
       openUntil: state === CircuitState.Open ? this.reportedOpenUntil(now) : null,
       retryAfterMs: this.retryAfterMs(now),
+      openDurationMs:
+        state === CircuitState.Open ? this.openUntilWall - this.lastStateChangeAt : null,
+      nextOpenDurationMs: this.nextOpenDurationMs(state),
+      latency: this.latency?.summary(now) ?? null,
+      flapping: this.flaps?.flapping(now) ?? false,
     };
+  }
+
+  /** The last `historySize` state changes, oldest first, each with the figures that explain it. */
+  history(): CircuitTransition[] {
+    return this.transitions?.list() ?? [];
   }
 
   /** Closes the circuit with fresh counters, stats included. Calls in flight no longer count. */
@@ -238,6 +264,7 @@ export class Circuit {
       this.ignored =
         0;
     this.lastFailureAt = undefined;
+    this.latency?.clear();
     if (this.current !== CircuitState.Closed) this.transition(CircuitState.Closed, 'reset');
     else {
       this.epoch++;
@@ -419,12 +446,7 @@ export class Circuit {
     this.inFlight++;
     // Read the clock per call only for a probe, or when slowness, a timeout or durations are watched.
     const started =
-      probe ||
-      timed !== undefined ||
-      this.options.slowCallDurationMs !== undefined ||
-      this.hooks?.observer !== undefined
-        ? performance.now()
-        : NOT_MEASURED;
+      probe || timed !== undefined || this.measures ? performance.now() : NOT_MEASURED;
     if (probe) (this.probeStarts ??= []).push(started);
     // An AbortSignal is costly to build: only for a timed call whose function takes one.
     const controller =
@@ -492,16 +514,15 @@ export class Circuit {
 
   private settle(epoch: number, started: number, outcome: Outcome, timedOut = false): void {
     this.inFlight--;
+    // One reading of the clock serves the latency, the slow-call rule and the observers. A call
+    // that began before measuring did is not timed.
+    const ended = this.measures && started !== NOT_MEASURED ? performance.now() : NOT_MEASURED;
+    const elapsed = ended === NOT_MEASURED ? 0 : ended - started;
+    if (ended !== NOT_MEASURED) this.latency!.record(ended, elapsed);
     const slowAfterMs = this.options.slowCallDurationMs;
-    const observed = this.hooks?.observer !== undefined;
-    const elapsed = slowAfterMs !== undefined || observed ? performance.now() - started : 0;
-    const slow = slowAfterMs !== undefined && elapsed >= slowAfterMs;
-    // A call that began before the observer came was not timed.
-    if (observed)
-      this.notify(
-        timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!,
-        started === NOT_MEASURED ? 0 : elapsed,
-      );
+    const slow = slowAfterMs !== undefined && ended !== NOT_MEASURED && elapsed >= slowAfterMs;
+    if (this.hooks?.observer !== undefined)
+      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed);
     if (slow) this.slowCalls++;
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
@@ -511,13 +532,14 @@ export class Circuit {
 
     if (epoch !== this.epoch) return;
     if (this.current === CircuitState.HalfOpen) this.probeSettled(started, outcome, slow);
-    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow);
+    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow, ended);
   }
 
   // A call of the closed (or disabled) state: feed the rules.
-  private callSettled(failed: boolean, slow: boolean): void {
+  private callSettled(failed: boolean, slow: boolean, ended: number): void {
     const window = this.window;
-    const now = window === undefined ? 0 : clockNow();
+    // The call's end, when it was timed: no second reading of the clock.
+    const now = window === undefined ? 0 : ended === NOT_MEASURED ? clockNow() : Math.floor(ended);
     const callsLeft = window?.record(now, failed, slow);
     this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0;
     // A failure or a slow call can push a count or a rate over its threshold. A success can
@@ -585,6 +607,15 @@ export class Circuit {
             }
           };
     this.hook({ observer, observers: observers.length === 0 ? undefined : observers });
+    this.measureCalls();
+  }
+
+  // Calls are timed when something reads their durations; the latency is kept from then on.
+  private measureCalls(): void {
+    const { trackLatency, slowCallDurationMs, windowMs } = this.options;
+    this.measures =
+      trackLatency || slowCallDurationMs !== undefined || this.hooks?.observer !== undefined;
+    if (this.measures) this.latency ??= new LatencyHistogram(windowMs);
   }
 
   private hook(hooks: CircuitHooks): void {
@@ -605,6 +636,7 @@ export class Circuit {
   ): void {
     const from = this.current;
     const wall = wallNow();
+    const explained = this.options.historySize > 0 ? this.figuresNow() : undefined;
     this.current = to;
     this.epoch++;
     this.lastStateChangeAt = wall;
@@ -618,7 +650,16 @@ export class Circuit {
     else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
     // Probes of an earlier period no longer hold the circuit: their late answers are ignored.
     if (this.probeStarts !== undefined) this.probeStarts.length = 0;
-    this.emit({ circuit: this.name, from, to, at: wallToIso(wall), reason });
+    const at = wallToIso(wall);
+    if (explained !== undefined) {
+      this.transitions ??= new TransitionHistory(this.options.historySize);
+      this.transitions.add({ from, to, reason, at, ...explained });
+    }
+    if (to === CircuitState.Open && from === CircuitState.Closed) {
+      const { flapThreshold, flapWindowMs } = this.options;
+      (this.flaps ??= new FlapDetector(flapThreshold, flapWindowMs)).opened(clockNow());
+    }
+    this.emit({ circuit: this.name, from, to, at, reason });
   }
 
   private startAfresh(): void {
@@ -669,6 +710,28 @@ export class Circuit {
     if (state !== CircuitState.HalfOpen) return this.retryAfterMs(now);
     const oldest = this.probeStarts?.[0];
     return oldest === undefined ? 0 : Math.max(0, Math.ceil(oldest + this.probeBoundMs() - now));
+  }
+
+  /**
+   * How long the circuit would stay open if it opened now, before jitter: a failed probe (from
+   * half-open, or after the coming one) backs off once more.
+   */
+  private nextOpenDurationMs(state: CircuitState): number {
+    const probing = state === CircuitState.Open || state === CircuitState.HalfOpen;
+    return openDurationMs(this.options, this.failedProbes + (probing ? 1 : 0), NO_JITTER);
+  }
+
+  /** What the history keeps of the moment a state changes: the figures that explain it. */
+  private figuresNow(): Omit<CircuitTransition, 'from' | 'to' | 'reason' | 'at'> {
+    const now = clockNow();
+    const totals = this.window?.totals(now);
+    const calls = totals?.calls ?? 0;
+    return {
+      consecutiveFailures: this.consecutiveFailures,
+      failureRate: calls === 0 ? 0 : totals!.failures / calls,
+      slowCallRate: calls === 0 ? 0 : totals!.slow / calls,
+      p99Ms: this.latency?.summary(now)?.p99Ms ?? null,
+    };
   }
 
   /** How long a probe may run: `probeTimeoutMs`, or `timeoutMs` when that ends it first. */

@@ -14,6 +14,8 @@ export {
   type ResolvedCircuitOptions,
 } from './circuit-options.js';
 export type { CircuitStats } from './circuit-stats.js';
+export type { LatencySummary } from './latency-histogram.js';
+export type { CircuitTransition } from './transition-history.js';
 export { countsAsFailure } from './counts-as-failure.js';
 export { CircuitOpenError, isCircuitOpenError } from './errors/circuit-open.error.js';
 export { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';

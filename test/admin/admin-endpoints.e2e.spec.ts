@@ -31,6 +31,23 @@ describe.each(['express', 'fastify'] as const)('the admin API on %s', (adapter) 
     expect(await unknown.json()).toMatchObject({ message: 'No circuit named "nowhere"' });
   });
 
+  it('GET /:name/history answers its last state changes with their figures; 404 for an unknown name', async () => {
+    await trip(app.registry, 'inventory');
+    await post(`${app.admin}/inventory/reset`);
+    const response = await fetch(`${app.admin}/inventory/history`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject([
+      { from: 'closed', to: 'open', reason: 'consecutive_failures', consecutiveFailures: 2 },
+      { from: 'open', to: 'closed', reason: 'reset' },
+    ]);
+    expect((await fetch(`${app.admin}/nowhere/history`)).status).toBe(404);
+  });
+
+  it('GET /:name answers the latency, flapping and open durations too', async () => {
+    const stats = (await (await fetch(`${app.admin}/payments`)).json()) as Record<string, unknown>;
+    expect(stats).toMatchObject({ latency: null, flapping: false, nextOpenDurationMs: 30_000 });
+  });
+
   it('POST /:name/force-open, /release, /disable and /reset steer the circuit and answer its stats', async () => {
     const circuit = app.registry.get('payments')!;
     const steps = [

@@ -17,6 +17,7 @@ import {
   CircuitBreakerModule,
   CircuitBreakerRegistry,
   CircuitState,
+  UnknownCircuitError,
   type CircuitOptions,
   type CircuitStateChange,
 } from '../../lib/index.js';
@@ -255,6 +256,14 @@ describe('CircuitBreakerRegistry, injected in a service and a controller', () =>
       { name: 'billing', state: 'closed' },
       { name: 'search', state: 'closed' },
     ]);
+  });
+
+  it('history(name) gives a circuit’s last state changes; an unknown name throws', () => {
+    const registry = running.get(CircuitBreakerRegistry);
+    registry.forceOpen('billing');
+    registry.release('billing');
+    expect(registry.history('billing').map(({ to }) => to)).toEqual(['forced_open', 'closed']);
+    expect(() => registry.history('nope')).toThrow(UnknownCircuitError);
   });
 
   it('answers an unknown name with UnknownCircuitError, a 404', async () => {

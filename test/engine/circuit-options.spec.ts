@@ -173,6 +173,10 @@ describe('Circuit options: resolved', () => {
       timeoutMs: undefined,
       isFailure: countsAsFailure,
       onStateChange: undefined,
+      trackLatency: false,
+      historySize: 50,
+      flapThreshold: 5,
+      flapWindowMs: 600_000,
     });
     expect(new Circuit('other', {}).options).toEqual(new Circuit('inventory').options);
     expect(DEFAULT_CIRCUIT_OPTIONS).toMatchObject({ failureThreshold: 5, resetTimeoutMs: 30_000 });
@@ -198,6 +202,10 @@ describe('Circuit options: resolved', () => {
       timeoutMs: 1_500,
       isFailure,
       onStateChange,
+      trackLatency: true,
+      historySize: 10,
+      flapThreshold: 3,
+      flapWindowMs: 60_000,
     };
     expect(new Circuit('inventory', given).options).toEqual(given);
   });

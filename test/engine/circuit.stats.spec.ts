@@ -63,14 +63,15 @@ describe('Circuit: stats()', () => {
     );
   });
 
-  it('is plain JSON: a fresh object of strings, numbers and nulls', () => {
-    const circuit = new Circuit('inventory', { failureThreshold: 1 });
+  it('is plain JSON: a fresh object of strings, numbers, booleans, nulls and the latency figures', () => {
+    const circuit = new Circuit('inventory', { failureThreshold: 1, trackLatency: true });
     run(circuit, 'F');
     const stats = circuit.stats();
     expect(Object.getPrototypeOf(stats)).toBe(Object.prototype);
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
-    for (const value of Object.values(stats)) {
-      expect(['string', 'number'].includes(typeof value) || value === null).toBe(true);
+    const { latency, ...rest } = stats;
+    for (const value of [...Object.values(rest), ...Object.values(latency!)]) {
+      expect(['string', 'number', 'boolean'].includes(typeof value) || value === null).toBe(true);
     }
     (stats as { failures: number }).failures = 99;
     expect(circuit.stats().failures).toBe(1);

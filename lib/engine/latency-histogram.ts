@@ -1,0 +1,144 @@
+/** Call durations over the rolling window, as `stats().latency` shows them. Milliseconds. */
+export interface LatencySummary {
+  /** Calls measured: those that ran (refusals are not), in the window. */
+  calls: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+// Log-linear bins: each bin's upper bound is GROWTH times its lower one, from MIN_MS to MAX_MS.
+// A percentile is read as its bin's geometric middle, within √GROWTH − 1 = 4.9 % of the true
+// value for any latency in that range. Shorter calls fall in the first bin, longer in the last.
+const MIN_MS = 0.1;
+const MAX_MS = 60_000;
+const GROWTH = 1.1;
+const LOG_GROWTH = Math.log(GROWTH);
+const BINS = Math.ceil(Math.log(MAX_MS / MIN_MS) / LOG_GROWTH); // 140
+/** The window is kept in this many slices: a call leaves it between 3/4 and 1 window after it. */
+const SLICES = 4;
+/** Per slice: calls, sum of durations, longest. */
+const META = 3;
+/** A bin count saturates here (16 bits); all counts are then halved, keeping their proportions. */
+const MAX_COUNT = 0xffff;
+
+/**
+ * The durations of the calls of one circuit over its rolling window, in a fixed structure:
+ * four time slices of 140 bins of 16-bit counts (1,120 bytes) and a few numbers per slice.
+ * Recording a call is O(1) and allocates nothing; reading the percentiles is O(bins).
+ * Percentiles are within 5 % of the exact ones for latencies from 0.1 ms to 60 s.
+ */
+export class LatencyHistogram {
+  private readonly bins = new Uint16Array(SLICES * BINS);
+  private readonly meta = new Float64Array(SLICES * META);
+  private readonly sliceMs: number;
+  /** When the newest slice ends, and which it is. */
+  private newestEndsAt = 0;
+  private newest = 0;
+
+  constructor(windowMs: number) {
+    this.sliceMs = windowMs / SLICES;
+  }
+
+  /** Counts a call that took `durationMs`, settled at `now` (the monotonic clock, only forward). */
+  record(now: number, durationMs: number): void {
+    if (now >= this.newestEndsAt) this.advance(now);
+    const at = this.newest * BINS + binOf(durationMs);
+    const bins = this.bins;
+    if (bins[at] === MAX_COUNT) this.halve();
+    bins[at]!++;
+    const meta = this.meta;
+    const m = this.newest * META;
+    meta[m]!++;
+    meta[m + 1]! += durationMs;
+    if (durationMs > meta[m + 2]!) meta[m + 2] = durationMs;
+  }
+
+  /** The window's calls at `now`, or `null` when none was measured. */
+  summary(now: number): LatencySummary | null {
+    const live = this.liveSlices(now);
+    let calls = 0;
+    let sum = 0;
+    let max = 0;
+    let weight = 0;
+    const counts = new Float64Array(BINS);
+    for (const slice of live) {
+      const m = slice * META;
+      calls += this.meta[m]!;
+      sum += this.meta[m + 1]!;
+      max = Math.max(max, this.meta[m + 2]!);
+      for (let bin = 0; bin < BINS; bin++) {
+        const count = this.bins[slice * BINS + bin]!;
+        counts[bin]! += count;
+        weight += count;
+      }
+    }
+    if (calls === 0 || weight === 0) return null;
+    const percentile = (p: number) => Math.min(max, valueAt(counts, weight * p));
+    return {
+      calls,
+      meanMs: round(sum / calls),
+      p50Ms: round(percentile(0.5)),
+      p90Ms: round(percentile(0.9)),
+      p99Ms: round(percentile(0.99)),
+      maxMs: round(max),
+    };
+  }
+
+  clear(): void {
+    this.bins.fill(0);
+    this.meta.fill(0);
+  }
+
+  /** Moves the newest slice forward to the one holding `now`, emptying those that fell out. */
+  private advance(now: number): void {
+    const passed = this.slicesPassed(now);
+    if (passed >= SLICES) this.clear();
+    else {
+      for (let step = 0; step < passed; step++) {
+        this.newest = (this.newest + 1) % SLICES;
+        this.bins.fill(0, this.newest * BINS, (this.newest + 1) * BINS);
+        this.meta.fill(0, this.newest * META, (this.newest + 1) * META);
+      }
+    }
+    this.newestEndsAt = (Math.floor(now / this.sliceMs) + 1) * this.sliceMs;
+  }
+
+  /** The slices still in the window at `now`, newest first. */
+  private liveSlices(now: number): number[] {
+    const gone = now >= this.newestEndsAt ? this.slicesPassed(now) : 0;
+    const live: number[] = [];
+    for (let age = 0; age < SLICES - gone; age++) live.push((this.newest - age + SLICES) % SLICES);
+    return live;
+  }
+
+  private slicesPassed(now: number): number {
+    const endOfNow = (Math.floor(now / this.sliceMs) + 1) * this.sliceMs;
+    return Math.round((endOfNow - this.newestEndsAt) / this.sliceMs);
+  }
+
+  // Keeps the proportions, which is all the percentiles read; exact counts live in `meta`.
+  private halve(): void {
+    const bins = this.bins;
+    for (let i = 0; i < bins.length; i++) bins[i] = bins[i]! >>> 1;
+  }
+}
+
+function binOf(durationMs: number): number {
+  if (!(durationMs > MIN_MS)) return 0;
+  return Math.min(BINS - 1, Math.floor(Math.log(durationMs / MIN_MS) / LOG_GROWTH));
+}
+
+/** The middle, geometrically, of the bin where the cumulative count passes `rank`. */
+function valueAt(counts: Float64Array, rank: number): number {
+  let seen = 0;
+  for (let bin = 0; bin < BINS; bin++) {
+    seen += counts[bin]!;
+    if (seen >= rank && counts[bin]! > 0) return MIN_MS * GROWTH ** (bin + 0.5);
+  }
+  return MAX_MS;
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;

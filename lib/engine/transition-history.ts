@@ -1,0 +1,66 @@
+import type { CircuitState, CircuitTransitionReason } from './circuit-state.js';
+
+/** One state change of a circuit, kept in its history with the figures that explain it. */
+export interface CircuitTransition {
+  from: CircuitState;
+  to: CircuitState;
+  reason: CircuitTransitionReason;
+  /** When, as an ISO 8601 string. */
+  at: string;
+  /** The figures at that moment: what tripped the circuit, or what it recovered from. */
+  consecutiveFailures: number;
+  failureRate: number;
+  slowCallRate: number;
+  /** The 99th percentile of call durations over the window, when they are measured. */
+  p99Ms: number | null;
+}
+
+/**
+ * The last `size` state changes of one circuit, oldest first, in a ring: bounded memory, and
+ * nothing at all on the call path (it is written on state changes only).
+ */
+export class TransitionHistory {
+  private readonly entries: CircuitTransition[] = [];
+  private next = 0;
+
+  constructor(private readonly size: number) {}
+
+  add(transition: CircuitTransition): void {
+    if (this.entries.length < this.size) this.entries.push(transition);
+    else this.entries[this.next] = transition;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  /** Oldest first. */
+  list(): CircuitTransition[] {
+    return this.entries.length < this.size
+      ? [...this.entries]
+      : [...this.entries.slice(this.next), ...this.entries.slice(0, this.next)];
+  }
+}
+
+/**
+ * Whether a circuit flaps: it opened more than `opens` times within `withinMs`. Keeps the times
+ * of its last `opens + 1` openings (the monotonic clock), written when it opens.
+ */
+export class FlapDetector {
+  private readonly openedAt: number[] = [];
+  private next = 0;
+
+  constructor(
+    private readonly opens: number,
+    private readonly withinMs: number,
+  ) {}
+
+  opened(now: number): void {
+    if (this.openedAt.length <= this.opens) this.openedAt.push(now);
+    else this.openedAt[this.next] = now;
+    this.next = (this.next + 1) % (this.opens + 1);
+  }
+
+  flapping(now: number): boolean {
+    if (this.openedAt.length <= this.opens) return false;
+    const oldest = this.openedAt[this.next]!; // the ring is full: the next to go is the oldest
+    return now - oldest <= this.withinMs;
+  }
+}

@@ -1,0 +1,145 @@
+import { jest } from '@jest/globals';
+import fc from 'fast-check';
+import { Circuit, type CircuitStats } from '../../lib/index.js';
+import { LatencyHistogram } from '../../lib/engine/latency-histogram.js';
+import { takes } from './circuit-test-kit.js';
+
+// stats().latency: durations of the calls that ran, over the rolling window, from a fixed-size
+// log-linear histogram whose percentiles are within 5 % of the exact ones from 0.1 ms to 60 s.
+
+/** The exact percentile by nearest rank, as a histogram's rank is counted. */
+function exact(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+describe('LatencyHistogram', () => {
+  const latencies = fc.array(
+    fc.double({ min: Math.log(0.1), max: Math.log(60_000), noNaN: true }).map(Math.exp),
+    { minLength: 1, maxLength: 2_000 },
+  );
+
+  it('gives p50, p90 and p99 within 5 % of the exact ones, and the exact count, mean and max', () => {
+    fc.assert(
+      fc.property(latencies, (durations) => {
+        const histogram = new LatencyHistogram(10_000);
+        for (const duration of durations) histogram.record(1_000, duration);
+        const summary = histogram.summary(1_000)!;
+        const sorted = [...durations].sort((a, b) => a - b);
+        for (const [p, got] of [
+          [0.5, summary.p50Ms],
+          [0.9, summary.p90Ms],
+          [0.99, summary.p99Ms],
+        ] as const) {
+          const want = exact(sorted, p);
+          expect(Math.abs(got - want) / want).toBeLessThanOrEqual(0.05);
+        }
+        expect(summary.calls).toBe(durations.length);
+        expect(summary.maxMs).toBeCloseTo(sorted.at(-1)!, 2);
+        const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
+        expect(summary.meanMs).toBeCloseTo(mean, 2);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps its percentiles when a bin’s count overflows 16 bits', () => {
+    const histogram = new LatencyHistogram(10_000);
+    for (let i = 0; i < 200_000; i++) histogram.record(0, i % 10 === 0 ? 100 : 10);
+    const summary = histogram.summary(0)!;
+    expect(summary.calls).toBe(200_000);
+    expect(summary.p50Ms).toBeCloseTo(10, -0.5); // within 5 %
+    expect(Math.abs(summary.p99Ms - 100) / 100).toBeLessThanOrEqual(0.05);
+  });
+
+  it('forgets calls between 3/4 and 1 window after they settled', () => {
+    const histogram = new LatencyHistogram(1_000); // slices of 250 ms
+    histogram.record(0, 5);
+    expect(histogram.summary(749)!.calls).toBe(1);
+    expect(histogram.summary(1_000)).toBeNull();
+    histogram.record(1_000, 7);
+    expect(histogram.summary(1_000)).toMatchObject({ calls: 1, maxMs: 7 });
+  });
+
+  it('is null when nothing was measured', () => {
+    expect(new LatencyHistogram(1_000).summary(0)).toBeNull();
+  });
+});
+
+describe('Circuit: stats().latency', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  async function call(circuit: Circuit, ms: number, fails = false): Promise<void> {
+    const answer = circuit
+      .execute(
+        () =>
+          new Promise((resolve, reject) =>
+            setTimeout(() => (fails ? reject(new Error('down')) : resolve('ok')), ms),
+          ),
+      )
+      .catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(ms);
+    await answer;
+  }
+
+  it('is null without trackLatency, a slow-call rule or an observer: calls are not timed', async () => {
+    const circuit = new Circuit('inventory');
+    await call(circuit, 20);
+    expect(circuit.stats().latency).toBeNull();
+  });
+
+  it('measures the calls that ran, failures and timeouts included, refusals not', async () => {
+    const circuit = new Circuit('inventory', {
+      trackLatency: true,
+      failureThreshold: 2,
+      timeoutMs: 100,
+    });
+    await call(circuit, 10);
+    await call(circuit, 30, true);
+    await call(circuit, 500); // times out at 100
+    await circuit.execute(async () => 'refused').catch(() => undefined);
+    const { latency } = circuit.stats() as CircuitStats & { latency: object };
+    expect(circuit.stats().rejections).toBe(1);
+    expect(latency).toMatchObject({ calls: 3, maxMs: 100 });
+    expect(circuit.stats().latency!.meanMs).toBeCloseTo(140 / 3, 1);
+  });
+
+  it('is on by itself with a slow-call rule, or once an observer watches the calls', async () => {
+    const slow = new Circuit('slow', { slowCallDurationMs: 50 });
+    await call(slow, 20);
+    expect(slow.stats().latency).toMatchObject({ calls: 1 });
+    const observed = new Circuit('observed');
+    await call(observed, 20); // not timed yet
+    const stop = observed.observeCalls(() => {});
+    await call(observed, 20);
+    stop();
+    expect(observed.stats().latency).toMatchObject({ calls: 1 });
+  });
+
+  it('one reading serves them all: the observer sees the duration the latency counts', async () => {
+    const circuit = new Circuit('inventory', { slowCallDurationMs: 25 });
+    const seen: number[] = [];
+    circuit.observeCalls((_outcome, ms) => seen.push(ms));
+    await call(circuit, 30);
+    expect(seen).toEqual([30]);
+    expect(circuit.stats()).toMatchObject({ slowCalls: 1, latency: { calls: 1, maxMs: 30 } });
+  });
+
+  it('covers the rolling window: old calls leave it', async () => {
+    const circuit = new Circuit('inventory', { trackLatency: true, windowMs: 1_000 });
+    await call(circuit, 10);
+    jest.advanceTimersByTime(1_000);
+    expect(circuit.stats().latency).toBeNull();
+    const timed = circuit.execute(takes(5));
+    await jest.advanceTimersByTimeAsync(5);
+    await timed;
+    expect(circuit.stats().latency).toMatchObject({ calls: 1 });
+  });
+
+  it('starts afresh after reset()', async () => {
+    const circuit = new Circuit('inventory', { trackLatency: true });
+    await call(circuit, 10);
+    circuit.reset();
+    expect(circuit.stats().latency).toBeNull();
+  });
+});
