@@ -52,7 +52,10 @@ describe('Circuit: history()', () => {
 
   it('keeps the last historySize, oldest first (50 by default), and none with 0', () => {
     const circuit = new Circuit('inventory', { historySize: 3 });
-    for (let i = 0; i < 5; i++) i % 2 ? circuit.release() : circuit.forceOpen();
+    for (let i = 0; i < 5; i++) {
+      if (i % 2) circuit.release();
+      else circuit.forceOpen();
+    }
     expect(circuit.history().map(({ to }) => to)).toEqual(['forced_open', 'closed', 'forced_open']);
     expect(new Circuit('a').options.historySize).toBe(50);
     const none = new Circuit('b', { historySize: 0 });
