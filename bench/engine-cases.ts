@@ -25,6 +25,8 @@ export async function engineBench(): Promise<EngineBench> {
   const defaults = new Circuit('defaults');
   const rated = new Circuit('rated', { failureRateThreshold: 0.5, windowMs: 10_000 });
   const timed = new Circuit('timed', { timeoutMs: 1_000 });
+  const noHistory = new Circuit('no-history', { historySize: 0 });
+  const latency = new Circuit('latency', { trackLatency: true });
   const open = new Circuit('open', { resetTimeoutMs: FAR, failureThreshold: 1 });
   await open.execute(fail).catch(() => undefined);
 
@@ -59,6 +61,8 @@ export async function engineBench(): Promise<EngineBench> {
       loop('Circuit.execute, defaults', () => defaults.execute(work)),
       loop('Circuit.execute, failureRateThreshold', () => rated.execute(work)),
       loop('Circuit.execute, timeoutMs', () => timed.execute(work)),
+      loop('Circuit.execute, history off', () => noHistory.execute(work)),
+      loop('Circuit.execute, latency on', () => latency.execute(work)),
       rejecting('Circuit.execute, open (rejects)', () => open.execute(work)),
       loop('cockatiel ConsecutiveBreaker', () => consecutive.execute(work)),
       loop('cockatiel SamplingBreaker', () => sampling.execute(work)),
@@ -76,6 +80,9 @@ export async function engineBench(): Promise<EngineBench> {
       },
       { ours: 'Circuit.execute, timeoutMs', peer: 'opossum, timeout', target: 0.3 },
       { ours: 'Circuit.execute, open (rejects)', peer: 'cockatiel, open (rejects)', target: 0.25 },
+      // History is on by default; it is written on state changes only.
+      { ours: 'Circuit.execute, defaults', peer: 'Circuit.execute, history off', target: 1.1 },
+      { ours: 'Circuit.execute, latency on', peer: 'Circuit.execute, defaults', target: 1.1 },
     ],
     teardown: () => {
       for (const breaker of [opossum, opossumTimed, opossumOpen]) breaker.shutdown();

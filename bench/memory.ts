@@ -5,6 +5,7 @@ import { printTable } from './measure.js';
 
 const COUNT = Number(process.env.BENCH_CIRCUITS ?? 10_000);
 const TARGET_BYTES = 512;
+const LATENCY_TARGET_BYTES = 2_048;
 const work = async (): Promise<number> => 1;
 
 interface MemoryCase {
@@ -46,7 +47,28 @@ const cases: MemoryCase[] = [
       await circuit.execute(work);
       return circuit;
     },
-    target: TARGET_BYTES,
+    target: LATENCY_TARGET_BYTES, // a slow-call rule times calls: its latency is kept too
+  },
+  {
+    name: 'Circuit, latency on',
+    make: async (name) => {
+      const circuit = new Circuit(name, { trackLatency: true });
+      await circuit.execute(work);
+      return circuit;
+    },
+    target: LATENCY_TARGET_BYTES,
+  },
+  {
+    name: 'Circuit, after 10 state changes (history)',
+    make: async (name) => {
+      const circuit = new Circuit(name);
+      await circuit.execute(work);
+      for (let i = 0; i < 5; i++) {
+        circuit.forceOpen();
+        circuit.release();
+      }
+      return circuit;
+    },
   },
   {
     name: 'cockatiel ConsecutiveBreaker',

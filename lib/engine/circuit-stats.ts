@@ -43,7 +43,7 @@ export interface CircuitStats {
   /** How long the circuit would stay open if it opened now, given its backoff (before jitter). */
   nextOpenDurationMs: number;
   /**
-   * Durations of the calls that ran over the window (a call leaves it between 3/4 and 1 window
+   * Durations of the calls that ran over the window (a call leaves it between 2/3 and 1 window
    * after it settled), when calls are timed (`trackLatency`, a slow-call rule, metrics); null
    * otherwise, or when none ran.
    */

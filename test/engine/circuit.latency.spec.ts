@@ -51,13 +51,16 @@ describe('LatencyHistogram', () => {
     expect(Math.abs(summary.p99Ms - 100) / 100).toBeLessThanOrEqual(0.05);
   });
 
-  it('forgets calls between 3/4 and 1 window after they settled', () => {
-    const histogram = new LatencyHistogram(1_000); // slices of 250 ms
+  it('forgets calls between 2/3 and 1 window after they settled', () => {
+    const histogram = new LatencyHistogram(900); // slices of 300 ms
     histogram.record(0, 5);
-    expect(histogram.summary(749)!.calls).toBe(1);
-    expect(histogram.summary(1_000)).toBeNull();
-    histogram.record(1_000, 7);
-    expect(histogram.summary(1_000)).toMatchObject({ calls: 1, maxMs: 7 });
+    expect(histogram.summary(899)!.calls).toBe(1);
+    expect(histogram.summary(900)).toBeNull();
+    histogram.record(1_000, 6);
+    expect(histogram.summary(1_799)!.calls).toBe(1); // 799 ms old: from the slice 900–1200
+    expect(histogram.summary(1_800)).toBeNull();
+    histogram.record(2_000, 7);
+    expect(histogram.summary(2_000)).toMatchObject({ calls: 1, maxMs: 7 });
   });
 
   it('is null when nothing was measured', () => {
