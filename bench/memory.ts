@@ -37,6 +37,15 @@ const cases: MemoryCase[] = [
     target: TARGET_BYTES,
   },
   {
+    name: 'Circuit, count window (100 calls)',
+    make: async (name) => {
+      const circuit = new Circuit(name, { failureRateThreshold: 0.5, windowType: 'count' });
+      await circuit.execute(work);
+      return circuit;
+    },
+    target: TARGET_BYTES,
+  },
+  {
     name: 'Circuit, rate + slow-call window',
     make: async (name) => {
       const circuit = new Circuit(name, {

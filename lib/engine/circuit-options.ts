@@ -16,6 +16,13 @@ export interface CircuitOptions {
   minimumThroughput?: number;
   /** Length of the rolling time window for the rates, in milliseconds. Default 10 000. */
   windowMs?: number;
+  /**
+   * What the rates are over: the last `windowMs` (`'time'`, the default) or the last
+   * `windowSize` calls (`'count'`).
+   */
+  windowType?: 'time' | 'count';
+  /** With `windowType: 'count'`, how many of the last calls the rates cover. Default 100. */
+  windowSize?: number;
   /** How long the circuit stays open before it lets a probe through, in milliseconds. Default 30 000. */
   resetTimeoutMs?: number;
   /** Each failed probe multiplies the open duration by this (≥ 1). Default 1. */
@@ -79,6 +86,8 @@ export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
   failureThreshold: 5,
   minimumThroughput: 10,
   windowMs: 10_000,
+  windowType: 'time',
+  windowSize: 100,
   resetTimeoutMs: 30_000,
   backoffMultiplier: 1,
   maxResetTimeoutMs: 300_000,
@@ -115,6 +124,11 @@ const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] 
   slowCallRateThreshold: [ratio, 'a ratio in (0, 1]'],
   minimumThroughput: [count, 'an integer ≥ 1'],
   windowMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  windowType: [(v) => v === 'time' || v === 'count', "'time' or 'count'"],
+  windowSize: [
+    (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100_000,
+    'an integer in [1, 100000]',
+  ],
   resetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
   backoffMultiplier: [(v) => isNumber(v) && v >= 1 && v < Infinity, 'a finite number ≥ 1'],
   maxResetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
@@ -216,6 +230,17 @@ export function resolveCircuitOptions(
       'set together with slowCallDurationMs (which calls are slow)',
     );
   }
+  if (
+    merged.windowType === 'count' &&
+    (merged.minimumThroughput as number) > (merged.windowSize as number)
+  ) {
+    throw new CircuitOptionsError(
+      circuit,
+      'minimumThroughput',
+      merged.minimumThroughput,
+      `at most windowSize (${merged.windowSize as number}): the window never holds more calls`,
+    );
+  }
   return shared(merged as unknown as ResolvedCircuitOptions);
 }
 
@@ -245,6 +270,8 @@ function fixedShape(o: ResolvedCircuitOptions): ResolvedCircuitOptions {
     slowCallRateThreshold: o.slowCallRateThreshold,
     minimumThroughput: o.minimumThroughput,
     windowMs: o.windowMs,
+    windowType: o.windowType,
+    windowSize: o.windowSize,
     resetTimeoutMs: o.resetTimeoutMs,
     backoffMultiplier: o.backoffMultiplier,
     maxResetTimeoutMs: o.maxResetTimeoutMs,

@@ -27,6 +27,8 @@ import { LatencyHistogram } from './latency-histogram.js';
 import { openDurationMs } from './open-duration.js';
 import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
+import { CountWindow } from './count-window.js';
+import type { OutcomeWindow } from './outcome-window.js';
 import { RollingWindow } from './rolling-window.js';
 import { SharedProbes, type ProbePermits } from './shared-probes.js';
 import { FlapDetector, TransitionHistory, type CircuitTransition } from './transition-history.js';
@@ -112,7 +114,7 @@ export class Circuit {
   private lastFailureAt: number | undefined;
 
   /** Kept only when a rate rule is on. */
-  private readonly window: RollingWindow | undefined;
+  private readonly window: OutcomeWindow | undefined;
   /** Kept once calls are timed (see `measures`). */
   private latency: LatencyHistogram | undefined;
   /**
@@ -141,10 +143,13 @@ export class Circuit {
     assertCircuitName(name);
     this.name = name;
     this.options = resolveCircuitOptions(name, options);
-    const { failureRateThreshold, slowCallRateThreshold, slowCallDurationMs, windowMs, timeoutMs } =
+    const { failureRateThreshold, slowCallRateThreshold, slowCallDurationMs, timeoutMs } =
       this.options;
     if (failureRateThreshold !== undefined || slowCallRateThreshold !== undefined) {
-      this.window = new RollingWindow(windowMs, slowCallDurationMs !== undefined);
+      this.window =
+        this.options.windowType === 'count'
+          ? new CountWindow(this.options.windowSize)
+          : new RollingWindow(this.options.windowMs, slowCallDurationMs !== undefined);
     }
     if (timeoutMs !== undefined) {
       this.timed = { list: deadlineListFor(timeoutMs), owner: this.ownTimedCalls() };

@@ -1,10 +1,6 @@
-const BUCKETS = 10;
+import type { OutcomeWindow, WindowTotals } from './outcome-window.js';
 
-export interface WindowTotals {
-  calls: number;
-  failures: number;
-  slow: number;
-}
+const BUCKETS = 10;
 
 /**
  * Counts calls, failures and (when asked to) slow calls over the last `windowMs`, in a fixed
@@ -12,7 +8,7 @@ export interface WindowTotals {
  * array of small integers). The window is as precise as one bucket, a tenth of its length: a
  * call leaves it between 0.9 and 1 window after it was made.
  */
-export class RollingWindow {
+export class RollingWindow implements OutcomeWindow {
   /** Per bucket: calls, failures, then slow calls when those are counted. */
   private readonly ring: number[];
   private readonly bucketMs: number;

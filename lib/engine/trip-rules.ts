@@ -1,6 +1,6 @@
 import type { ResolvedCircuitOptions } from './circuit-options.js';
 import type { CircuitTransitionReason } from './circuit-state.js';
-import type { WindowTotals } from './rolling-window.js';
+import type { WindowTotals } from './outcome-window.js';
 
 /**
  * One reason a closed circuit opens. Rules are asked after a counted failure or a slow call, and

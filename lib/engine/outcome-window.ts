@@ -1,0 +1,23 @@
+/** Calls, failures and slow calls in a circuit's window, as the rate rules read them. */
+export interface WindowTotals {
+  calls: number;
+  failures: number;
+  slow: number;
+}
+
+/**
+ * The calls a circuit's rate rules look at: over the last `windowMs` (`RollingWindow`), or the
+ * last `windowSize` calls (`CountWindow`). Both are O(1) per call and allocate nothing.
+ */
+export interface OutcomeWindow {
+  /**
+   * Counts a call settled at `now` (the monotonic clock). Returns true when older calls left the
+   * window to make room: the rates may have risen since the last call.
+   */
+  record(now: number, failed: boolean, slow: boolean): boolean;
+  /** Calls in the window just after a call was recorded. */
+  readonly recordedCalls: number;
+  /** The window's totals at `now`. */
+  totals(now: number): WindowTotals;
+  clear(): void;
+}
