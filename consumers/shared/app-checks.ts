@@ -88,7 +88,7 @@ export function describeCircuitBreakerApp(
       expect(app.callsTo('inventory')).toBe(callsBefore); // refused without calling it
     });
 
-    it('answers 503 on /health/ready while a circuit is open', async () => {
+    it('answers 503 on /health/ready (and still 200 on /health/live) while a circuit is open', async () => {
       expect((await get('/health/ready')).status).toBe(200);
 
       await tripInventory();
@@ -102,6 +102,7 @@ export function describeCircuitBreakerApp(
         open: ['inventory'],
         circuits: { inventory: { state: 'open' }, prices: { state: 'closed' } },
       });
+      expect((await get('/health/live')).status).toBe(200); // liveness never looks at circuits
     });
 
     it('answers 200 on /health/ready while a circuit is half-open', async () => {
