@@ -1,7 +1,8 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
-import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
+import { BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
+import { CallTimeoutError, isCallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import { CircuitOpenError, isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
 
 /** What a caller outside the process is told of a refusal or a timeout, as JSON. */
@@ -27,11 +28,11 @@ export interface CircuitFailureBody {
  * The errors are told by their brand (`instanceof` reads it): those of another copy of the
  * package, the CommonJS build beside the ESM one, are answered too.
  */
-@Catch(CircuitOpenError, CallTimeoutError)
-export class CircuitOpenFilter implements ExceptionFilter<CircuitOpenError | CallTimeoutError> {
+@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError)
+export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(error: CircuitOpenError | CallTimeoutError, host: ArgumentsHost): unknown {
+  catch(error: CircuitFailure, host: ArgumentsHost): unknown {
     const body = bodyOf(error);
     switch (host.getType<string>()) {
       case 'http':
@@ -58,17 +59,17 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitOpenError | Cal
   }
 }
 
-export function bodyOf(error: CircuitOpenError | CallTimeoutError): CircuitFailureBody {
+/** What the filter answers: a refusal of the circuit or of its bulkhead, or a timeout. */
+type CircuitFailure = CircuitOpenError | BulkheadFullError | CallTimeoutError;
+
+export function bodyOf(error: CircuitFailure): CircuitFailureBody {
   const { circuit, message } = error;
-  return isCircuitOpenError(error)
-    ? {
-        statusCode: 503,
-        error: 'Service Unavailable',
-        message,
-        circuit,
-        retryAfterMs: error.retryAfterMs,
-      }
-    : { statusCode: 504, error: 'Gateway Timeout', message, circuit };
+  if (isCallTimeoutError(error)) {
+    return { statusCode: 504, error: 'Gateway Timeout', message, circuit };
+  }
+  // A full bulkhead has no known time when a place frees: Retry-After says the least, a second.
+  const retryAfterMs = isCircuitOpenError(error) ? error.retryAfterMs : 0;
+  return { statusCode: 503, error: 'Service Unavailable', message, circuit, retryAfterMs };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { from, isObservable, Observable, of, type Subscription } from 'rxjs';
 import { CALL_CANCELLED } from '../engine/call-cancelled.js';
-import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
+import { isBulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
+import { isCallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import type { Circuit } from '../engine/circuit.js';
-import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
+import { isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { asPromise } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-decorator-options.interface.js';
@@ -177,11 +178,15 @@ export function guardObservable<T>(
   });
 }
 
-/** Whether a fallback answers for `error`: a refusal or timeout of this circuit, or a counted failure. */
+/**
+ * Whether a fallback answers for `error`: a refusal (of the circuit or its bulkhead) or a
+ * timeout of this circuit, or a counted failure.
+ */
 export function fallsBack(circuit: Circuit, error: unknown): boolean {
   try {
-    const ownRefusal = error instanceof CircuitOpenError || error instanceof CallTimeoutError;
-    if (ownRefusal && error.circuit === circuit.name) return true;
+    const own =
+      isCircuitOpenError(error) || isBulkheadFullError(error) || isCallTimeoutError(error);
+    if (own && (error as { circuit: string }).circuit === circuit.name) return true;
     return circuit.options.isFailure(error);
   } catch {
     return true; // the circuit counts it as a failure too

@@ -1,6 +1,11 @@
 import type { CircuitStateChange } from './circuit-state.js';
 import { CircuitOptionsError } from './errors/circuit-options.error.js';
 import { countsAsFailure } from './counts-as-failure.js';
+import {
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './retry-options.js';
 
 /** How a circuit decides to open, how long it stays open and how it probes. Every option is optional. */
 export interface CircuitOptions {
@@ -67,11 +72,26 @@ export interface CircuitOptions {
   flapThreshold?: number;
   /** See `flapThreshold`. Default 600 000 (10 minutes). */
   flapWindowMs?: number;
+  /**
+   * Tries failed calls again, within a retry budget: see `RetryOptions`. Each attempt is a call
+   * of the circuit; a refusal is never retried. Default: no retry.
+   */
+  retry?: RetryOptions;
+  /**
+   * A bulkhead: at most this many calls of the circuit run at once; the next `maxQueued` wait
+   * for a place, in order, and any more are refused at once with `BulkheadFullError`, which is
+   * not counted as a failure. A waiting call gives up when its signal aborts or after
+   * `timeoutMs`. Default: no bulkhead.
+   */
+  maxConcurrent?: number;
+  /** With `maxConcurrent`, how many calls may wait for a place. Default 0. */
+  maxQueued?: number;
 }
 
 /** A circuit's options with every default filled in, as `circuit.options` shows them. */
 export type ResolvedCircuitOptions = Readonly<
-  Required<Omit<CircuitOptions, OptionalRule>> & Pick<CircuitOptions, OptionalRule>
+  Required<Omit<CircuitOptions, OptionalRule | 'retry'>> &
+    Pick<CircuitOptions, OptionalRule> & { retry?: ResolvedRetryOptions }
 >;
 
 type OptionalRule =
@@ -79,7 +99,8 @@ type OptionalRule =
   | 'slowCallDurationMs'
   | 'slowCallRateThreshold'
   | 'timeoutMs'
-  | 'onStateChange';
+  | 'onStateChange'
+  | 'maxConcurrent';
 
 /** The built-in defaults, lowest in precedence. */
 export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
@@ -100,6 +121,7 @@ export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
   historySize: 50,
   flapThreshold: 5,
   flapWindowMs: 600_000,
+  maxQueued: 0,
 });
 
 // setTimeout fires at once for delays beyond this, so no timing option may exceed it.
@@ -146,6 +168,9 @@ const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] 
   ],
   flapThreshold: [count, 'an integer ≥ 1'],
   flapWindowMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  retry: [(v) => typeof v === 'object' && v !== null, 'an object such as { attempts: 3 }'],
+  maxConcurrent: [count, 'an integer ≥ 1'],
+  maxQueued: [(v) => Number.isInteger(v) && (v as number) >= 0, 'an integer ≥ 0'],
 };
 
 /** One place that declares a shared circuit's options (a decorated method), and what it gives. */
@@ -167,7 +192,7 @@ export function joinDeclarations(
 ): OptionsDeclaration {
   const given = definedOnly(added.options);
   const disagrees = (Object.keys(given) as Array<keyof CircuitOptions>).some(
-    (key) => key in known.options && known.options[key] !== given[key],
+    (key) => key in known.options && !sameValue(known.options[key], given[key]),
   );
   if (disagrees) {
     throw new CircuitOptionsError(
@@ -178,6 +203,19 @@ export function joinDeclarations(
     );
   }
   return { where: known.where, options: { ...known.options, ...given } };
+}
+
+/** Equal option values: the same value, or option objects (`retry`) with the same values. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((key) =>
+      sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    )
+  );
 }
 
 /** `options` without the keys set to `undefined`: "not set here". */
@@ -230,6 +268,15 @@ export function resolveCircuitOptions(
       'set together with slowCallDurationMs (which calls are slow)',
     );
   }
+  if (merged.retry !== undefined) merged.retry = resolveRetryOptions(circuit, merged.retry);
+  if ((merged.maxQueued as number) > 0 && merged.maxConcurrent === undefined) {
+    throw new CircuitOptionsError(
+      circuit,
+      'maxQueued',
+      merged.maxQueued,
+      'set together with maxConcurrent (how many calls run at once)',
+    );
+  }
   if (
     merged.windowType === 'count' &&
     (merged.minimumThroughput as number) > (merged.windowSize as number)
@@ -251,7 +298,9 @@ const MAX_SHARED = 256;
 
 function shared(options: ResolvedCircuitOptions): ResolvedCircuitOptions {
   const resolved = fixedShape(options);
+  // Shared only when every option is a plain value: callbacks and option objects are a circuit's own.
   if (options.isFailure !== countsAsFailure || options.onStateChange !== undefined) return resolved;
+  if (options.retry !== undefined) return resolved;
   const key = Object.values(resolved)
     .map((value) => (typeof value === 'function' ? '' : String(value)))
     .join();
@@ -286,5 +335,8 @@ function fixedShape(o: ResolvedCircuitOptions): ResolvedCircuitOptions {
     historySize: o.historySize,
     flapThreshold: o.flapThreshold,
     flapWindowMs: o.flapWindowMs,
+    retry: o.retry,
+    maxConcurrent: o.maxConcurrent,
+    maxQueued: o.maxQueued,
   });
 }

@@ -50,4 +50,8 @@ export interface CircuitStats {
   latency: LatencySummary | null;
   /** Whether it opened more than `flapThreshold` times within `flapWindowMs`. */
   flapping: boolean;
+  /** With `maxConcurrent`: calls running, waiting, and refused (full, or waited too long); else null. */
+  bulkhead: { active: number; queued: number; rejected: number } | null;
+  /** With `retry`: retries made, and retries the budget refused; else null. */
+  retry: { retries: number; budgetExhausted: number } | null;
 }

@@ -1,4 +1,5 @@
 import { CALL_CANCELLED } from './call-cancelled.js';
+import { CallPolicies } from './call-policies.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
@@ -49,6 +50,7 @@ export type StateChangeListener = (change: CircuitStateChange) => void;
 /** How a refusal reaches the caller: a rejected promise (`execute`, `wrap`) or a throw (`executeSync`, `wrapSync`). */
 const ASYNC = true;
 const SYNC = false;
+const NO_POLICY_STATS = { bulkhead: null, retry: null } as const;
 /** A random number for open durations that leaves them as the backoff makes them. */
 const NO_JITTER = () => 0.5;
 /** The start of a call whose duration nobody watches (a time never reads as negative). */
@@ -56,12 +58,22 @@ const NOT_MEASURED = -1;
 /** No argument of a wrapped function receives the call's signal. */
 const NO_SIGNAL = -1;
 
+/** `execute()` options. */
+export interface ExecuteOptions {
+  /**
+   * The caller's own signal: the function gets it (with the circuit's, when `timeoutMs` is set),
+   * and it ends a pending retry delay or a wait for the bulkhead at once.
+   */
+  signal?: AbortSignal;
+}
+
 /** `wrap()` and `wrapSync()` options. */
 export interface WrapOptions {
   /**
    * The index of the argument that receives the call's `AbortSignal` (aborted when `timeoutMs`
-   * runs out). A signal the caller passes there is kept and followed too. Without `timeoutMs`
-   * the argument is left as the caller gave it.
+   * runs out). A signal the caller passes there is kept and followed too (it also ends a pending
+   * retry delay or a wait for the bulkhead). Without `timeoutMs` the argument is left as the
+   * caller gave it.
    */
   signalAt?: number;
 }
@@ -126,6 +138,8 @@ export class Circuit {
   private transitions: TransitionHistory | undefined;
   /** Kept from the first opening. */
   private flaps: FlapDetector | undefined;
+  /** Kept only when a retry or a bulkhead is configured: calls go through it. */
+  private readonly policies: CallPolicies | undefined;
   /** Kept only when `timeoutMs` is set. */
   private readonly timed: { list: DeadlineList; owner: TimedCallOwner } | undefined;
   private hooks: CircuitHooks | undefined;
@@ -155,6 +169,26 @@ export class Circuit {
       this.timed = { list: deadlineListFor(timeoutMs), owner: this.ownTimedCalls() };
     }
     this.measureCalls();
+    const { retry, maxConcurrent, maxQueued } = this.options;
+    if (retry !== undefined || maxConcurrent !== undefined) {
+      this.policies = new CallPolicies(
+        {
+          name: this.name,
+          callThrough: (fn, self, args, async, signalAt) =>
+            this.call(fn, self, args, async, signalAt),
+          refusesNow: () => {
+            const state = this.state;
+            return state === CircuitState.Open || state === CircuitState.ForcedOpen;
+          },
+          counts: (error) => this.classify(error) === FAILURE,
+        },
+        retry,
+        maxConcurrent === undefined
+          ? undefined
+          : { maxConcurrent, maxQueued, waitMs: this.options.timeoutMs },
+        this.options.windowMs,
+      );
+    }
   }
 
   /**
@@ -181,9 +215,18 @@ export class Circuit {
    * circuit refuses the call, never a synchronous throw. `fn` gets an `AbortSignal` when
    * `timeoutMs` is set and it declares a parameter to receive it, and `undefined` otherwise.
    */
-  execute<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>): Promise<T> {
+  execute<T>(
+    fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>,
+    options?: ExecuteOptions,
+  ): Promise<T> {
     if (typeof fn !== 'function') return Promise.reject(notAFunction('execute', fn));
-    return this.call(fn, undefined, undefined, ASYNC, NO_SIGNAL) as Promise<T>;
+    const signal = options?.signal;
+    const policies = this.policies;
+    if (policies !== undefined) {
+      return policies.call(fn, undefined, undefined, NO_SIGNAL, signal) as Promise<T>;
+    }
+    const withSignal = signal === undefined || fn.length === 0 ? fn : givenSignal(fn, signal);
+    return this.call(withSignal, undefined, undefined, ASYNC, NO_SIGNAL) as Promise<T>;
   }
 
   /**
@@ -193,6 +236,8 @@ export class Circuit {
    */
   executeSync<T>(fn: (signal: AbortSignal | undefined) => T): T {
     if (typeof fn !== 'function') throw notAFunction('executeSync', fn);
+    const policies = this.policies;
+    if (policies !== undefined) return policies.callSync(fn, undefined, undefined, NO_SIGNAL) as T;
     return this.call(fn, undefined, undefined, SYNC, NO_SIGNAL);
   }
 
@@ -251,6 +296,7 @@ export class Circuit {
       nextOpenDurationMs: this.nextOpenDurationMs(state),
       latency: this.latency?.summary(now) ?? null,
       flapping: this.flaps?.flapping(now) ?? false,
+      ...(this.policies?.stats() ?? NO_POLICY_STATS),
     };
   }
 
@@ -397,9 +443,18 @@ export class Circuit {
     }
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper keeps its caller's `this`
     const circuit = this;
-    const wrapped = function (this: unknown, ...args: A): R {
-      return circuit.call(fn, this, args, async, signalAt);
-    };
+    const policies = this.policies;
+    const wrapped =
+      policies === undefined
+        ? function (this: unknown, ...args: A): R {
+            return circuit.call(fn, this, args, async, signalAt);
+          }
+        : function (this: unknown, ...args: A): R {
+            if (!async) return policies.callSync(fn, this, args, signalAt) as R;
+            const given = signalAt === NO_SIGNAL ? undefined : args[signalAt];
+            const signal = given instanceof AbortSignal ? given : undefined;
+            return policies.call(fn, this, args, signalAt, signal) as R;
+          };
     return Object.defineProperty(wrapped, 'name', { value: fn.name });
   }
 
@@ -756,4 +811,12 @@ function notAFunction(method: string, value: unknown): TypeError {
  */
 function followed(given: unknown, own: AbortSignal): AbortSignal {
   return given instanceof AbortSignal ? AbortSignal.any([given, own]) : own;
+}
+
+/** `fn` given the caller's signal, beside the circuit's own when there is one. */
+function givenSignal<T>(
+  fn: (signal: AbortSignal | undefined) => T,
+  given: AbortSignal,
+): (signal: AbortSignal | undefined) => T {
+  return (own) => fn(own === undefined ? given : AbortSignal.any([own, given]));
 }

@@ -1,7 +1,12 @@
 // The engine, on its own: `import { Circuit } from 'nestjs-circuit-breaker/engine'` loads no
 // NestJS. Plain TypeScript, usable and testable anywhere. The package's main entry re-exports
 // all of it.
-export { Circuit, type StateChangeListener, type WrapOptions } from './circuit.js';
+export {
+  Circuit,
+  type ExecuteOptions,
+  type StateChangeListener,
+  type WrapOptions,
+} from './circuit.js';
 export {
   CircuitState,
   type CircuitStateChange,
@@ -20,6 +25,8 @@ export { countsAsFailure } from './counts-as-failure.js';
 export { CircuitOpenError, isCircuitOpenError } from './errors/circuit-open.error.js';
 export { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
 export { CircuitOptionsError } from './errors/circuit-options.error.js';
+export { BulkheadFullError, isBulkheadFullError } from './errors/bulkhead-full.error.js';
+export type { RetryOptions } from './retry-options.js';
 
 // For integrations: what metrics and shared stores plug into.
 export type { CallObserver, CallOutcome } from './call-observer.js';

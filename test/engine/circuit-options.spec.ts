@@ -179,6 +179,9 @@ describe('Circuit options: resolved', () => {
       historySize: 50,
       flapThreshold: 5,
       flapWindowMs: 600_000,
+      retry: undefined,
+      maxConcurrent: undefined,
+      maxQueued: 0,
     });
     expect(new Circuit('other', {}).options).toEqual(new Circuit('inventory').options);
     expect(DEFAULT_CIRCUIT_OPTIONS).toMatchObject({ failureThreshold: 5, resetTimeoutMs: 30_000 });
@@ -210,6 +213,19 @@ describe('Circuit options: resolved', () => {
       historySize: 10,
       flapThreshold: 3,
       flapWindowMs: 60_000,
+      retry: {
+        attempts: 4,
+        delayMs: 50,
+        maxDelayMs: 500,
+        multiplier: 3,
+        jitter: 'none',
+        retryOn: () => true,
+        budgetRatio: 0.1,
+        minRetries: 2,
+        deadlineMs: 2_000,
+      },
+      maxConcurrent: 8,
+      maxQueued: 16,
     };
     expect(new Circuit('inventory', given).options).toEqual(given);
   });

@@ -1,0 +1,255 @@
+import { Bulkhead } from './bulkhead.js';
+import { clockNow } from './clock.js';
+import { BulkheadFullError, isBulkheadFullError } from './errors/bulkhead-full.error.js';
+import { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
+import { isCircuitOpenError } from './errors/circuit-open.error.js';
+import { asPromise } from './promise-like.js';
+import { RetryBudget } from './retry-budget.js';
+import { retryDelayMs, type ResolvedRetryOptions } from './retry-options.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function can go through a circuit
+type AnyFunction = (...args: any[]) => unknown;
+
+/** What the policies need of their circuit. */
+export interface PolicyTarget {
+  readonly name: string;
+  /** One call through the circuit itself: its refusal, its probes, its rules. */
+  callThrough(
+    fn: AnyFunction,
+    self: unknown,
+    args: unknown[] | undefined,
+    async: boolean,
+    signalAt: number,
+  ): unknown;
+  /** Whether the circuit refuses every call now (open, forced open): such calls take no place. */
+  refusesNow(): boolean;
+  /** Whether the circuit counts `error` as a failure of the dependency. */
+  counts(error: unknown): boolean;
+}
+
+/** The bulkhead's and the retries' figures, for `stats()`. */
+export interface PolicyStats {
+  bulkhead: { active: number; queued: number; rejected: number } | null;
+  retry: { retries: number; budgetExhausted: number } | null;
+}
+
+const NO_SIGNAL = -1;
+
+/**
+ * The policies around a circuit's calls, in the order resilience4j and Polly put them:
+ * retry ( circuit ( bulkhead ( call ) ) ). Each attempt is a call of the circuit; a refusal of
+ * the circuit or of the bulkhead is never retried; a call the circuit refuses takes no place in
+ * the bulkhead. Built only when a policy is configured: without one, calls never come here.
+ */
+export class CallPolicies {
+  private readonly bulkhead: Bulkhead | undefined;
+  private readonly budget: RetryBudget | undefined;
+  private retries = 0;
+  private budgetExhausted = 0;
+
+  constructor(
+    private readonly circuit: PolicyTarget,
+    private readonly retry: ResolvedRetryOptions | undefined,
+    bulkhead: { maxConcurrent: number; maxQueued: number; waitMs: number | undefined } | undefined,
+    windowMs: number,
+  ) {
+    if (bulkhead !== undefined) {
+      this.bulkhead = new Bulkhead(circuit.name, bulkhead.maxConcurrent, bulkhead.maxQueued);
+      this.queueWaitMs = bulkhead.waitMs;
+    }
+    if (retry !== undefined) {
+      this.budget = new RetryBudget(windowMs, retry.budgetRatio, retry.minRetries);
+    }
+  }
+
+  /** How long a call may wait for the bulkhead: its `timeoutMs`, when set. */
+  private readonly queueWaitMs: number | undefined;
+
+  stats(): PolicyStats {
+    const bulkhead = this.bulkhead;
+    return {
+      bulkhead:
+        bulkhead === undefined
+          ? null
+          : { active: bulkhead.active, queued: bulkhead.queued, rejected: bulkhead.rejected },
+      retry:
+        this.retry === undefined
+          ? null
+          : { retries: this.retries, budgetExhausted: this.budgetExhausted },
+    };
+  }
+
+  /** A sync call: the bulkhead admits it now or refuses it; it is never retried. */
+  callSync(fn: AnyFunction, self: unknown, args: unknown[] | undefined, signalAt: number): unknown {
+    const bulkhead = this.bulkhead;
+    if (bulkhead === undefined || this.circuit.refusesNow()) {
+      return this.circuit.callThrough(fn, self, args, false, signalAt);
+    }
+    if (!bulkhead.tryEnter()) {
+      bulkhead.rejected++;
+      throw new BulkheadFullError(
+        this.circuit.name,
+        bulkhead.maxConcurrent,
+        bulkhead.maxQueued,
+        false,
+      );
+    }
+    let result: unknown;
+    try {
+      result = this.circuit.callThrough(fn, self, args, false, signalAt);
+    } catch (error) {
+      bulkhead.leave();
+      throw error;
+    }
+    const promise = asPromise(result);
+    if (promise === undefined) bulkhead.leave();
+    else
+      promise.then(
+        () => bulkhead.leave(),
+        () => bulkhead.leave(),
+      );
+    return result;
+  }
+
+  /**
+   * A call that returns a promise: through the bulkhead, retried as `retry` says, within its
+   * deadline and until `callerSignal` aborts.
+   */
+  async call(
+    fn: AnyFunction,
+    self: unknown,
+    args: unknown[] | undefined,
+    signalAt: number,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const { retry, budget } = this;
+    const deadlineMs = retry?.deadlineMs;
+    let signal = callerSignal;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    if (deadlineMs !== undefined) {
+      const controller = new AbortController();
+      deadline = setTimeout(
+        () => controller.abort(new CallTimeoutError(this.circuit.name, deadlineMs)),
+        deadlineMs,
+      );
+      signal =
+        signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
+    }
+    try {
+      budget?.firstAttempt(clockNow());
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await untilAborted(this.attempt(fn, self, args, signalAt, signal), signal);
+        } catch (error) {
+          if (retry === undefined || attempt >= retry.attempts || signal?.aborted) throw error;
+          // Retries stop the moment the circuit opens: the next attempt would only be refused.
+          if (!this.retriable(error) || this.circuit.refusesNow()) throw error;
+          if (!budget!.tryRetry(clockNow())) {
+            this.budgetExhausted++;
+            throw error;
+          }
+          this.retries++;
+          await sleep(retryDelayMs(retry, attempt), signal);
+        }
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  /** One attempt: a place in the bulkhead (unless the circuit refuses anyway), then the circuit. */
+  private async attempt(
+    fn: AnyFunction,
+    self: unknown,
+    args: unknown[] | undefined,
+    signalAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    // The attempt's function gets the call's signal, beside the circuit's own (its timeoutMs).
+    let attemptFn = fn;
+    let attemptArgs = args;
+    if (signal !== undefined) {
+      if (args === undefined) {
+        if (fn.length > 0) {
+          attemptFn = (own: AbortSignal | undefined) =>
+            fn(own === undefined ? signal : AbortSignal.any([own, signal]));
+        }
+      } else if (signalAt !== NO_SIGNAL) {
+        attemptArgs = [...args];
+        attemptArgs[signalAt] = signal;
+      }
+    } else if (args !== undefined) attemptArgs = [...args]; // each attempt its own arguments
+    const bulkhead = this.bulkhead;
+    if (bulkhead === undefined || this.circuit.refusesNow()) {
+      return this.circuit.callThrough(attemptFn, self, attemptArgs, true, signalAt);
+    }
+    const entered = bulkhead.enter(signal, this.queueWaitMs);
+    if (entered !== true) await entered;
+    try {
+      return await (this.circuit.callThrough(
+        attemptFn,
+        self,
+        attemptArgs,
+        true,
+        signalAt,
+      ) as Promise<unknown>);
+    } finally {
+      bulkhead.leave();
+    }
+  }
+
+  /** Whether to try `error` again: a counted failure, not a refusal, and what `retryOn` allows. */
+  private retriable(error: unknown): boolean {
+    const name = this.circuit.name;
+    try {
+      if (isCircuitOpenError(error) || isBulkheadFullError(error)) {
+        if ((error as { circuit: string }).circuit === name) return false;
+      }
+      if (!(isCallTimeoutError(error) && error.circuit === name) && !this.circuit.counts(error)) {
+        return false;
+      }
+      return this.retry!.retryOn?.(error) ?? true;
+    } catch {
+      return false; // a retryOn that throws retries nothing
+    }
+  }
+}
+
+/** `promise`, or the abort of `signal` if that comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Waits `ms`, or until `signal` aborts (rejecting with its reason), whichever is first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
