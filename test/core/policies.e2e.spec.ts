@@ -24,7 +24,7 @@ class QuotesClient {
     retry: { attempts: 3, delayMs: 1, jitter: 'none' },
     fallback: 'cached',
   })
-  async cachedQuote(sku: string): Promise<string> {
+  async cachedQuote(_sku: string): Promise<string> {
     this.calls++;
     throw new Error('quotes down');
   }
