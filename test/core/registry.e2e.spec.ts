@@ -209,21 +209,28 @@ describe('CircuitBreakerRegistry, injected in a service and a controller', () =>
   });
 
   it('stats() and openCircuits() (open or forced open)', async () => {
-    worker.failing = true;
-    await get('/ops/work');
-    await get('/ops/work');
+    // Open for a minute: the machine's speed cannot make it half-open before it is read.
+    const registry = running.get(CircuitBreakerRegistry);
+    const tripped = registry.getOrCreate('tripped', {
+      failureThreshold: 2,
+      resetTimeoutMs: 60_000,
+    });
+    for (let i = 0; i < 2; i++) {
+      await tripped.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+    }
     await send('POST', '/ops/circuits/billing/force-open');
     await send('POST', '/ops/circuits/search/disable');
-    expect(await getList('/ops/open')).toEqual(['work', 'billing']);
+    expect(await getList('/ops/open')).toEqual(['billing', 'tripped']);
     const stats = (await getList('/ops/stats')) as Array<Record<string, unknown>>;
     expect(stats.map(({ name, state }) => [name, state])).toEqual([
-      ['work', 'open'],
+      ['work', 'closed'],
       ['rated', 'closed'],
       ['billing', 'forced_open'],
       ['search', 'disabled'],
+      ['tripped', 'open'],
     ]);
-    expect(stats[0]).toMatchObject({ failures: 2, consecutiveFailures: 2, totalCalls: 2 });
-    expect(stats[0]!.retryAfterMs).toBeGreaterThan(0);
+    expect(stats[4]).toMatchObject({ failures: 2, consecutiveFailures: 2, totalCalls: 2 });
+    expect(stats[4]!.retryAfterMs).toBeGreaterThan(0);
   });
 
   it('forceOpen(), release(), disable(), reset() and resetAll() steer the circuits calls go through', async () => {
