@@ -16,21 +16,21 @@ export class RedisServer {
 
   /** Starts it (again, on the same port) and waits until it accepts connections. */
   async restart(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    this.process = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-      child.once('error', reject);
-    });
+    this.process = await startRedisServer([
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+  }
+
+  /** Whether it runs (it may be paused): not killed, or restarted since. */
+  get running(): boolean {
+    return this.process !== undefined;
   }
 
   /** Freezes it (SIGSTOP): connections stay open, commands get no answer: a Redis that hangs. */
@@ -45,14 +45,37 @@ export class RedisServer {
   /** Kills it at once, as a crash would. */
   async kill(): Promise<void> {
     const child = this.process;
-    if (child === undefined || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
     this.process = undefined;
+    if (child !== undefined) await killProcess(child);
   }
 }
 
-function freePort(): Promise<number> {
+/** Spawns `redis-server` with `args` and resolves once it accepts connections. */
+export async function startRedisServer(args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  track(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+    child.once('error', reject);
+  });
+  child.stdout!.resume(); // keep draining its log, or it blocks once the pipe is full
+  return child;
+}
+
+/** Kills `child` (SIGKILL: also ends a paused one) and waits until it has exited. */
+export async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -60,5 +83,22 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
     server.once('error', reject);
+  });
+}
+
+// Every server still running when this process ends is killed with it, even after a failed test
+// or an interrupted run: no redis-server outlives the tests that started it. The exit listener
+// is there only while servers run, so that test files loading this module do not pile them up.
+const started = new Set<ChildProcess>();
+const killStarted = () => {
+  for (const child of started) child.kill('SIGKILL');
+};
+
+function track(child: ChildProcess): void {
+  if (started.size === 0) process.on('exit', killStarted);
+  started.add(child);
+  child.once('exit', () => {
+    started.delete(child);
+    if (started.size === 0) process.off('exit', killStarted);
   });
 }

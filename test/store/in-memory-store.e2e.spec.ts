@@ -1,5 +1,6 @@
 import { CircuitOpenError, CircuitState, InMemoryCircuitStore } from '../../lib/index.js';
-import { RESET_TIMEOUT_MS, Replica } from './support/replica.js';
+import { Replica, sameOpening, trip } from './support/replica.js';
+import { waitFor } from './support/wait-for.js';
 
 describe('InMemoryCircuitStore: applications of one process sharing circuit state', () => {
   let store: InMemoryCircuitStore;
@@ -7,16 +8,17 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
 
   beforeEach(async () => {
     store = new InMemoryCircuitStore();
-    replicas = [await Replica.start(store), await Replica.start(store)];
+    // A short open duration, to reach half-open quickly.
+    const options = { circuits: { payments: { resetTimeoutMs: 200 } } };
+    replicas = [await Replica.start(store, options), await Replica.start(store, options)];
   });
   afterEach(() => Promise.all(replicas.map((replica) => replica.close())));
 
   it('opens every application’s circuit at once when one trips', async () => {
     const [a, b] = replicas as [Replica, Replica];
-    a.client.failing = true;
-    await expect(a.client.charge()).rejects.toThrow('payments down');
-    await expect(a.client.charge()).rejects.toThrow('payments down');
+    await trip(a);
     expect(b.circuit.state).toBe(CircuitState.Open);
+    expect(sameOpening(b, a)).toBe(true);
     expect(b.circuit.stats().openUntil).toBe(a.circuit.stats().openUntil);
     await expect(b.client.charge()).rejects.toBeInstanceOf(CircuitOpenError);
     expect(b.client.calls).toBe(0);
@@ -24,11 +26,12 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
 
   it('lets exactly one probe through, of 1,000 concurrent callers on two applications', async () => {
     const [a, b] = replicas as [Replica, Replica];
-    a.client.failing = true;
-    await a.client.charge().catch(() => {});
-    await a.client.charge().catch(() => {});
+    await trip(a);
     a.client.failing = false;
-    await new Promise((resolve) => setTimeout(resolve, RESET_TIMEOUT_MS + 10));
+    await waitFor(
+      () => a.circuit.state === CircuitState.HalfOpen && b.circuit.state === CircuitState.HalfOpen,
+      'half-open',
+    );
     const before = a.client.calls;
     const results = await Promise.all(
       Array.from({ length: 1_000 }, (_, i) =>
@@ -41,7 +44,7 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
     expect(b.circuit.state).toBe(CircuitState.Closed);
   });
 
-  it('gives a restarted application the open state, and a reset closes it everywhere', async () => {
+  it('gives a restarted application the forced state, and a reset closes it everywhere', async () => {
     const [a] = replicas as [Replica, Replica];
     a.registry.forceOpen('payments');
     await replicas[1]!.close();
