@@ -54,4 +54,13 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
     replicas[1].registry.reset('payments');
     expect(a.circuit.state).toBe(CircuitState.Closed);
   });
+
+  it('keeps the permits of one half-open period per circuit, however often it opens', () => {
+    for (let period = 1; period <= 1_000; period++) {
+      expect(store.acquire('payments', period, 1, 60_000)).toBe(true);
+      expect(store.acquire('payments', period, 1, 60_000)).toBe(false);
+    }
+    const held = (store as unknown as { probes: Map<string, unknown> }).probes;
+    expect(held.size).toBe(1);
+  });
 });
