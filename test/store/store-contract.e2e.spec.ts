@@ -103,3 +103,53 @@ describe('a store whose load() has no record to give', () => {
     }
   });
 });
+
+describe('a store whose connect() or disconnect() fails', () => {
+  it.each([
+    [
+      'connect() throws',
+      class extends InMemoryCircuitStore {
+        override connect(): void {
+          throw new Error('connect exploded');
+        }
+      },
+    ],
+    [
+      'connect() rejects',
+      class extends InMemoryCircuitStore {
+        override connect(): Promise<void> {
+          return Promise.reject(new Error('connect failed'));
+        }
+      },
+    ],
+  ])('%s: the application starts on local state, with a warning', async (_, Store) => {
+    const logs = new Logs();
+    try {
+      const replica = await Replica.start(new Store());
+      await expect(replica.client.charge()).resolves.toBe('charged');
+      expect(logs.warnings(replica.loggers.sharing)).toEqual([
+        expect.stringMatching(/store unavailable at start-up.*connect (exploded|failed)/),
+      ]);
+      await replica.close();
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('disconnect() rejects: the application still shuts down, with a warning', async () => {
+    class Store extends InMemoryCircuitStore {
+      override disconnect(): Promise<void> {
+        return Promise.reject(new Error('disconnect failed'));
+      }
+    }
+    const logs = new Logs();
+    try {
+      const replica = await Replica.start(new Store());
+      const sharing = replica.loggers.sharing;
+      await expect(replica.close()).resolves.toBeUndefined();
+      expect(logs.warnings(sharing)).toEqual([expect.stringContaining('disconnect failed')]);
+    } finally {
+      logs.restore();
+    }
+  });
+});
