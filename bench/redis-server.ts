@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 
 /** A real `redis-server` (Debian's package) on a free loopback port, without persistence: for the store tests and the bench. */
 export class RedisServer {
@@ -53,7 +53,8 @@ export class RedisServer {
 /** Spawns `redis-server` with `args` and resolves once it accepts connections. */
 export async function startRedisServer(args: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  track(child);
+  // No server outlives the tests that started it, even a failed or interrupted run.
+  child.once('exit', whenThisProcessEnds(`kill -9 ${child.pid}`));
   let output = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -86,19 +87,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-// Every server still running when this process ends is killed with it, even after a failed test
-// or an interrupted run: no redis-server outlives the tests that started it. The exit listener
-// is there only while servers run, so that test files loading this module do not pile them up.
-const started = new Set<ChildProcess>();
-const killStarted = () => {
-  for (const child of started) child.kill('SIGKILL');
-};
-
-function track(child: ChildProcess): void {
-  if (started.size === 0) process.on('exit', killStarted);
-  started.add(child);
-  child.once('exit', () => {
-    started.delete(child);
-    if (started.size === 0) process.off('exit', killStarted);
+/**
+ * Runs `command` once this process has ended, however it ends: a crash, a kill, or a test
+ * runner's hard exit, where no 'exit' listener of a test runs. A shell waits for the end of its
+ * stdin, a pipe from this process, which only this process's end closes. Returns what cancels
+ * it: call it once the command is no longer needed (a process it would kill has exited, and
+ * its id may be reused).
+ */
+export function whenThisProcessEnds(command: string): () => void {
+  const shell = spawn('sh', ['-c', `read _; ${command}`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true, // not ended with this process's group: it outlives this process
   });
+  shell.unref(); // neither the shell nor its pipe keeps this process alive
+  (shell.stdin as Socket).unref();
+  return () => void shell.kill('SIGKILL');
 }

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { killProcess, startRedisServer } from '../../../bench/redis-server.js';
+import { killProcess, startRedisServer, whenThisProcessEnds } from '../../../bench/redis-server.js';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -15,15 +15,20 @@ const NODE_TIMEOUT_MS = 500;
 /**
  * A real three-master Redis Cluster (no replicas) on free loopback ports, its files in a temp
  * dir. `stop()` kills every node it started and removes the dir; a process that ends without it
- * still kills them (see bench/redis-server.ts).
+ * still does both (see `whenThisProcessEnds`).
  */
 export class RedisCluster {
   private readonly nodes = new Map<number, ChildProcess>();
 
+  /** Removes the dir if this process ends before `stop()`. */
+  private readonly removeDirAtExit: () => void;
+
   private constructor(
     readonly ports: readonly number[],
     private readonly dir: string,
-  ) {}
+  ) {
+    this.removeDirAtExit = whenThisProcessEnds(`rm -rf '${dir}'`);
+  }
 
   static async start(): Promise<RedisCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
@@ -89,6 +94,7 @@ export class RedisCluster {
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.keys()].map((port) => this.killNode(port)));
     await rm(this.dir, { recursive: true, force: true });
+    this.removeDirAtExit();
   }
 
   private async startNode(port: number): Promise<void> {
