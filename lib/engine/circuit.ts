@@ -98,6 +98,12 @@ export class Circuit {
   private failedProbes = 0;
   // Times by `clockNow()`.
   private openUntil = 0;
+  /**
+   * The same instant in epoch milliseconds, fixed when the circuit opens: what the replicas
+   * sharing this open period call it (its record, its probe permits). Converting `openUntil`
+   * again later could give another name, as the wall clock's offset may have moved since.
+   */
+  private openUntilEpochMs = 0;
   private lastStateChangeAt = clockNow();
   private lastFailureAt = -1;
 
@@ -297,20 +303,27 @@ export class Circuit {
     if (state === CircuitState.Open) {
       const now = clockNow();
       const longest = Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
-      const until =
-        now + Math.min(Math.max(0, Math.round(fromEpochTime(openUntil) - now)), longest);
+      const delay = Math.round(fromEpochTime(openUntil) - now);
+      const until = now + Math.min(Math.max(0, delay), longest);
       const sameOpening =
         (current === CircuitState.Open || current === CircuitState.HalfOpen) &&
         Math.abs(this.openUntil - until) <= 1; // stores keep whole milliseconds
-      if (!sameOpening) this.transition(CircuitState.Open, 'shared', until);
+      // Named as the other replica named it, unless cut short to this circuit's cap.
+      const name = delay > longest ? undefined : Math.round(openUntil);
+      if (!sameOpening) this.transition(CircuitState.Open, 'shared', until, name);
+      else if (name !== undefined) this.openUntilEpochMs = name; // one name for the period
     } else if (current !== state) this.transition(state, 'shared');
   }
 
-  /** When the open circuit lets a probe through, in epoch milliseconds; 0 unless open or half-open. */
+  /**
+   * When the open circuit lets a probe through, in epoch milliseconds, as read when it opened
+   * (or as the replica that opened it said): the name every replica gives this open period.
+   * 0 unless open or half-open.
+   */
   get openUntilEpoch(): number {
     const current = this.current;
     return current === CircuitState.Open || current === CircuitState.HalfOpen
-      ? toEpochTime(this.openUntil)
+      ? this.openUntilEpochMs
       : 0;
   }
 
@@ -533,7 +546,7 @@ export class Circuit {
     // A permit is held as long as its probe may run: past that, the probe has failed by the clock.
     return shared.held(
       this.name,
-      Math.round(toEpochTime(this.openUntil)),
+      this.openUntilEpochMs,
       halfOpenMaxCalls,
       this.probesInFlight,
       clockNow(),
@@ -548,15 +561,21 @@ export class Circuit {
     this.hooks = used ? merged : undefined;
   }
 
-  private transition(to: CircuitState, reason: CircuitTransitionReason, openUntil?: number): void {
+  private transition(
+    to: CircuitState,
+    reason: CircuitTransitionReason,
+    openUntil?: number,
+    openUntilEpoch?: number,
+  ): void {
     const from = this.current;
     const now = clockNow();
     this.current = to;
     this.epoch++;
     this.lastStateChangeAt = now;
-    if (to === CircuitState.Open)
+    if (to === CircuitState.Open) {
       this.openUntil = openUntil ?? now + openDurationMs(this.options, this.failedProbes);
-    else if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
+      this.openUntilEpochMs = openUntilEpoch ?? toEpochTime(this.openUntil);
+    } else if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
     else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
     // Probes of an earlier period no longer hold the circuit: their late answers are ignored.
     if (this.probeStarts !== undefined) this.probeStarts.length = 0;
