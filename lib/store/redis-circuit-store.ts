@@ -57,6 +57,8 @@ export class RedisCircuitStore implements CircuitStore {
   private subscribed = false;
   /** Whether an outage was noticed and Redis has not been caught up with since. */
   private down = false;
+  /** Whether the client was ever seen ready: connecting after that is an outage. */
+  private wasReady = false;
   /** Failures noticed so far: a resynchronization during which one happened did not succeed. */
   private failures = 0;
   private resynchronizing = false;
@@ -196,10 +198,12 @@ export class RedisCircuitStore implements CircuitStore {
     const status = this.redis.status;
     if (status !== 'ready') {
       const error = new Error(`Redis connection is ${status}`);
-      // Still connecting at start-up is no outage: the first 'ready' resynchronizes.
-      const starting = !this.down && ['wait', 'connecting', 'connect'].includes(status);
+      // Still connecting at start-up is no outage: the first 'ready' resynchronizes. Connecting
+      // again later is one (a Cluster reconnecting goes from 'ready' straight to 'connecting').
+      const starting = !this.wasReady && ['wait', 'connecting', 'connect'].includes(status);
       return Promise.reject(starting ? error : this.outage(error));
     }
+    this.wasReady = true;
     return withTimeout(run(), this.commandTimeoutMs).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : '';
       if (message.startsWith('WRONGTYPE')) {
@@ -348,11 +352,16 @@ export class RedisCircuitStore implements CircuitStore {
   }
 }
 
-/** A connection of the same kind, for pub/sub only: nothing queued while it is down. */
+/**
+ * A connection of the same kind, for pub/sub only: nothing queued while it is down. A Cluster's
+ * duplicate has the same startup nodes (`[]`: none instead) and options; its `redisOptions` are
+ * merged by hand, as ioredis 5 replaces them where ioredis 6 merges them. Its subscription is
+ * kept by ioredis's cluster subscriber, which moves it to another node when its node fails.
+ */
 function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
   if (redis.isCluster) {
     const cluster = redis as Cluster;
-    return cluster.duplicate(undefined, {
+    return cluster.duplicate([], {
       enableOfflineQueue: false,
       redisOptions: { ...cluster.options.redisOptions, autoResubscribe: false },
     });
