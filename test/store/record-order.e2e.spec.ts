@@ -1,5 +1,4 @@
 import { CircuitOpenError, CircuitState } from '../../lib/index.js';
-import { Logs } from './support/logs.js';
 import { sameOpening, trip, type Replica } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { waitFor } from './support/wait-for.js';
@@ -12,23 +11,15 @@ const { Closed, ForcedOpen, Disabled } = CircuitState;
 
 describe('RedisCircuitStore: the order of records, through restarts and bad versions', () => {
   const redis = redisReplicas();
-  let logs: Logs;
-  beforeEach(() => (logs = new Logs()));
-  afterEach(() => logs.restore());
-
   /** Kills Redis, starts it again empty, and waits until every replica's store has resynchronized. */
   async function restartRedisEmpty(): Promise<void> {
-    const recoveries = () =>
-      redis.replicas.map(
-        (r) => logs.infos(r.loggers.store).filter((m) => m.includes('Redis is back')).length,
-      );
-    const before = recoveries();
+    const outages = () => redis.replicas.map((r) => redis.logs.outages(r.loggers.store).length);
+    const before = outages();
     await redis.server.kill();
+    // Each store loses its subscription: an outage, whose end is logged once caught up with.
+    await waitFor(() => outages().every((count, i) => count > before[i]!), 'every store to notice');
     await redis.server.restart();
-    await waitFor(
-      () => recoveries().every((count, i) => count > before[i]!),
-      'every store to resynchronize',
-    );
+    await redis.allUp();
   }
 
   async function everywhere(state: CircuitState): Promise<void> {

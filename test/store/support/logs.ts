@@ -19,6 +19,21 @@ export class Logs {
     return messages(this.log, of);
   }
 
+  /** The outages a store reported: each "Redis unavailable" warning. */
+  outages(of: LoggerService | undefined): string[] {
+    return this.warnings(of).filter((message) => message.startsWith('Redis unavailable'));
+  }
+
+  /** The outages a store reported the end of: each "Redis is back". */
+  recoveries(of: LoggerService | undefined): string[] {
+    return this.infos(of).filter((message) => message.startsWith('Redis is back'));
+  }
+
+  /** Warnings about what a key or the channel held (not outages). */
+  ignored(of: LoggerService | undefined): string[] {
+    return this.warnings(of).filter((message) => message.startsWith('ignored'));
+  }
+
   restore(): void {
     this.warn.mockRestore();
     this.log.mockRestore();

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { CircuitState } from '../../../lib/index.js';
 import { RedisServer } from '../../../bench/redis-server.js';
+import { Logs } from './logs.js';
 import { Replica, type ReplicaOptions } from './replica.js';
 import { waitFor } from './wait-for.js';
 
@@ -20,6 +21,8 @@ export function redisReplicas(count = 3, options?: ReplicaOptions) {
     raw: undefined as unknown as Redis,
     prefix: '',
     replicas: [] as Replica[],
+    /** What every logger said during the test, replicas' start-up included. */
+    logs: undefined as unknown as Logs,
 
     /** One more replica on the same keys, closed after the test like the others. */
     async add(replicaOptions = options): Promise<Replica> {
@@ -40,6 +43,22 @@ export function redisReplicas(count = 3, options?: ReplicaOptions) {
     async stored(circuit = 'payments'): Promise<Record<string, unknown> | null> {
       const text = await context.raw.get(context.key('state', circuit));
       return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+    },
+
+    /**
+     * Resolves once no replica's store is in an outage: each one it reported has ended. (On a
+     * busy machine, a command may go unanswered within its timeout at any time: an outage too.)
+     */
+    async allUp(): Promise<void> {
+      const { logs } = context;
+      await waitFor(
+        () =>
+          context.replicas.every(
+            ({ loggers: { store } }) =>
+              logs.outages(store).length === logs.recoveries(store).length,
+          ),
+        'every store to be up',
+      );
     },
 
     /**
@@ -81,6 +100,7 @@ export function redisReplicas(count = 3, options?: ReplicaOptions) {
   beforeEach(async () => {
     context.prefix = `t${++tests}`;
     context.replicas = [];
+    context.logs = new Logs();
     for (let i = 0; i < count; i++) await context.add();
   });
   afterEach(async () => {
@@ -88,6 +108,7 @@ export function redisReplicas(count = 3, options?: ReplicaOptions) {
     context.server.resume();
     if (!context.server.running) await context.server.restart();
     await Promise.all(context.replicas.map((replica) => replica.close()));
+    context.logs.restore();
   });
   return context;
 }
