@@ -14,6 +14,7 @@ describe('RedisCircuitStore: the order of records, through restarts and bad vers
   /** Kills Redis, starts it again empty, and waits until every replica's store has resynchronized. */
   async function restartRedisEmpty(): Promise<void> {
     const outages = () => redis.replicas.map((r) => redis.logs.outages(r.loggers.store).length);
+    await redis.allUp(); // so that each store reports the outage to come
     const before = outages();
     await redis.server.kill();
     // Each store loses its subscription: an outage, whose end is logged once caught up with.
