@@ -63,6 +63,7 @@ export class RedisCircuitStore implements CircuitStore {
   private failures = 0;
   private resynchronizing = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
+  private firstSubscription: () => void = () => {};
   private readonly resync = (): void => void this.resynchronize();
 
   constructor(
@@ -103,18 +104,22 @@ export class RedisCircuitStore implements CircuitStore {
       this.outage(new Error('connection closed'));
     });
     this.redis.on('ready', this.resync);
-    let firstSubscription: () => void = () => {};
-    const subscribed = new Promise<void>((resolve) => (firstSubscription = resolve));
-    const subscribe = () =>
-      withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs).then(() => {
-        this.subscribed = true;
-        firstSubscription();
-        this.resync();
-      });
-    subscriber.on('ready', () => void subscribe().catch((error: unknown) => this.outage(error)));
+    const subscribed = new Promise<void>((resolve) => (this.firstSubscription = resolve));
+    subscriber.on('ready', () => {
+      this.subscribe().then(this.resync, (error: unknown) => this.outage(error));
+    });
     await withTimeout(subscribed, this.commandTimeoutMs * 10).catch((error: unknown) =>
       this.outage(error),
     );
+  }
+
+  /** Subscribes to the channel (again). A SUBSCRIBE that timed out is tried again by resynchronize(). */
+  private async subscribe(): Promise<void> {
+    const subscriber = this.subscriber;
+    if (subscriber === undefined) return;
+    await withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs);
+    this.subscribed = this.subscriber === subscriber;
+    this.firstSubscription();
   }
 
   async disconnect(changed: (record: SharedStateRecord) => void): Promise<void> {
@@ -254,10 +259,14 @@ export class RedisCircuitStore implements CircuitStore {
    * tried again each second, and nothing more is logged.
    */
   private async resynchronize(): Promise<void> {
-    if (this.redis.status !== 'ready' || !this.subscribed || this.resynchronizing) return;
+    if (this.redis.status !== 'ready' || this.resynchronizing) return;
+    // Not listening: records saved elsewhere would be missed. A subscriber that is not ready
+    // yet subscribes when it is; one whose SUBSCRIBE went unanswered in time tries again here.
+    if (!this.subscribed && this.subscriber?.status !== 'ready') return;
     this.resynchronizing = true;
     const failures = this.failures;
     try {
+      if (!this.subscribed) await this.subscribe();
       // Redis answers at all (a hung one does not): else nothing more is tried.
       await this.command(this.channel, () => this.redis.ping());
       await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));

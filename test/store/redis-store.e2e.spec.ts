@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
-import { CircuitOpenError, CircuitState } from '../../lib/index.js';
-import { sameOpening, trip, type Replica } from './support/replica.js';
+import { Redis } from 'ioredis';
+import { CircuitOpenError, CircuitState, RedisCircuitStore } from '../../lib/index.js';
+import { Replica, sameOpening, trip } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { settledAtOnce, waitFor } from './support/wait-for.js';
 
@@ -104,5 +105,37 @@ describe('RedisCircuitStore: three replicas share circuit state through a real r
       redis.server.resume();
       pings.mockRestore();
     }
+  });
+
+  it('a SUBSCRIBE unanswered at start-up is tried again: the replica hears the others', async () => {
+    const [a] = redis.replicas as [Replica];
+    const client = new Redis({
+      port: redis.server.port,
+      host: '127.0.0.1',
+      enableOfflineQueue: false,
+    });
+    client.on('error', () => {});
+    // The pub/sub connection's first SUBSCRIBE gets no answer, as from a Redis busy at that moment.
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = ((options) => {
+      const subscriber = duplicate(options);
+      const subscribe = subscriber.subscribe.bind(subscriber) as (c: string) => Promise<unknown>;
+      let first = true;
+      subscriber.subscribe = ((channel: string) => {
+        if (!first) return subscribe(channel);
+        first = false;
+        return new Promise(() => {});
+      }) as Redis['subscribe'];
+      return subscriber;
+    }) as Redis['duplicate'];
+    const late = await Replica.start(
+      new RedisCircuitStore(client, { prefix: redis.prefix }),
+      undefined,
+      client,
+    );
+    redis.replicas.push(late);
+    await redis.allUp(); // it gave that SUBSCRIBE up, and subscribed again
+    await trip(a);
+    await waitFor(() => sameOpening(late, a), "a's opening to reach the late replica");
   });
 });
