@@ -383,7 +383,8 @@ export class Circuit {
       const sameOpening =
         (current === CircuitState.Open || current === CircuitState.HalfOpen) &&
         Math.abs(this.openUntilWall - epochToWall(openUntil)) <= 1; // stores keep whole ms
-      if (sameOpening) return;
+      // The same period: named as the other replica names it, for one shared probe budget.
+      if (sameOpening) return void (this.openUntilWall = epochToWall(openUntil));
       // As long as the other replica said, never longer than this circuit ever stays open.
       const longest = Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
       const left = Math.round(openUntil - Date.now());

@@ -64,7 +64,12 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     if (this.store === undefined) return;
     this.detach?.();
     this.detach = undefined;
-    await this.store.disconnect(this.changed);
+    try {
+      await this.store.disconnect(this.changed);
+    } catch (error) {
+      // The store is the user's code: its failure must not fail the application's shutdown.
+      this.logger.warn(`store.disconnect() failed: ${error}`);
+    }
   }
 
   private share(store: CircuitStore, circuit: Circuit): () => void {

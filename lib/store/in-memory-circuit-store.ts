@@ -10,7 +10,11 @@ import { isForcedState, nextVersion } from './shared-state-record.js';
  */
 export class InMemoryCircuitStore implements CircuitStore {
   private readonly records = new Map<string, SharedStateRecord>();
-  private readonly probes = new Map<string, { taken: number; expiresAt: number }>();
+  /** Per circuit, the permits of its current half-open period (the `openUntil` it began at). */
+  private readonly probes = new Map<
+    string,
+    { openUntil: number; taken: number; expiresAt: number }
+  >();
   private readonly listeners = new Set<(record: SharedStateRecord) => void>();
 
   connect(changed: (record: SharedStateRecord) => void): void {
@@ -35,12 +39,12 @@ export class InMemoryCircuitStore implements CircuitStore {
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): boolean {
-    const key = `${circuit}\n${openUntil}`;
     const now = Date.now();
-    let lease = this.probes.get(key);
-    if (lease === undefined || lease.expiresAt <= now) {
-      lease = { taken: 0, expiresAt: now + leaseMs };
-      this.probes.set(key, lease);
+    let lease = this.probes.get(circuit);
+    // A new period replaces the last one's permits: nothing piles up as a circuit keeps opening.
+    if (lease === undefined || lease.openUntil !== openUntil || lease.expiresAt <= now) {
+      lease = { openUntil, taken: 0, expiresAt: now + leaseMs };
+      this.probes.set(circuit, lease);
     }
     return ++lease.taken <= max;
   }

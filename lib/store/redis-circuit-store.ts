@@ -50,14 +50,20 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly unsaved = new Map<string, Change>();
   /** The forced states known to hold, per circuit: saved again if Redis comes back without them. */
   private readonly forced = new Map<string, Change>();
-  /** Keys found holding something that is not a record: one warning each. */
+  /** Keys (and the channel) found holding something that is not a record: one warning each. */
   private readonly badKeys = new Set<string>();
   private subscriber: Redis | Cluster | undefined;
   /** Whether the subscriber listens now: records saved elsewhere reach this replica. */
   private subscribed = false;
+  /** Whether an outage was noticed and Redis has not been caught up with since. */
   private down = false;
+  /** Whether the client was ever seen ready: connecting after that is an outage. */
+  private wasReady = false;
+  /** Failures noticed so far: a resynchronization during which one happened did not succeed. */
+  private failures = 0;
+  private resynchronizing = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
-  private pinging = false;
+  private firstSubscription: () => void = () => {};
   private readonly resync = (): void => void this.resynchronize();
 
   constructor(
@@ -92,20 +98,28 @@ export class RedisCircuitStore implements CircuitStore {
       if (channel === this.channel) this.received(message);
     });
     subscriber.on('error', (error: Error) => this.outage(error));
-    subscriber.on('close', () => (this.subscribed = false));
+    // Messages published while it is away are missed: an outage, caught up with once it is back.
+    subscriber.on('close', () => {
+      this.subscribed = false;
+      this.outage(new Error('connection closed'));
+    });
     this.redis.on('ready', this.resync);
-    let firstSubscription: () => void = () => {};
-    const subscribed = new Promise<void>((resolve) => (firstSubscription = resolve));
-    const subscribe = () =>
-      withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs).then(() => {
-        this.subscribed = true;
-        firstSubscription();
-        this.resync();
-      });
-    subscriber.on('ready', () => void subscribe().catch((error: unknown) => this.outage(error)));
+    const subscribed = new Promise<void>((resolve) => (this.firstSubscription = resolve));
+    subscriber.on('ready', () => {
+      this.subscribe().then(this.resync, (error: unknown) => this.outage(error));
+    });
     await withTimeout(subscribed, this.commandTimeoutMs * 10).catch((error: unknown) =>
       this.outage(error),
     );
+  }
+
+  /** Subscribes to the channel (again). A SUBSCRIBE that timed out is tried again by resynchronize(). */
+  private async subscribe(): Promise<void> {
+    const subscriber = this.subscriber;
+    if (subscriber === undefined) return;
+    await withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs);
+    this.subscribed = this.subscriber === subscriber;
+    this.firstSubscription();
   }
 
   async disconnect(changed: (record: SharedStateRecord) => void): Promise<void> {
@@ -113,8 +127,12 @@ export class RedisCircuitStore implements CircuitStore {
     if (this.listeners.size > 0 || this.subscriber === undefined) return;
     this.redis.off('ready', this.resync);
     this.stopWatching();
-    this.subscriber.disconnect();
+    const subscriber = this.subscriber;
     this.subscriber = undefined;
+    this.subscribed = false;
+    subscriber.removeAllListeners(); // closing it is no outage
+    subscriber.on('error', () => {});
+    subscriber.disconnect();
   }
 
   load(circuit: string): Promise<SharedStateRecord | undefined> {
@@ -130,6 +148,12 @@ export class RedisCircuitStore implements CircuitStore {
     const change: Change = { state, openUntil, manual };
     this.unsaved.set(circuit, change);
     this.remember(circuit, change);
+    void this.write(circuit, change);
+  }
+
+  /** Saves `change` in Redis; resolves with whether Redis answered (never rejects). */
+  private write(circuit: string, change: Change): Promise<boolean> {
+    const { state, openUntil, manual } = change;
     const key = this.key(circuit, 'state');
     const ttl =
       state === CircuitState.Open
@@ -137,7 +161,7 @@ export class RedisCircuitStore implements CircuitStore {
         : isForcedState(state)
           ? 0 // an operator's state lasts until an operator ends it
           : RECORD_TTL_MS;
-    this.command(key, () =>
+    return this.command(key, () =>
       this.redis.eval(
         SAVE_SCRIPT,
         1,
@@ -157,8 +181,9 @@ export class RedisCircuitStore implements CircuitStore {
         if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
         // Refused: an operator's forced state holds. This replica adopts it at once.
         if (saved === 0) this.received(record, key);
+        return true;
       },
-      () => {}, // kept in `unsaved`: saved when Redis is back
+      () => false, // kept in `unsaved`: saved when Redis is back
     );
   }
 
@@ -171,18 +196,23 @@ export class RedisCircuitStore implements CircuitStore {
 
   /**
    * One command, only while the client is ready (nothing queues up), given up after the timeout.
-   * An error Redis answers with (the key holds another type…) is no outage: Redis is there.
+   * A key of another type is no outage: Redis is there, the key is bad. Any other error is one,
+   * those Redis answers with included (a cluster that is down, a node still loading…).
    */
   private command<T>(key: string, run: () => Promise<T>): Promise<T> {
     const status = this.redis.status;
     if (status !== 'ready') {
       const error = new Error(`Redis connection is ${status}`);
-      // Still connecting at start-up is no outage: the first 'ready' resynchronizes.
-      return Promise.reject(status === 'connecting' && !this.down ? error : this.outage(error));
+      // Still connecting at start-up is no outage: the first 'ready' resynchronizes. Connecting
+      // again later is one (a Cluster reconnecting goes from 'ready' straight to 'connecting').
+      const starting = !this.wasReady && ['wait', 'connecting', 'connect'].includes(status);
+      return Promise.reject(starting ? error : this.outage(error));
     }
+    this.wasReady = true;
     return withTimeout(run(), this.commandTimeoutMs).catch((error: unknown) => {
-      if ((error as { name?: unknown })?.name === 'ReplyError') {
-        this.badKey(key, String((error as Error).message));
+      const message = error instanceof Error ? error.message : '';
+      if (message.startsWith('WRONGTYPE')) {
+        this.badKey(key, message);
         throw error;
       }
       throw this.outage(error);
@@ -190,6 +220,7 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   private outage(error: unknown): unknown {
+    this.failures++;
     if (!this.down) {
       this.down = true;
       this.logger.warn(
@@ -202,22 +233,15 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   /**
-   * A Redis that hung and answers again brings no 'ready' event (the connection never broke):
-   * during an outage, a ping each second finds out, and resynchronizes. One timer, unref()ed,
-   * only while Redis is out.
+   * A Redis that hung and answers again brings no 'ready' event (the connection never broke),
+   * nor does a Cluster whose failed node is back: during an outage, a resynchronization each
+   * second finds out. One timer, unref()ed, only while Redis is out.
    */
   private watchForRecovery(): void {
     if (this.recoveryTimer !== undefined) return;
     this.recoveryTimer = setInterval(() => {
       if (!this.down || this.subscriber === undefined) return this.stopWatching();
-      if (this.redis.status !== 'ready' || this.pinging) return; // a reconnect brings 'ready'
-      this.pinging = true;
-      withTimeout(this.redis.ping(), this.commandTimeoutMs)
-        .then(
-          () => this.resynchronize(),
-          () => {},
-        )
-        .finally(() => (this.pinging = false));
+      void this.resynchronize();
     }, 1_000);
     this.recoveryTimer.unref();
   }
@@ -228,31 +252,54 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   /**
-   * Saves what could not be saved, then adopts what the other replicas saved meanwhile. A forced
-   * state this replica knows to hold, which Redis no longer has (restarted without persistence),
-   * is saved again: an operator's command is never lost to a restart.
+   * Catches up with Redis: saves what could not be saved, then adopts what the other replicas
+   * saved meanwhile. A forced state this replica knows to hold, which Redis no longer has
+   * (restarted without persistence), is saved again: an operator's command is never lost to a
+   * restart. The outage is over only when every command of it succeeded; until then, it is
+   * tried again each second, and nothing more is logged.
    */
   private async resynchronize(): Promise<void> {
-    if (this.redis.status !== 'ready' || !this.subscribed) return;
-    const wasDown = this.down;
-    this.down = false;
-    for (const [circuit, { state, openUntil, manual }] of this.unsaved)
-      this.save(circuit, state, openUntil, manual);
-    const circuits = [...this.known];
-    const records = await Promise.all(
-      circuits.map((circuit) => this.load(circuit).catch(() => null)),
-    );
-    records.forEach((record, i) => {
-      const circuit = circuits[i]!;
-      const forced = this.forced.get(circuit);
-      if (record === undefined && forced !== undefined && !this.unsaved.has(circuit)) {
-        this.save(circuit, forced.state, forced.openUntil, true);
-      } else if (record) this.deliver(record);
-    });
-    if (wasDown && !this.down) this.logger.log('Redis is back: circuit state resynchronized');
+    if (this.redis.status !== 'ready' || this.resynchronizing) return;
+    // Not listening: records saved elsewhere would be missed. A subscriber that is not ready
+    // yet subscribes when it is; one whose SUBSCRIBE went unanswered in time tries again here.
+    if (!this.subscribed && this.subscriber?.status !== 'ready') return;
+    this.resynchronizing = true;
+    const failures = this.failures;
+    try {
+      if (!this.subscribed) await this.subscribe();
+      // Redis answers at all (a hung one does not): else nothing more is tried.
+      await this.command(this.channel, () => this.redis.ping());
+      await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));
+      const circuits = [...this.known];
+      const records = await Promise.all(
+        circuits.map((circuit) => this.load(circuit).catch(() => null)),
+      );
+      const saves = records.map((record, i) => {
+        const circuit = circuits[i]!;
+        const forced = this.forced.get(circuit);
+        if (record === undefined && forced !== undefined && !this.unsaved.has(circuit)) {
+          return this.write(circuit, forced);
+        }
+        if (record) this.deliver(record);
+        return true;
+      });
+      await Promise.all(saves);
+      if (this.down && this.failures === failures) {
+        this.down = false;
+        this.logger.log('Redis is back: circuit state resynchronized');
+      }
+    } catch {
+      // an outage, noticed by command(): tried again while it lasts
+    } finally {
+      this.resynchronizing = false;
+    }
   }
 
-  /** A record from the channel (or a refused save): checked, remembered, handed on. */
+  /**
+   * A record from the channel (or a refused save): checked, remembered, handed on. Only for
+   * the circuits this replica has: what names another is none of its business, and warning
+   * about it, or keeping it, would let whoever writes to the channel fill logs and memory.
+   */
   private received(text: string, key?: string): void {
     let circuit: unknown;
     try {
@@ -260,6 +307,7 @@ export class RedisCircuitStore implements CircuitStore {
     } catch {
       circuit = undefined;
     }
+    if (typeof circuit === 'string' && !this.known.has(circuit)) return;
     const where = key ?? (typeof circuit === 'string' ? this.key(circuit, 'state') : this.channel);
     const record = this.parse(text, where, typeof circuit === 'string' ? circuit : undefined);
     if (record !== undefined) this.deliver(record);
@@ -297,10 +345,12 @@ export class RedisCircuitStore implements CircuitStore {
     return record;
   }
 
+  /** Warns once per key (or for the channel) that what it held was ignored. */
   private badKey(key: string, reason: string): undefined {
     if (!this.badKeys.has(key)) {
       this.badKeys.add(key);
-      this.logger.warn(`ignored Redis key "${key}": ${reason}`);
+      const where = key === this.channel ? `a message on channel "${key}"` : `Redis key "${key}"`;
+      this.logger.warn(`ignored ${where}: ${reason}`);
     }
     return undefined;
   }
@@ -311,11 +361,16 @@ export class RedisCircuitStore implements CircuitStore {
   }
 }
 
-/** A connection of the same kind, for pub/sub only: nothing queued while it is down. */
+/**
+ * A connection of the same kind, for pub/sub only: nothing queued while it is down. A Cluster's
+ * duplicate has the same startup nodes (`[]`: none instead) and options; its `redisOptions` are
+ * merged by hand, as ioredis 5 replaces them where ioredis 6 merges them. Its subscription is
+ * kept by ioredis's cluster subscriber, which moves it to another node when its node fails.
+ */
 function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
   if (redis.isCluster) {
     const cluster = redis as Cluster;
-    return cluster.duplicate(undefined, {
+    return cluster.duplicate([], {
       enableOfflineQueue: false,
       redisOptions: { ...cluster.options.redisOptions, autoResubscribe: false },
     });

@@ -3,17 +3,30 @@
  * openUntil, manual ('1' or '0'), ttl ms (0: none), channel, max clock skew ms.
  *
  * - The version is Redis's clock in epoch milliseconds, raised past the stored record's:
- *   records keep their order through a Redis that restarts empty, and a stored version from the
- *   far future (a poisoned record) is not carried on.
+ *   records keep their order through a Redis that restarts empty.
  * - An operator's forced state (forced_open, disabled) gives way only to a manual record: an
  *   automatic one is refused, and the record that holds is returned to its sender.
- * - Whatever the key held that is not a record (another type, not JSON) is replaced.
+ * - Whatever the key held that is not a valid record (another type, not JSON, a field of the
+ *   wrong type, a version from the far future) is replaced: it neither orders nor refuses
+ *   anything.
  *
  * Returns { 1 (saved) or 0 (refused), the record that holds, 1 if the key held garbage }.
  */
 export const SAVE_SCRIPT = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local skew = tonumber(ARGV[7])
+local states = { closed = true, open = true, forced_open = true, disabled = true }
+-- As invalidRecordReason() in shared-state-record.ts checks it (2147483647: the longest open).
+local function valid(record)
+  if type(record) ~= 'table' or record.circuit ~= ARGV[1] or not states[record.state] then
+    return false
+  end
+  local openUntil, version, manual = record.openUntil, record.version, record.manual
+  return type(openUntil) == 'number' and openUntil >= 0 and openUntil <= now + 2147483647 + skew
+    and type(version) == 'number' and version >= 1 and version == math.floor(version)
+    and version <= now + skew and (manual == nil or type(manual) == 'boolean')
+end
 local version = now
 local garbage = 0
 local got = redis.pcall('GET', KEYS[1])
@@ -21,11 +34,8 @@ if type(got) == 'table' and got.err then
   garbage = 1
 elseif got then
   local ok, current = pcall(cjson.decode, got)
-  if ok and type(current) == 'table' then
-    local previous = tonumber(current.version)
-    if previous and previous >= version and previous <= now + tonumber(ARGV[7]) then
-      version = previous + 1
-    end
+  if ok and valid(current) then
+    if current.version >= version then version = current.version + 1 end
     if (current.state == 'forced_open' or current.state == 'disabled') and ARGV[4] ~= '1' then
       return { 0, got, 0 }
     end

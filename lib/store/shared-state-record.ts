@@ -4,6 +4,12 @@ import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.
 /** How far ahead of this replica's clock a record's version may be: clocks of machines differ. */
 export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The longest a circuit can be open: the largest `maxResetTimeoutMs` an option takes. The
+ * sharing checks each record against its own circuit's, tighter, cap.
+ */
+const MAX_OPEN_MS = 2_147_483_647;
+
 /** Whether a forced state (forced open, disabled) is what the record holds: an operator's. */
 export function isForcedState(state: unknown): boolean {
   return state === CircuitState.ForcedOpen || state === CircuitState.Disabled;
@@ -23,6 +29,9 @@ export function invalidRecordReason(value: unknown, now = Date.now()): string | 
   const { openUntil, version, manual } = record;
   if (typeof openUntil !== 'number' || !Number.isFinite(openUntil) || openUntil < 0) {
     return `openUntil ${show(openUntil)} is not a time`;
+  }
+  if (openUntil > now + MAX_OPEN_MS + MAX_CLOCK_SKEW_MS) {
+    return `openUntil ${show(openUntil)} is further away than any circuit stays open`;
   }
   if (manual !== undefined && typeof manual !== 'boolean')
     return `manual ${show(manual)} is not a boolean`;

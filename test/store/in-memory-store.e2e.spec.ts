@@ -1,5 +1,7 @@
+import { jest } from '@jest/globals';
 import { CircuitOpenError, CircuitState, InMemoryCircuitStore } from '../../lib/index.js';
-import { RESET_TIMEOUT_MS, Replica } from './support/replica.js';
+import { Replica, sameOpening, trip, tripNow } from './support/replica.js';
+import { waitFor } from './support/wait-for.js';
 
 describe('InMemoryCircuitStore: applications of one process sharing circuit state', () => {
   let store: InMemoryCircuitStore;
@@ -7,28 +9,29 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
 
   beforeEach(async () => {
     store = new InMemoryCircuitStore();
-    replicas = [await Replica.start(store), await Replica.start(store)];
+    // A short open duration, to reach half-open quickly.
+    const options = { circuits: { payments: { resetTimeoutMs: 200 } } };
+    replicas = [await Replica.start(store, options), await Replica.start(store, options)];
   });
   afterEach(() => Promise.all(replicas.map((replica) => replica.close())));
 
   it('opens every application’s circuit at once when one trips', async () => {
     const [a, b] = replicas as [Replica, Replica];
-    a.client.failing = true;
-    await expect(a.client.charge()).rejects.toThrow('payments down');
-    await expect(a.client.charge()).rejects.toThrow('payments down');
+    await trip(a);
     expect(b.circuit.state).toBe(CircuitState.Open);
-    expect(b.circuit.stats().openUntil).toBe(a.circuit.stats().openUntil);
+    expect(sameOpening(b, a)).toBe(true);
     await expect(b.client.charge()).rejects.toBeInstanceOf(CircuitOpenError);
     expect(b.client.calls).toBe(0);
   });
 
   it('lets exactly one probe through, of 1,000 concurrent callers on two applications', async () => {
     const [a, b] = replicas as [Replica, Replica];
-    a.client.failing = true;
-    await a.client.charge().catch(() => {});
-    await a.client.charge().catch(() => {});
+    await trip(a);
     a.client.failing = false;
-    await new Promise((resolve) => setTimeout(resolve, RESET_TIMEOUT_MS + 10));
+    await waitFor(
+      () => a.circuit.state === CircuitState.HalfOpen && b.circuit.state === CircuitState.HalfOpen,
+      'half-open',
+    );
     const before = a.client.calls;
     const results = await Promise.all(
       Array.from({ length: 1_000 }, (_, i) =>
@@ -41,7 +44,7 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
     expect(b.circuit.state).toBe(CircuitState.Closed);
   });
 
-  it('gives a restarted application the open state, and a reset closes it everywhere', async () => {
+  it('gives a restarted application the forced state, and a reset closes it everywhere', async () => {
     const [a] = replicas as [Replica, Replica];
     a.registry.forceOpen('payments');
     await replicas[1]!.close();
@@ -50,5 +53,33 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
     expect(replicas[1].circuit.state).toBe(CircuitState.ForcedOpen);
     replicas[1].registry.reset('payments');
     expect(a.circuit.state).toBe(CircuitState.Closed);
+  });
+
+  it('keeps the permits of one half-open period per circuit, however often it opens', () => {
+    for (let period = 1; period <= 1_000; period++) {
+      expect(store.acquire('payments', period, 1, 60_000)).toBe(true);
+      expect(store.acquire('payments', period, 1, 60_000)).toBe(false);
+    }
+    const held = (store as unknown as { probes: Map<string, unknown> }).probes;
+    expect(held.size).toBe(1);
+  });
+
+  it('names an open period the same on every application, however the wall clock moves', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const opened = a.registry.getOrCreate('inventory');
+    tripNow(opened);
+    const shared = opened.openUntilEpoch;
+    // The wall clock steps forward after a tripped: b reads the record later, by the new clock.
+    const realNow = Date.now.bind(Date);
+    const stepped = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 5);
+    try {
+      const adopted = b.registry.getOrCreate('inventory');
+      await new Promise((resolve) => setImmediate(resolve)); // its record is loaded
+      // Both ask for the probe permits of one period: the same name on both.
+      expect(adopted.openUntilEpoch).toBe(shared);
+      expect(opened.openUntilEpoch).toBe(shared);
+    } finally {
+      stepped.mockRestore();
+    }
   });
 });

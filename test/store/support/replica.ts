@@ -1,43 +1,83 @@
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  Module,
+  type INestApplicationContext,
+  type LoggerService,
+} from '@nestjs/common';
+import { expect } from '@jest/globals';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import {
   CircuitBreaker,
   CircuitBreakerModule,
   CircuitBreakerRegistry,
+  CircuitState,
   RedisCircuitStore,
   type Circuit,
+  type CircuitOptions,
   type CircuitStore,
 } from '../../../lib/index.js';
+import { CircuitStateSharing } from '../../../lib/store/circuit-state-sharing.js';
 
-export const RESET_TIMEOUT_MS = 600;
+/** The open duration of `payments` unless a test sets its own: long, so no test races it. */
+export const RESET_TIMEOUT_MS = 60_000;
+
+/** Counts the calls running inside the dependency together, across every replica given it. */
+export class Concurrency {
+  now = 0;
+  max = 0;
+  enter(): void {
+    this.max = Math.max(this.max, ++this.now);
+  }
+  leave(): void {
+    this.now--;
+  }
+}
 
 /** The dependency as one replica sees it: its answers are set by the test; its calls counted. */
 @Injectable()
 export class PaymentsClient {
   failing = false;
-  latencyMs = 0;
   calls = 0;
+  /** While set, every call waits for it: the test decides when the dependency answers. */
+  gate: Promise<void> | undefined;
+  concurrency: Concurrency | undefined;
 
   @CircuitBreaker({ name: 'payments', failureThreshold: 2, resetTimeoutMs: RESET_TIMEOUT_MS })
   async charge(): Promise<string> {
     this.calls++;
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    if (this.failing) throw new Error('payments down');
-    return 'charged';
+    this.concurrency?.enter();
+    try {
+      if (this.gate !== undefined) await this.gate;
+      if (this.failing) throw new Error('payments down');
+      return 'charged';
+    } finally {
+      this.concurrency?.leave();
+    }
   }
+}
+
+export interface ReplicaOptions {
+  /** `circuits` of `forRoot()`: options per circuit, over the decorator's. */
+  circuits?: Record<string, CircuitOptions>;
 }
 
 /** One replica: a Nest application with its own Redis client, sharing state through `store`. */
 export class Replica {
   private constructor(
     readonly app: INestApplicationContext,
-    readonly redis: Redis | undefined,
+    readonly store: CircuitStore,
+    readonly redis: Redis | Cluster | undefined,
   ) {}
 
-  static async start(store: CircuitStore, redis?: Redis): Promise<Replica> {
+  static async start(
+    store: CircuitStore,
+    { circuits }: ReplicaOptions = {},
+    redis?: Redis | Cluster,
+  ): Promise<Replica> {
     @Module({
-      imports: [CircuitBreakerModule.forRoot({ store })],
+      imports: [CircuitBreakerModule.forRoot({ store, circuits })],
       providers: [PaymentsClient],
     })
     class ReplicaModule {}
@@ -45,11 +85,11 @@ export class Replica {
       logger: false,
       abortOnError: false,
     });
-    return new Replica(await app.init(), redis);
+    return new Replica(await app.init(), store, redis);
   }
 
   /** A replica on Redis at `port`, as a user would set it up. */
-  static onRedis(port: number, prefix: string): Promise<Replica> {
+  static onRedis(port: number, prefix: string, options?: ReplicaOptions): Promise<Replica> {
     const redis = new Redis({
       port,
       host: '127.0.0.1',
@@ -58,7 +98,22 @@ export class Replica {
       retryStrategy: () => 50, // reconnect quickly in tests
     });
     redis.on('error', () => {}); // outages are expected here; the store logs its own
-    return Replica.start(new RedisCircuitStore(redis, { prefix }), redis);
+    return Replica.start(new RedisCircuitStore(redis, { prefix }), options, redis);
+  }
+
+  /** A replica on the Redis Cluster whose masters listen on `ports`. */
+  static onCluster(ports: readonly number[], prefix: string, options?: ReplicaOptions) {
+    const cluster = new Cluster(
+      ports.map((port) => ({ host: '127.0.0.1', port })),
+      {
+        enableOfflineQueue: false,
+        redisOptions: { maxRetriesPerRequest: 1 },
+        clusterRetryStrategy: () => 50,
+      },
+    );
+    cluster.on('error', () => {});
+    cluster.on('node error', () => {});
+    return Replica.start(new RedisCircuitStore(cluster, { prefix }), options, cluster);
   }
 
   get client(): PaymentsClient {
@@ -66,11 +121,20 @@ export class Replica {
   }
 
   get circuit(): Circuit {
-    return this.app.get(CircuitBreakerRegistry).get('payments')!;
+    return this.registry.get('payments')!;
   }
 
   get registry(): CircuitBreakerRegistry {
     return this.app.get(CircuitBreakerRegistry);
+  }
+
+  /** The loggers this replica's store and its sharing warn with: to tell replicas' warnings apart. */
+  get loggers(): { store: LoggerService | undefined; sharing: LoggerService } {
+    const loggerOf = (owner: unknown) => (owner as { logger?: Logger }).logger!;
+    return {
+      store: this.store instanceof RedisCircuitStore ? loggerOf(this.store) : undefined,
+      sharing: loggerOf(this.app.get(CircuitStateSharing)),
+    };
   }
 
   async close(): Promise<void> {
@@ -79,14 +143,33 @@ export class Replica {
   }
 }
 
-/** Resolves with the milliseconds it took for `condition` to hold; rejects after `withinMs`. */
-export async function waitFor(condition: () => boolean, withinMs: number): Promise<number> {
-  const started = performance.now();
-  while (!condition()) {
-    if (performance.now() - started > withinMs) {
-      throw new Error(`condition not met within ${withinMs} ms`);
+/**
+ * Trips a closed `circuit` open by itself (failing calls, in this very tick): an automatic
+ * transition, as opposed to an operator's. (A store may answer at once with a forced state.)
+ */
+export function tripNow(circuit: Circuit): void {
+  for (let i = 0; i < 100 && circuit.state === CircuitState.Closed; i++) {
+    try {
+      circuit.executeSync(() => {
+        throw new Error('payments down');
+      });
+    } catch {
+      // counted as a failure
     }
-    await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  return performance.now() - started;
+  if (circuit.state === CircuitState.Closed) throw new Error(`${circuit.name} did not trip`);
+}
+
+/** Trips `replica`'s circuit with failing calls, as traffic would. */
+export async function trip(replica: Replica): Promise<void> {
+  replica.client.failing = true;
+  await expect(replica.client.charge()).rejects.toThrow('payments down');
+  await expect(replica.client.charge()).rejects.toThrow('payments down');
+  expect(replica.circuit.state).toBe(CircuitState.Open);
+}
+
+/** Whether `replica` took the open period `from` has: the same moment for its probes. */
+export function sameOpening(replica: Replica, from: Replica): boolean {
+  const openUntil = from.circuit.openUntilEpoch;
+  return openUntil > 0 && replica.circuit.openUntilEpoch === openUntil;
 }

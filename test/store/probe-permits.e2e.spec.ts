@@ -1,0 +1,94 @@
+import { CircuitOpenError, CircuitState } from '../../lib/index.js';
+import { Concurrency, sameOpening, trip, type Replica } from './support/replica.js';
+import { redisReplicas } from './support/redis-replicas.js';
+import { waitFor } from './support/wait-for.js';
+
+const { Closed, HalfOpen } = CircuitState;
+
+/** A short open duration, to reach half-open quickly. */
+const RESET_TIMEOUT_MS = 200;
+
+describe('RedisCircuitStore: half-open probe permits shared by three replicas', () => {
+  const redis = redisReplicas(0);
+
+  /** Three replicas, opened by the first, all half-open; their dependency holds every call. */
+  async function halfOpen(halfOpenMaxCalls: number) {
+    const options = {
+      circuits: { payments: { resetTimeoutMs: RESET_TIMEOUT_MS, halfOpenMaxCalls } },
+    };
+    const replicas = [await redis.add(options), await redis.add(options), await redis.add(options)];
+    const [a] = replicas as [Replica];
+    await trip(a);
+    await waitFor(() => replicas.every((r) => sameOpening(r, a)), 'every replica to open');
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const concurrency = new Concurrency();
+    for (const replica of replicas) {
+      replica.client.failing = false;
+      replica.client.gate = gate; // a probe runs until the test lets it answer
+      replica.client.concurrency = concurrency;
+    }
+    await waitFor(() => replicas.every((r) => r.circuit.state === HalfOpen), 'half-open');
+    const outcomes: Array<Promise<unknown>> = [];
+    /** Ten callers on each replica at once. */
+    const wave = async () => {
+      for (const replica of replicas) {
+        for (let i = 0; i < 10; i++) outcomes.push(replica.client.charge().catch((e) => e));
+      }
+    };
+    return { replicas, concurrency, release, outcomes, wave };
+  }
+
+  it.each([1, 2])(
+    'with halfOpenMaxCalls: %i, never more probes at once, however long they run',
+    async (max) => {
+      const { replicas, concurrency, release, outcomes, wave } = await halfOpen(max);
+      await waitFor(() => concurrency.now === max, `${max} probe(s) to start`, undefined, wave);
+      // Callers keep coming, on every replica, long past resetTimeoutMs (which the permits'
+      // lease once was, and the delay after which a refused replica asks again).
+      const started = performance.now();
+      await waitFor(
+        () => performance.now() - started > 5 * RESET_TIMEOUT_MS,
+        'half-open traffic',
+        undefined,
+        wave,
+      );
+      expect(concurrency.max).toBe(max);
+      expect(replicas.reduce((calls, r) => calls + r.client.calls, 0)).toBe(2 + max); // 2 tripped it
+      release(); // the probes succeed
+      const results = await Promise.all(outcomes);
+      expect(results.filter((r) => r === 'charged')).toHaveLength(max);
+      expect(results.filter((r) => r instanceof CircuitOpenError)).toHaveLength(
+        results.length - max,
+      );
+      await waitFor(() => replicas.every((r) => r.circuit.state === Closed), 'closed everywhere');
+    },
+    30_000,
+  );
+
+  it('with Redis down, a half-open replica falls back to its own probe permits', async () => {
+    const { replicas, concurrency, release } = await halfOpen(1);
+    const [a] = replicas as [Replica];
+    release();
+    await redis.server.kill();
+    // The first would-be probe asks Redis, which cannot answer: a later one probes locally.
+    const refused: unknown[] = [];
+    let answer: unknown;
+    await waitFor(
+      () => answer === 'charged',
+      'a local probe',
+      undefined,
+      async () => {
+        answer = await a.client.charge().catch((error: unknown) => error);
+        if (answer !== 'charged') refused.push(answer);
+      },
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((error) => error instanceof CircuitOpenError)).toBe(true);
+    expect(concurrency.max).toBe(1);
+    expect(a.circuit.state).toBe(Closed);
+    await redis.server.restart();
+    // Closing a client while it reconnects leaves ioredis's connect timer running: let them connect.
+    await waitFor(() => replicas.every((r) => r.redis!.status === 'ready'), 'clients to reconnect');
+  });
+});

@@ -1,0 +1,150 @@
+import { jest } from '@jest/globals';
+import { CircuitOpenError, CircuitState } from '../../lib/index.js';
+import { Logs } from './support/logs.js';
+import { RedisCluster } from './support/redis-cluster.js';
+import {
+  Concurrency,
+  Replica,
+  sameOpening,
+  trip,
+  tripNow,
+  type ReplicaOptions,
+} from './support/replica.js';
+import { settledAtOnce, waitFor } from './support/wait-for.js';
+
+const { Closed, ForcedOpen, HalfOpen } = CircuitState;
+
+jest.setTimeout(120_000); // past every deadline of waitFor(): a test that hangs names what it waited for
+
+describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluster)', () => {
+  let cluster: RedisCluster;
+  let replicas: Replica[] = [];
+  let tests = 0;
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  });
+  afterAll(async () => {
+    await cluster?.stop(); // kills every node and removes their dir, whatever the tests did
+  });
+  afterEach(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    replicas = [];
+  });
+
+  /** Three replicas on the cluster, with keys of this test's own. */
+  async function start(options?: ReplicaOptions): Promise<[Replica, Replica, Replica]> {
+    const prefix = `cluster${++tests}`;
+    for (let i = 0; i < 3; i++)
+      replicas.push(await Replica.onCluster(cluster.ports, prefix, options));
+    return replicas as [Replica, Replica, Replica];
+  }
+
+  const everywhere = (state: CircuitState) =>
+    waitFor(() => replicas.every((r) => r.circuit.state === state), `${state} everywhere`);
+
+  it('shares the open state: the others reject without calling', async () => {
+    const [a, b, c] = await start();
+    await trip(a);
+    await waitFor(() => sameOpening(b, a) && sameOpening(c, a), 'b and c to open');
+    for (const replica of [b, c]) {
+      await expect(replica.client.charge()).rejects.toBeInstanceOf(CircuitOpenError);
+      expect(replica.client.calls).toBe(0);
+    }
+  });
+
+  it('forced states hold against a replica tripping in the same tick, and end with release()', async () => {
+    const [a, b, c] = await start();
+    for (let round = 0; round < 5; round++) {
+      a.registry.forceOpen('payments');
+      tripNow(b.circuit);
+      await everywhere(ForcedOpen);
+      await expect(b.client.charge()).rejects.toBeInstanceOf(CircuitOpenError);
+      c.registry.release('payments');
+      await everywhere(Closed);
+    }
+  });
+
+  it('shares the probe permits: one probe at a time across three replicas', async () => {
+    const [a, ...others] = await start({ circuits: { payments: { resetTimeoutMs: 200 } } });
+    await trip(a);
+    await waitFor(() => others.every((r) => sameOpening(r, a)), 'every replica to open');
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const concurrency = new Concurrency();
+    for (const replica of replicas) {
+      replica.client.failing = false;
+      replica.client.gate = gate;
+      replica.client.concurrency = concurrency;
+    }
+    await waitFor(() => replicas.every((r) => r.circuit.state === HalfOpen), 'half-open');
+    const outcomes: Array<Promise<unknown>> = [];
+    const wave = async () => {
+      for (const replica of replicas) outcomes.push(replica.client.charge().catch((e) => e));
+    };
+    await waitFor(() => concurrency.now === 1, 'a probe to start', undefined, wave);
+    const started = performance.now();
+    await waitFor(() => performance.now() - started > 1_000, 'half-open traffic', undefined, wave);
+    expect(concurrency.max).toBe(1);
+    release();
+    const results = await Promise.all(outcomes);
+    expect(results.filter((r) => r === 'charged')).toHaveLength(1);
+    await everywhere(Closed);
+  });
+
+  it('a master killed mid-traffic costs no call; what happened meanwhile is shared once it is back', async () => {
+    const logs = new Logs(); // from the replicas' start
+    const outages = (replica: Replica) => logs.outages(replica.loggers.store).length;
+    const allUp = () =>
+      waitFor(
+        () => replicas.every((r) => outages(r) === logs.recoveries(r.loggers.store).length),
+        'every store to be up',
+      );
+    let traffic = true;
+    let flow: Promise<void> | undefined;
+    try {
+      const [a, b, c] = await start();
+      const master = await cluster.masterOf(`cluster${tests}:{payments}:state`);
+      let answered = 0;
+      const unexpected: unknown[] = [];
+      flow = (async () => {
+        while (traffic) {
+          for (const replica of [b, c]) {
+            // Answered by the dependency or by the circuit, at once: never failed or held by Redis.
+            const answer = await settledAtOnce(replica.client.charge());
+            const byCircuit = answer.settled && answer.error instanceof CircuitOpenError;
+            if ((answer.settled && answer.value === 'charged') || byCircuit) answered++;
+            else unexpected.push(answer);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      })();
+      await waitFor(() => answered >= 20, 'traffic before the outage');
+      await allUp();
+      const before = replicas.map(outages);
+      await cluster.killNode(master); // the master of the circuit's keys
+      await trip(a); // during the outage: only a knows
+      const during = answered;
+      await waitFor(() => answered >= during + 20, 'traffic during the outage');
+      await waitFor(() => outages(a) > before[0]!, "a's store to notice the outage");
+      // Logged once per store, however many commands fail and recoveries are tried meanwhile.
+      const pings = jest.spyOn(a.redis!, 'ping');
+      await waitFor(() => pings.mock.calls.length >= 2, "a's store to try twice to recover");
+      pings.mockRestore();
+      expect(outages(a)).toBe(before[0]! + 1);
+      replicas.forEach((r, i) => expect(outages(r)).toBeLessThanOrEqual(before[i]! + 1));
+
+      await cluster.restartNode(master);
+      // a's open state, set while its master was gone, reaches b and c once it is back.
+      await waitFor(() => sameOpening(b, a) && sameOpening(c, a), "a's opening to reach b and c");
+      await allUp();
+      traffic = false;
+      await flow;
+      expect(unexpected).toEqual([]);
+    } finally {
+      traffic = false;
+      await flow;
+      logs.restore();
+    }
+  });
+});
