@@ -1,4 +1,6 @@
 import { DASHBOARD_CARD_SCRIPT } from './dashboard-card.script.js';
+import { DASHBOARD_ELEMENTS_SCRIPT } from './dashboard-elements.script.js';
+import { DASHBOARD_FORMAT_SCRIPT } from './dashboard-format.script.js';
 
 /**
  * The dashboard's script, run in the browser: the cards (`DASHBOARD_CARD_SCRIPT`) built from
@@ -9,6 +11,8 @@ export const DASHBOARD_SCRIPT = `
 'use strict';
 (() => {
   const base = document.body.dataset.base || '';
+${DASHBOARD_ELEMENTS_SCRIPT}
+${DASHBOARD_FORMAT_SCRIPT}
 ${DASHBOARD_CARD_SCRIPT}
   const byName = new Intl.Collator(undefined, { numeric: true });
   const grid = document.getElementById('grid');
