@@ -111,6 +111,13 @@ describe('the dashboard, in a real headless Chromium', () => {
 
       // The application trips the circuit: its dependency fails three requests.
       inventory.healthy = false;
+      // The traffic's last calls, started while it was healthy, end first: successes that would
+      // break the run of failures.
+      await until(
+        async () => registry.get('inventory')!.stats().inFlight,
+        (calls) => calls === 0,
+        'end of the inventory calls in flight',
+      );
       for (let i = 0; i < 3; i++) expect((await fetch(`${app.url}/stock`)).status).toBe(500);
       expect(registry.get('inventory')!.state).toBe(CircuitState.Open);
 
