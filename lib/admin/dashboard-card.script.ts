@@ -3,7 +3,8 @@ import { ADMIN_CIRCUIT_NAME } from './circuit-breaker-admin.constants.js';
 /**
  * The dashboard's cards, in the browser: one per circuit, built with the DOM API (a name
  * reaches the page only through `textContent` and `dataset`), updated from stats and state
- * changes. Part of the page script's scope: `run()` (a button's command) comes from there.
+ * changes. Part of the page script's scope: `run()` (a button's command) and `showTimeline()`
+ * (a click on the card elsewhere) come from there.
  */
 export const DASHBOARD_CARD_SCRIPT = `
   const STATES = [
@@ -44,6 +45,8 @@ export const DASHBOARD_CARD_SCRIPT = `
   function createCard(name) {
     const card = h('article', 'card');
     card.dataset.circuit = name;
+    card.tabIndex = 0;
+    card.setAttribute('aria-describedby', 'card-hint');
     const title = h('h2', 'name', name);
     title.title = name;
     const badge = h('span', 'badge');
@@ -92,7 +95,7 @@ export const DASHBOARD_CARD_SCRIPT = `
     const buttons = new Map();
     const entry = {
       name, card, state, flap, rate, latency, retryTime, barFill, values, since, buttons,
-      samples: [], timed: false, deadline: 0, openMs: 1, changedAt: 0, busy: false,
+      samples: [], timed: false, lastStateChangeAt: null, deadline: 0, openMs: 1, changedAt: 0, busy: false,
     };
     for (const [action, label] of ACTIONS) {
       const button = h('button', '', label);
@@ -103,6 +106,17 @@ export const DASHBOARD_CARD_SCRIPT = `
       actions.append(button);
     }
     card.append(head, figures, retry, metrics, actions);
+    // The card opens its timeline: a click anywhere but on a button (or selecting its text),
+    // or Enter and Space while the card itself has the focus.
+    card.addEventListener('click', (event) => {
+      if (event.target.closest('button') || String(getSelection()) !== '') return;
+      showTimeline(entry);
+    });
+    card.addEventListener('keydown', (event) => {
+      if (event.target !== card || (event.key !== 'Enter' && event.key !== ' ')) return;
+      event.preventDefault();
+      showTimeline(entry);
+    });
     return entry;
   }
 
@@ -178,6 +192,8 @@ export const DASHBOARD_CARD_SCRIPT = `
     entry.values.failures.title = stats.failures + ' failures, ' + stats.timeouts + ' of them timeouts';
     setNumber(entry.values.rejections, stats.rejections, true);
     entry.changedAt = Date.parse(stats.lastStateChangeAt) || Date.now();
+    entry.lastStateChangeAt = stats.lastStateChangeAt;
+    timelineStats(entry, stats.lastStateChangeAt);
     if (stats.state === 'open') {
       entry.deadline = now + stats.retryAfterMs;
       entry.openMs = Math.max(1, Date.parse(stats.openUntil) - entry.changedAt) || stats.retryAfterMs || 1;

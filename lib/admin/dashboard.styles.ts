@@ -1,4 +1,9 @@
-/** The dashboard's stylesheet: dark, system fonts, a responsive grid of cards, one colour per state. */
+import { DASHBOARD_TIMELINE_STYLES } from './dashboard-timeline.styles.js';
+
+/**
+ * The dashboard's stylesheet: dark, system fonts, a responsive grid of cards, one colour per
+ * state; the timeline panel's rules come from `DASHBOARD_TIMELINE_STYLES`.
+ */
 export const DASHBOARD_STYLES = `
 :root {
   color-scheme: dark;
@@ -73,8 +78,10 @@ main { padding: 24px 28px 40px; }
   border: 1px solid var(--line);
   box-shadow: 0 1px 0 rgba(255, 255, 255, 0.03) inset, 0 10px 30px -18px rgba(0, 0, 0, 0.8);
   transition: border-color 0.3s, box-shadow 0.3s;
-  overflow: hidden;
+  overflow: hidden; cursor: pointer;
 }
+.card[data-selected='true'] { outline: 1px solid rgba(56, 189, 248, 0.6); outline-offset: 2px; }
+.card:focus-visible { outline: 2px solid rgba(56, 189, 248, 0.7); outline-offset: 2px; }
 .card::before {
   content: ''; position: absolute; left: 0; top: 0; bottom: 0; width: 3px; background: var(--c);
   transition: background 0.3s;
@@ -164,6 +171,7 @@ main { padding: 24px 28px 40px; }
   color: #fecaca; font-size: 13px; opacity: 0; transform: translateY(8px); transition: 0.2s; pointer-events: none;
 }
 .toast[data-show='true'] { opacity: 1; transform: none; }
+${DASHBOARD_TIMELINE_STYLES}
 @media (max-width: 640px) {
   .top, main { padding-left: 16px; padding-right: 16px; }
   .filter { width: 100%; }

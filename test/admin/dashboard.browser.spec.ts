@@ -93,6 +93,16 @@ describe('the dashboard, in a real headless Chromium', () => {
     card(name)
       .locator('.badge')
       .evaluate((badge) => (globalThis as unknown as BrowserWindow).getComputedStyle(badge).color);
+  const timeline = () => page.locator('#timeline');
+  const changes = () => timeline().locator('.change');
+  /** The timeline's rows, newest first: from → to, and the reason in words. */
+  const rows = async () => {
+    const [states, reasons] = await Promise.all([
+      changes().locator('.states').allTextContents(),
+      changes().locator('.reason').allTextContents(),
+    ]);
+    return states.map((fromTo, i) => `${fromTo}: ${reasons[i]}`);
+  };
 
   it(
     'shows a circuit turn red when the app trips it',
@@ -184,21 +194,94 @@ describe('the dashboard, in a real headless Chromium', () => {
   );
 
   it(
-    'turns a circuit green again after Reset or Release; saves docs/dashboard.png',
+    'opens a circuit’s timeline on a click: its state changes, reasons in words; saves docs/dashboard.png',
     async () => {
+      await card('inventory').locator('.name').click();
+      await timeline().waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await timeline().locator('#timeline-name').textContent()).toBe('inventory');
+      await until(rows, (found) => found.length === 1, 'the inventory timeline');
+      expect(await rows()).toEqual(['Closed→Open: Tripped: 3 failures in a row']);
+      // The figures behind it: the three failures (the reason's own, marked), and the p99 then.
+      const figures = changes().first().locator('.figures-then');
+      expect(await figures.locator('.key').textContent()).toBe('in a row3');
+      expect(await figures.textContent()).toMatch(/p99\d+(\.\d+)? (ms|s)/);
+      expect(await changes().first().locator('time').getAttribute('datetime')).toBe(
+        registry.history('inventory')[0]!.at,
+      );
+      expect(await card('inventory').getAttribute('data-selected')).toBe('true');
+
       await sleep(300); // the retry bar's first frames
       mkdirSync(dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
 
+  it(
+    'refreshes the open timeline as the circuit changes, turns green after Reset, and closes on Escape',
+    async () => {
       inventory.healthy = true;
+      // A button does its own job: Reset, not the timeline (which stays open, on inventory).
       await card('inventory').getByRole('button', { name: 'Reset' }).click();
       await expectState('inventory', CircuitState.Closed);
       expect(await badgeColour('inventory')).toBe(STATE_COLOURS.closed);
       expect(registry.get('inventory')!.state).toBe(CircuitState.Closed);
 
+      await until(rows, (found) => found.length === 2, 'the reset in the inventory timeline');
+      expect(await rows()).toEqual([
+        'Open→Closed: Reset by an operator',
+        'Closed→Open: Tripped: 3 failures in a row',
+      ]);
+      expect(await timeline().locator('#timeline-note').textContent()).toBe(
+        '2 state changes, newest first',
+      );
+
+      await page.keyboard.press('Escape');
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(await card('inventory').getAttribute('data-selected')).toBeNull();
+      // The focus goes back to the card that opened it.
+      expect(await page.locator('.card:focus').getAttribute('data-circuit')).toBe('inventory');
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'opens a timeline from the keyboard: Tab to a card, Enter; its close button closes it',
+    async () => {
+      // The first card in name order comes right after the filter.
+      await page.locator('#filter').focus();
+      await page.keyboard.press('Tab');
+      expect(await page.locator('.card:focus').getAttribute('data-circuit')).toBe('fx-rates');
+      await page.keyboard.press('Enter');
+      await timeline().waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await timeline().locator('#timeline-name').textContent()).toBe('fx-rates');
+      const flapped = [];
+      for (let i = 0; i <= FLAPPY.flapThreshold; i++) {
+        flapped.push('Open→Closed: Reset by an operator', 'Closed→Open: Tripped: 1 failure');
+      }
+      await until(rows, (found) => found.length === flapped.length, 'the fx-rates timeline');
+      expect(await rows()).toEqual(flapped);
+
+      await timeline().getByRole('button', { name: 'Close' }).click();
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(await page.locator('.card:focus').getAttribute('data-circuit')).toBe('fx-rates');
+
+      // A command with the panel closed leaves it closed; opening shows the latest change.
       await card('recommendations').getByRole('button', { name: 'Release' }).click();
       await expectState('recommendations', CircuitState.Closed);
       expect(registry.get('recommendations')!.state).toBe(CircuitState.Closed);
+      expect(await timeline().isHidden()).toBe(true);
+      await card('recommendations').focus();
+      await page.keyboard.press('Enter');
+      await until(rows, (found) => found.length === 2, 'the recommendations timeline');
+      expect(await rows()).toEqual([
+        'Forced open→Closed: Released by an operator',
+        'Closed→Forced open: Forced open by an operator',
+      ]);
+      await page.keyboard.press('Escape');
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
       expect(problems).toEqual([]);
     },
     TEST_MS,
@@ -216,6 +299,17 @@ describe('the dashboard, in a real headless Chromium', () => {
       expect(await page.title()).not.toContain('owned');
       // Not addressable in a URL, so its buttons are off rather than failing.
       expect(await card(name).getByRole('button', { name: 'Reset' }).isDisabled()).toBe(true);
+      // Its timeline names it as text too, and says why it shows no history.
+      await title.click();
+      await timeline().waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await timeline().locator('#timeline-name').textContent()).toBe(name);
+      expect(await timeline().locator('#timeline-note').textContent()).toMatch(
+        /cannot be used in a URL/,
+      );
+      expect(await page.locator('img').count()).toBe(0);
+      await page.keyboard.press('Escape');
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(await page.title()).not.toContain('owned');
       expect(problems).toEqual([]);
     },
     TEST_MS,
