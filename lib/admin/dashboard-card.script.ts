@@ -3,7 +3,8 @@ import { ADMIN_CIRCUIT_NAME } from './circuit-breaker-admin.constants.js';
 /**
  * The dashboard's cards, in the browser: one per circuit, built with the DOM API (a name
  * reaches the page only through `textContent` and `dataset`), updated from stats and state
- * changes. Part of the page script's scope: `run()` (a button's command) comes from there.
+ * changes. Part of the page script's scope: `run()` (a button's command) and `showTimeline()`
+ * (a click on the card elsewhere) come from there.
  */
 export const DASHBOARD_CARD_SCRIPT = `
   const STATES = [
@@ -21,54 +22,51 @@ export const DASHBOARD_CARD_SCRIPT = `
     ['disable', 'Disable'],
   ];
   const ADDRESSABLE = new RegExp(${JSON.stringify(ADMIN_CIRCUIT_NAME.source)});
-  const HISTORY = 60;
   const RECENT_MS = 10000;
-  const SVG = 'http://www.w3.org/2000/svg';
-  const numbers = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+  const FLAPPING =
+    'Flapping: this circuit opened more times than its flapThreshold within its flapWindowMs ' +
+    '(by default, more than 5 times in 10 minutes). Its dependency keeps failing and recovering.';
+  const NOT_TIMED =
+    'Calls through this circuit are not timed. trackLatency: true, a slow-call rule or metrics time them.';
 
-  function h(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-  function svg(tag, className) {
-    const node = document.createElementNS(SVG, tag);
-    if (className) node.setAttribute('class', className);
-    return node;
+  /** A big figure with its unit, a label under it, and a sparkline. */
+  function figure(className, unit) {
+    const number = h('span', '', '0');
+    const small = h('small', '', unit);
+    const value = h('div', 'figure-value');
+    value.append(number, small);
+    const label = h('div', 'figure-label');
+    const spark = createSpark();
+    const box = h('div', 'figure ' + className);
+    box.append(value, label, spark.node);
+    return { box, value, number, small, label, spark, points: [] };
   }
 
   function createCard(name) {
     const card = h('article', 'card');
     card.dataset.circuit = name;
+    card.tabIndex = 0;
+    card.setAttribute('aria-describedby', 'card-hint');
     const title = h('h2', 'name', name);
     title.title = name;
     const badge = h('span', 'badge');
     const state = h('span');
     badge.append(h('i'), state);
-    const since = h('div', 'since');
+    const since = h('span', 'since');
+    const flap = h('span', 'flap', 'flapping');
+    flap.title = FLAPPING;
+    flap.hidden = true;
+    const meta = h('div', 'meta');
+    meta.append(since, flap);
     const titles = h('div', 'title');
-    titles.append(title, since);
+    titles.append(title, meta);
     const head = h('div', 'head');
     head.append(titles, badge);
 
-    const rateNumber = h('span', '', '0');
-    const rateValue = h('div', 'rate-value');
-    rateValue.append(rateNumber, h('small', '', '%'));
-    const rateLabel = h('div', 'rate-label', 'no calls yet');
-    const rateText = h('div');
-    rateText.append(rateValue, rateLabel);
-    const spark = svg('svg', 'spark');
-    spark.setAttribute('viewBox', '0 0 100 40');
-    spark.setAttribute('preserveAspectRatio', 'none');
-    spark.setAttribute('aria-hidden', 'true');
-    const baseline = svg('path', 'base');
-    baseline.setAttribute('d', 'M0 38L100 38');
-    const area = svg('path', 'area');
-    const line = svg('path', 'line');
-    spark.append(baseline, area, line);
-    const rate = h('div', 'rate');
-    rate.append(rateText, spark);
+    const rate = figure('failure', '%');
+    const latency = figure('latency', 'ms');
+    const figures = h('div', 'figures');
+    figures.append(rate.box, latency.box);
 
     const retryTime = h('b', '', '');
     const retryText = h('div');
@@ -96,8 +94,8 @@ export const DASHBOARD_CARD_SCRIPT = `
     const actions = h('div', 'actions');
     const buttons = new Map();
     const entry = {
-      name, card, state, rateNumber, rateLabel, area, line, retryTime, barFill, values, since,
-      buttons, history: [], samples: [], deadline: 0, openMs: 1, changedAt: 0, busy: false,
+      name, card, state, flap, rate, latency, retryTime, barFill, values, since, buttons,
+      samples: [], timed: false, lastStateChangeAt: null, deadline: 0, openMs: 1, changedAt: 0, busy: false,
     };
     for (const [action, label] of ACTIONS) {
       const button = h('button', '', label);
@@ -107,7 +105,18 @@ export const DASHBOARD_CARD_SCRIPT = `
       buttons.set(action, button);
       actions.append(button);
     }
-    card.append(head, rate, retry, metrics, actions);
+    card.append(head, figures, retry, metrics, actions);
+    // The card opens its timeline: a click anywhere but on a button (or selecting its text),
+    // or Enter and Space while the card itself has the focus.
+    card.addEventListener('click', (event) => {
+      if (event.target.closest('button') || String(getSelection()) !== '') return;
+      showTimeline(entry);
+    });
+    card.addEventListener('keydown', (event) => {
+      if (event.target !== card || (event.key !== 'Enter' && event.key !== ' ')) return;
+      event.preventDefault();
+      showTimeline(entry);
+    });
     return entry;
   }
 
@@ -140,7 +149,7 @@ export const DASHBOARD_CARD_SCRIPT = `
     }
   }
 
-  /** One circuit's stats; \`sample\` for the periodic snapshots that feed the sparkline. */
+  /** One circuit's stats; \`sample\` for the periodic snapshots that feed the sparklines. */
   function update(entry, stats, sample) {
     const now = performance.now();
     setState(entry, stats.state);
@@ -150,12 +159,14 @@ export const DASHBOARD_CARD_SCRIPT = `
       if (last && (done < last.done || stats.failures < last.failures)) entry.samples = [];
       const previous = entry.samples[entry.samples.length - 1];
       const ran = previous ? done - previous.done : 0;
-      const point = ran > 0 ? (stats.failures - previous.failures) / ran : previous ? lastPoint(entry) : 0;
+      const point = ran > 0 ? (stats.failures - previous.failures) / ran : previous ? lastPoint(entry.rate) : 0;
       entry.samples.push({ at: now, done, failures: stats.failures });
       while (entry.samples.length > 2 && now - entry.samples[1].at >= RECENT_MS) entry.samples.shift();
-      entry.history.push(Math.max(0, Math.min(1, point)));
-      if (entry.history.length > HISTORY) entry.history.shift();
-      draw(entry);
+      addPoint(entry.rate, Math.max(0, Math.min(1, point)));
+      drawSpark(entry.rate.spark, entry.rate.points, 1);
+      addPoint(entry.latency, stats.latency ? stats.latency.p99Ms : null);
+      const top = Math.max(0, ...entry.latency.points.filter((p) => p !== null));
+      drawSpark(entry.latency.spark, entry.latency.points, top * 1.15);
     }
     const oldest = entry.samples[0];
     const recentCalls = oldest ? done - oldest.done : 0;
@@ -171,13 +182,18 @@ export const DASHBOARD_CARD_SCRIPT = `
       rate = stats.failures / done;
       label = 'failed calls · since reset';
     }
-    entry.rateNumber.textContent = (rate * 100).toFixed(rate > 0 && rate < 0.1 ? 1 : 0);
-    entry.rateLabel.textContent = label;
+    entry.rate.number.textContent = percent(rate);
+    entry.rate.label.textContent = label;
+    showLatency(entry, stats.latency);
+    entry.flap.hidden = !stats.flapping;
+    entry.card.dataset.flapping = String(stats.flapping);
     setNumber(entry.values.calls, stats.totalCalls, false);
     setNumber(entry.values.failures, stats.failures, true);
     entry.values.failures.title = stats.failures + ' failures, ' + stats.timeouts + ' of them timeouts';
     setNumber(entry.values.rejections, stats.rejections, true);
     entry.changedAt = Date.parse(stats.lastStateChangeAt) || Date.now();
+    entry.lastStateChangeAt = stats.lastStateChangeAt;
+    timelineStats(entry, stats.lastStateChangeAt);
     if (stats.state === 'open') {
       entry.deadline = now + stats.retryAfterMs;
       entry.openMs = Math.max(1, Date.parse(stats.openUntil) - entry.changedAt) || stats.retryAfterMs || 1;
@@ -185,27 +201,41 @@ export const DASHBOARD_CARD_SCRIPT = `
     tickCard(entry, now);
   }
 
-  function lastPoint(entry) {
-    return entry.history.length ? entry.history[entry.history.length - 1] : 0;
+  /** The p99 of the window's calls; "not timed" for a circuit that never reported a latency. */
+  function showLatency(entry, latency) {
+    const p99 = entry.latency;
+    if (latency) entry.timed = true;
+    p99.box.dataset.timed = String(entry.timed);
+    if (latency) {
+      const [number, unit] = duration(latency.p99Ms);
+      p99.number.textContent = number;
+      p99.small.textContent = ' ' + unit;
+      p99.label.textContent = 'p99 latency · window';
+      p99.box.title =
+        'Over the ' + latency.calls + ' timed calls in the window: p50 ' + ms(latency.p50Ms) +
+        ', p90 ' + ms(latency.p90Ms) + ', p99 ' + ms(latency.p99Ms) + ', max ' + ms(latency.maxMs) +
+        ', mean ' + ms(latency.meanMs) + '.';
+    } else {
+      p99.number.textContent = '–';
+      p99.small.textContent = '';
+      p99.label.textContent = entry.timed ? 'p99 · no calls in window' : 'latency not timed';
+      p99.box.title = entry.timed ? 'No timed call in the window yet.' : NOT_TIMED;
+    }
+  }
+
+  function addPoint(figure, value) {
+    figure.points.push(value);
+    if (figure.points.length > SPARK_POINTS) figure.points.shift();
+  }
+
+  function lastPoint(figure) {
+    return figure.points.length ? figure.points[figure.points.length - 1] : 0;
   }
 
   function setNumber(node, value, warn) {
     node.textContent = numbers.format(value);
     node.title = String(value);
     node.classList.toggle('bad', warn && value > 0);
-  }
-
-  function draw(entry) {
-    const points = entry.history;
-    if (points.length < 2) return;
-    const step = 100 / (HISTORY - 1);
-    const start = (HISTORY - points.length) * step;
-    let path = '';
-    points.forEach((value, i) => {
-      path += (i ? 'L' : 'M') + (start + i * step).toFixed(2) + ' ' + (38 - value * 35).toFixed(2);
-    });
-    entry.line.setAttribute('d', path);
-    entry.area.setAttribute('d', path + 'L100 38L' + start.toFixed(2) + ' 38Z');
   }
 
   function tickCard(entry, now) {
@@ -215,14 +245,5 @@ export const DASHBOARD_CARD_SCRIPT = `
       entry.barFill.style.transform = 'scaleX(' + Math.min(1, left / entry.openMs).toFixed(4) + ')';
     }
     entry.since.textContent = 'changed ' + ago(Date.now() - entry.changedAt);
-  }
-
-  function ago(ms) {
-    const s = Math.max(0, Math.round(ms / 1000));
-    if (s < 5) return 'just now';
-    if (s < 60) return s + ' s ago';
-    if (s < 3600) return Math.floor(s / 60) + ' min ago';
-    if (s < 86400) return Math.floor(s / 3600) + ' h ago';
-    return Math.floor(s / 86400) + ' d ago';
   }
 `;

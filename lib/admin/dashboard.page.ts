@@ -59,6 +59,15 @@ export function renderDashboard(basePath: string): string {
   <section class="grid" id="grid" aria-live="polite"></section>
   <div class="empty" id="empty" hidden><b>No circuits yet</b>Circuits appear here as soon as the application creates them.</div>
 </main>
+<aside class="timeline" id="timeline" role="dialog" aria-modal="false" aria-labelledby="timeline-name" tabindex="-1" hidden>
+  <div class="timeline-head">
+    <div class="timeline-title"><span>State history</span><h2 id="timeline-name"></h2></div>
+    <button class="close" id="timeline-close" type="button" aria-label="Close the history" title="Close (Esc)"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6 6 18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg></button>
+  </div>
+  <p class="timeline-note" id="timeline-note" role="status"></p>
+  <ol class="changes" id="timeline-events"></ol>
+</aside>
+<p id="card-hint" hidden>Enter shows this circuit’s history of state changes.</p>
 <div class="toast" id="toast" role="status" aria-live="polite"></div>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>

@@ -1,15 +1,21 @@
 import { DASHBOARD_CARD_SCRIPT } from './dashboard-card.script.js';
+import { DASHBOARD_ELEMENTS_SCRIPT } from './dashboard-elements.script.js';
+import { DASHBOARD_FORMAT_SCRIPT } from './dashboard-format.script.js';
+import { DASHBOARD_TIMELINE_SCRIPT } from './dashboard-timeline.script.js';
 
 /**
  * The dashboard's script, run in the browser: the cards (`DASHBOARD_CARD_SCRIPT`) built from
- * `GET basePath`, kept live by the `events` stream; the header's counts, the filter, and the
- * buttons' commands.
+ * `GET basePath`, kept live by the `events` stream; the header's counts, the filter, the
+ * buttons' commands, and the timeline panel a card opens (`DASHBOARD_TIMELINE_SCRIPT`).
  */
 export const DASHBOARD_SCRIPT = `
 'use strict';
 (() => {
   const base = document.body.dataset.base || '';
+${DASHBOARD_ELEMENTS_SCRIPT}
+${DASHBOARD_FORMAT_SCRIPT}
 ${DASHBOARD_CARD_SCRIPT}
+${DASHBOARD_TIMELINE_SCRIPT}
   const byName = new Intl.Collator(undefined, { numeric: true });
   const grid = document.getElementById('grid');
   const empty = document.getElementById('empty');
@@ -67,6 +73,7 @@ ${DASHBOARD_CARD_SCRIPT}
       if (!seen.has(name)) {
         entry.card.remove();
         cards.delete(name);
+        timelineRemoved(name);
       }
     }
     refreshPage();
@@ -77,6 +84,7 @@ ${DASHBOARD_CARD_SCRIPT}
     if (!entry) return;
     setState(entry, change.to);
     entry.changedAt = Date.parse(change.at) || Date.now();
+    timelineChanged(change.circuit, change.at);
     refreshPage();
   }
 
@@ -148,6 +156,7 @@ ${DASHBOARD_CARD_SCRIPT}
   setInterval(() => {
     const now = performance.now();
     for (const entry of cards.values()) tickCard(entry, now);
+    tickTimeline();
   }, 250);
 
   fetch(base || '/', { credentials: 'same-origin', headers: { accept: 'application/json' } })

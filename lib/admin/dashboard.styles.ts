@@ -1,4 +1,9 @@
-/** The dashboard's stylesheet: dark, system fonts, a responsive grid of cards, one colour per state. */
+import { DASHBOARD_TIMELINE_STYLES } from './dashboard-timeline.styles.js';
+
+/**
+ * The dashboard's stylesheet: dark, system fonts, a responsive grid of cards, one colour per
+ * state; the timeline panel's rules come from `DASHBOARD_TIMELINE_STYLES`.
+ */
 export const DASHBOARD_STYLES = `
 :root {
   color-scheme: dark;
@@ -73,8 +78,10 @@ main { padding: 24px 28px 40px; }
   border: 1px solid var(--line);
   box-shadow: 0 1px 0 rgba(255, 255, 255, 0.03) inset, 0 10px 30px -18px rgba(0, 0, 0, 0.8);
   transition: border-color 0.3s, box-shadow 0.3s;
-  overflow: hidden;
+  overflow: hidden; cursor: pointer;
 }
+.card[data-selected='true'] { outline: 1px solid rgba(56, 189, 248, 0.6); outline-offset: 2px; }
+.card:focus-visible { outline: 2px solid rgba(56, 189, 248, 0.7); outline-offset: 2px; }
 .card::before {
   content: ''; position: absolute; left: 0; top: 0; bottom: 0; width: 3px; background: var(--c);
   transition: background 0.3s;
@@ -105,11 +112,14 @@ main { padding: 24px 28px 40px; }
 .badge i { width: 7px; height: 7px; border-radius: 50%; background: currentColor; }
 .card[data-state='open'] .badge i, .card[data-state='half_open'] .badge i { animation: pulse 1.4s ease-in-out infinite; }
 @keyframes pulse { 50% { opacity: 0.35; transform: scale(0.8); } }
-.rate { display: flex; align-items: flex-end; justify-content: space-between; gap: 14px; }
-.rate-value { font-size: 30px; font-weight: 650; line-height: 1; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; }
-.rate-value small { margin-left: 1px; font-size: 15px; color: var(--muted); font-weight: 500; }
-.rate-label { margin-top: 6px; color: var(--muted); font-size: 11.5px; }
-.spark { flex: 1; max-width: 150px; height: 40px; color: var(--c); overflow: visible; }
+.figures { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); grid-template-rows: auto auto 1fr; gap: 0 16px; }
+.figure { min-width: 0; display: grid; grid-row: span 3; grid-template-rows: subgrid; }
+.figure-value { font-size: 28px; font-weight: 650; line-height: 1; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.figure-value small { margin-left: 1px; font-size: 14px; color: var(--muted); font-weight: 500; letter-spacing: 0; }
+.figure-label { margin-top: 6px; color: var(--muted); font-size: 11.5px; line-height: 1.3; }
+.latency { --spark: #38bdf8; }
+.latency[data-timed='false'] .figure-value, .latency[data-timed='false'] .figure-label { color: var(--faint); }
+.spark { align-self: end; width: 100%; height: 30px; margin-top: 8px; color: var(--spark, var(--c)); overflow: visible; }
 .spark .area { fill: currentColor; opacity: 0.14; }
 .spark .base { fill: none; stroke: var(--line); stroke-width: 1; stroke-dasharray: 3 3; vector-effect: non-scaling-stroke; }
 .spark .line { fill: none; stroke: currentColor; stroke-width: 1.6; stroke-linejoin: round; stroke-linecap: round; vector-effect: non-scaling-stroke; }
@@ -132,7 +142,14 @@ main { padding: 24px 28px 40px; }
 .metrics dd { margin: 2px 0 0; font-size: 15px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .metrics dd.bad { color: #fca5a5; }
 .title { min-width: 0; }
-.since { margin-top: 2px; color: var(--faint); font-size: 11.5px; }
+.meta { display: flex; align-items: center; gap: 8px; margin-top: 2px; min-width: 0; }
+.since { color: var(--faint); font-size: 11.5px; white-space: nowrap; }
+.flap {
+  padding: 0 7px; border-radius: 999px; cursor: help;
+  color: #fdba74; background: rgba(251, 146, 60, 0.12); border: 1px solid rgba(251, 146, 60, 0.35);
+  font-size: 10.5px; font-weight: 650; line-height: 16px; letter-spacing: 0.04em; text-transform: uppercase;
+}
+.flap[hidden] { display: none; }
 .actions { display: flex; gap: 6px; margin-top: auto; }
 .actions button[hidden] { display: none; }
 .actions button {
@@ -154,6 +171,7 @@ main { padding: 24px 28px 40px; }
   color: #fecaca; font-size: 13px; opacity: 0; transform: translateY(8px); transition: 0.2s; pointer-events: none;
 }
 .toast[data-show='true'] { opacity: 1; transform: none; }
+${DASHBOARD_TIMELINE_STYLES}
 @media (max-width: 640px) {
   .top, main { padding-left: 16px; padding-right: 16px; }
   .filter { width: 100%; }

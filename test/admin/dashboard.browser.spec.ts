@@ -1,24 +1,18 @@
-import {
-  Controller,
-  Get,
-  Injectable,
-  Module,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import {
-  CircuitBreaker,
-  CircuitBreakerModule,
-  CircuitBreakerRegistry,
-  CircuitState,
-} from '../../lib/index.js';
+import { CircuitBreakerRegistry, CircuitState } from '../../lib/index.js';
 import { startApp, type RunningApp } from '../core/support/start-app.js';
+import {
+  FLAPPY,
+  InventoryClient,
+  ShopModule,
+  startTraffic,
+  trip,
+} from './support/dashboard-shop.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it), or CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,83 +23,26 @@ const SCREENSHOT =
     ? resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png')
     : join(tmpdir(), `nestjs-circuit-breaker-dashboard-${process.pid}.png`);
 
+/** How long the page may take to show what the app did, on a busy machine. */
+const SHOWN_WITHIN_MS = 10_000;
+/** Each test's own limit: a few waits, a screenshot, on a busy machine. */
+const TEST_MS = 30_000;
+
 interface BrowserWindow {
   getComputedStyle(element: unknown): { color: string };
 }
 
 const STATE_COLOURS = { closed: 'rgb(34, 197, 94)', open: 'rgb(239, 68, 68)' };
 
-@Injectable()
-class InventoryClient {
-  healthy = true;
-
-  @CircuitBreaker({ name: 'inventory', failureThreshold: 3, resetTimeoutMs: 30_000 })
-  async stock(): Promise<{ available: number }> {
-    if (!this.healthy) throw new Error('inventory down');
-    return { available: 7 };
-  }
-}
-
-@Controller('stock')
-class StockController {
-  constructor(private readonly inventory: InventoryClient) {}
-
-  @Get()
-  stock() {
-    return this.inventory.stock();
-  }
-}
-
-/** An operator's session, as a cookie: the dashboard's requests and its event stream carry it. */
-class SessionGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const { headers } = context.switchToHttp().getRequest<{ headers: { cookie?: string } }>();
-    return /(^|;\s*)operator=yes(;|$)/.test(headers.cookie ?? '');
-  }
-}
-
-@Module({
-  imports: [
-    CircuitBreakerModule.forRoot({
-      circuits: {
-        payments: {},
-        search: { failureRateThreshold: 0.9, minimumThroughput: 5, windowMs: 5_000 },
-        recommendations: {},
-        'shipping-quotes': { failureThreshold: 1, resetTimeoutMs: 300 },
-        'ledger.export': {},
-        notifications: {},
-        geocoding: {},
-      },
-      admin: { guards: [SessionGuard], statsIntervalMs: 100 },
-    }),
-  ],
-  controllers: [StockController],
-  providers: [InventoryClient],
-})
-class ShopModule {}
-
-/** Calls that succeed and fail in a fixed pattern, so the sparklines have something to show. */
-function startTraffic(registry: CircuitBreakerRegistry, inventory: InventoryClient): () => void {
-  let tick = 0;
-  const noise = (i: number) => ((i * 2_654_435_761) % 1_000) / 1_000;
-  const call = (name: string, fails: boolean) =>
-    void registry
-      .get(name)!
-      .execute(() => (fails ? Promise.reject(new Error('down')) : Promise.resolve('ok')))
-      .catch(() => undefined);
-  const timer = setInterval(() => {
-    tick++;
-    call('payments', tick % 13 === 0);
-    call('search', noise(tick) < 0.35 + 0.3 * Math.sin(tick / 12));
-    call('notifications', noise(tick + 7) < 0.08);
-    if (tick % 3 === 0) call('geocoding', noise(tick + 3) < 0.2 + 0.2 * Math.cos(tick / 9));
-    if (inventory.healthy) void inventory.stock().catch(() => undefined);
-  }, 20);
-  return () => clearInterval(timer);
-}
+// The page reports what its policy refused, so that a violation fails the test as an error does.
+const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolation', (event) =>
+  console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI));`;
 
 describe('the dashboard, in a real headless Chromium', () => {
   let app: RunningApp;
+  let registry: CircuitBreakerRegistry;
+  let inventory: InventoryClient;
+  let stopTraffic = () => {};
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -122,19 +59,30 @@ describe('the dashboard, in a real headless Chromium', () => {
       startApp(ShopModule),
       chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
     ]);
+    registry = app.get(CircuitBreakerRegistry);
+    inventory = app.get(InventoryClient);
+    stopTraffic = startTraffic(registry, inventory);
     const context = await browser.newContext({
-      viewport: { width: 1280, height: 760 },
+      viewport: { width: 1600, height: 1100 },
       deviceScaleFactor: 2,
     });
     await context.addCookies([{ name: 'operator', value: 'yes', url: app.url }]);
+    await context.addInitScript({ content: REPORT_CSP_VIOLATIONS });
     page = await context.newPage();
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
+    page.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith(`${app.url}/`) && !url.startsWith('data:')) {
+        problems.push(`request elsewhere: ${url}`);
+      }
+    });
   }, 20_000);
 
   afterAll(async () => {
+    stopTraffic();
     await browser?.close();
     await app?.close();
   });
@@ -145,12 +93,20 @@ describe('the dashboard, in a real headless Chromium', () => {
     card(name)
       .locator('.badge')
       .evaluate((badge) => (globalThis as unknown as BrowserWindow).getComputedStyle(badge).color);
+  const timeline = () => page.locator('#timeline');
+  const changes = () => timeline().locator('.change');
+  /** The timeline's rows, newest first: from → to, and the reason in words. */
+  const rows = async () => {
+    const [states, reasons] = await Promise.all([
+      changes().locator('.states').allTextContents(),
+      changes().locator('.reason').allTextContents(),
+    ]);
+    return states.map((fromTo, i) => `${fromTo}: ${reasons[i]}`);
+  };
 
-  it('shows a circuit turn red when the app trips it, and green again after Reset; saves docs/dashboard.png', async () => {
-    const registry = app.get(CircuitBreakerRegistry);
-    const inventory = app.get(InventoryClient);
-    const stopTraffic = startTraffic(registry, inventory);
-    try {
+  it(
+    'shows a circuit turn red when the app trips it',
+    async () => {
       await page.goto(`${app.url}/circuit-breakers/dashboard`);
       await card('inventory').waitFor();
       await expectState('inventory', CircuitState.Closed);
@@ -160,14 +116,18 @@ describe('the dashboard, in a real headless Chromium', () => {
       // Other states, set the ways an operator and an application would.
       registry.forceOpen('recommendations');
       registry.disable('ledger.export');
-      await registry
-        .get('shipping-quotes')!
-        .execute(() => Promise.reject(new Error('down')))
-        .catch(() => undefined);
+      await trip(registry, 'shipping-quotes');
       await sleep(2_000); // sparklines fill up; shipping-quotes' open time runs out: half-open
 
       // The application trips the circuit: its dependency fails three requests.
       inventory.healthy = false;
+      // The traffic's last calls, started while it was healthy, end first: successes that would
+      // break the run of failures.
+      await until(
+        async () => registry.get('inventory')!.stats().inFlight,
+        (calls) => calls === 0,
+        'end of the inventory calls in flight',
+      );
       for (let i = 0; i < 3; i++) expect((await fetch(`${app.url}/stock`)).status).toBe(500);
       expect(registry.get('inventory')!.state).toBe(CircuitState.Open);
 
@@ -180,42 +140,199 @@ describe('the dashboard, in a real headless Chromium', () => {
       await expectState('recommendations', CircuitState.ForcedOpen);
       await expectState('ledger.export', CircuitState.Disabled);
       expect(await page.locator('.count[data-state="open"] b').textContent()).toBe('1');
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'shows the p99 latency of a timed circuit, with its own sparkline; "not timed" for the others',
+    async () => {
+      const latency = card('payments').locator('.latency[data-timed="true"]');
+      await latency.waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await latency.locator('.figure-value').textContent()).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+      expect(await latency.locator('.figure-label').textContent()).toBe('p99 latency · window');
+      expect(await latency.getAttribute('title')).toMatch(/timed calls in the window: p50 .+ p99 /);
+      // A line of at least two points, apart from the failure figure's own.
+      await until(
+        () => latency.locator('.spark .line').getAttribute('d'),
+        (path) => /^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+/.test(path ?? ''),
+        'a p99 sparkline on the payments card',
+      );
+      expect(await card('payments').locator('.spark').count()).toBe(2);
+
+      const untimed = card('notifications').locator('.latency');
+      expect(await untimed.getAttribute('data-timed')).toBe('false');
+      expect(await untimed.locator('.figure-value').textContent()).toBe('–');
+      expect(await untimed.locator('.figure-label').textContent()).toBe('latency not timed');
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'marks a flapping circuit, with a title that says what flapping is',
+    async () => {
+      // More than flapThreshold (2) openings within flapWindowMs (a minute): trip and reset, thrice.
+      for (let i = 0; i <= FLAPPY.flapThreshold; i++) {
+        await trip(registry, 'fx-rates');
+        expect(registry.get('fx-rates')!.state).toBe(CircuitState.Open);
+        registry.reset('fx-rates');
+      }
+      expect(registry.get('fx-rates')!.stats().flapping).toBe(true);
+
+      const flap = card('fx-rates').locator('.flap');
+      await flap.waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await flap.textContent()).toBe('flapping');
+      expect(await flap.getAttribute('title')).toMatch(/opened more times than its flapThreshold/);
+      await expectState('fx-rates', CircuitState.Closed);
+      // Only that one: the others opened once at most.
+      expect(await page.locator('.flap:visible').count()).toBe(1);
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'opens a circuit’s timeline on a click: its state changes, reasons in words; saves docs/dashboard.png',
+    async () => {
+      await card('inventory').locator('.name').click();
+      await timeline().waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await timeline().locator('#timeline-name').textContent()).toBe('inventory');
+      await until(rows, (found) => found.length === 1, 'the inventory timeline');
+      expect(await rows()).toEqual(['Closed→Open: Tripped: 3 failures in a row']);
+      // The figures behind it: the three failures (the reason's own, marked), and the p99 then.
+      const figures = changes().first().locator('.figures-then');
+      expect(await figures.locator('.key').textContent()).toBe('in a row3');
+      expect(await figures.textContent()).toMatch(/p99\d+(\.\d+)? (ms|s)/);
+      expect(await changes().first().locator('time').getAttribute('datetime')).toBe(
+        registry.history('inventory')[0]!.at,
+      );
+      expect(await card('inventory').getAttribute('data-selected')).toBe('true');
 
       await sleep(300); // the retry bar's first frames
       mkdirSync(dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
 
+  it(
+    'refreshes the open timeline as the circuit changes, turns green after Reset, and closes on Escape',
+    async () => {
       inventory.healthy = true;
+      // A button does its own job: Reset, not the timeline (which stays open, on inventory).
       await card('inventory').getByRole('button', { name: 'Reset' }).click();
       await expectState('inventory', CircuitState.Closed);
       expect(await badgeColour('inventory')).toBe(STATE_COLOURS.closed);
       expect(registry.get('inventory')!.state).toBe(CircuitState.Closed);
 
+      await until(rows, (found) => found.length === 2, 'the reset in the inventory timeline');
+      expect(await rows()).toEqual([
+        'Open→Closed: Reset by an operator',
+        'Closed→Open: Tripped: 3 failures in a row',
+      ]);
+      expect(await timeline().locator('#timeline-note').textContent()).toBe(
+        '2 state changes, newest first',
+      );
+
+      await page.keyboard.press('Escape');
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(await card('inventory').getAttribute('data-selected')).toBeNull();
+      // The focus goes back to the card that opened it.
+      expect(await page.locator('.card:focus').getAttribute('data-circuit')).toBe('inventory');
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'opens a timeline from the keyboard: Tab to a card, Enter; its close button closes it',
+    async () => {
+      // The first card in name order comes right after the filter.
+      await page.locator('#filter').focus();
+      await page.keyboard.press('Tab');
+      expect(await page.locator('.card:focus').getAttribute('data-circuit')).toBe('fx-rates');
+      await page.keyboard.press('Enter');
+      await timeline().waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await timeline().locator('#timeline-name').textContent()).toBe('fx-rates');
+      const flapped = [];
+      for (let i = 0; i <= FLAPPY.flapThreshold; i++) {
+        flapped.push('Open→Closed: Reset by an operator', 'Closed→Open: Tripped: 1 failure');
+      }
+      await until(rows, (found) => found.length === flapped.length, 'the fx-rates timeline');
+      expect(await rows()).toEqual(flapped);
+
+      await timeline().getByRole('button', { name: 'Close' }).click();
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(await page.locator('.card:focus').getAttribute('data-circuit')).toBe('fx-rates');
+
+      // A command with the panel closed leaves it closed; opening shows the latest change.
       await card('recommendations').getByRole('button', { name: 'Release' }).click();
       await expectState('recommendations', CircuitState.Closed);
       expect(registry.get('recommendations')!.state).toBe(CircuitState.Closed);
-    } finally {
-      stopTraffic();
-    }
-    expect(problems).toEqual([]);
-  }, 30_000);
+      expect(await timeline().isHidden()).toBe(true);
+      await card('recommendations').focus();
+      await page.keyboard.press('Enter');
+      await until(rows, (found) => found.length === 2, 'the recommendations timeline');
+      expect(await rows()).toEqual([
+        'Forced open→Closed: Released by an operator',
+        'Closed→Forced open: Forced open by an operator',
+      ]);
+      await page.keyboard.press('Escape');
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
 
-  it('puts a circuit’s name into the page as text, never as markup', async () => {
-    const name = '<img src=x onerror="document.title=\'owned\'">';
-    app.get(CircuitBreakerRegistry).getOrCreate(name);
-    const title = card(name).locator('.name');
-    await title.waitFor();
-    expect(await title.textContent()).toBe(name);
-    expect(await page.locator('.grid img').count()).toBe(0);
-    expect(await page.title()).not.toContain('owned');
-    // Not addressable in a URL, so its buttons are off rather than failing.
-    expect(await card(name).getByRole('button', { name: 'Reset' }).isDisabled()).toBe(true);
-    expect(problems).toEqual([]);
-  });
+  it(
+    'puts a circuit’s name into the page as text, never as markup',
+    async () => {
+      const name = '<img src=x onerror="document.title=\'owned\'">';
+      registry.getOrCreate(name);
+      const title = card(name).locator('.name');
+      await title.waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await title.textContent()).toBe(name);
+      expect(await page.locator('.grid img').count()).toBe(0);
+      expect(await page.title()).not.toContain('owned');
+      // Not addressable in a URL, so its buttons are off rather than failing.
+      expect(await card(name).getByRole('button', { name: 'Reset' }).isDisabled()).toBe(true);
+      // Its timeline names it as text too, and says why it shows no history.
+      await title.click();
+      await timeline().waitFor({ timeout: SHOWN_WITHIN_MS });
+      expect(await timeline().locator('#timeline-name').textContent()).toBe(name);
+      expect(await timeline().locator('#timeline-note').textContent()).toMatch(
+        /cannot be used in a URL/,
+      );
+      expect(await page.locator('img').count()).toBe(0);
+      await page.keyboard.press('Escape');
+      await timeline().waitFor({ state: 'hidden', timeout: SHOWN_WITHIN_MS });
+      expect(await page.title()).not.toContain('owned');
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
 
   async function expectState(name: string, state: CircuitState): Promise<void> {
     await card(name)
       .and(page.locator(`[data-state="${state}"]`))
-      .waitFor({ timeout: 3_000 });
+      .waitFor({ timeout: SHOWN_WITHIN_MS });
+  }
+
+  /** Reads until `ok` says yes, or fails after SHOWN_WITHIN_MS saying what it last read. */
+  async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string) {
+    const deadline = Date.now() + SHOWN_WITHIN_MS;
+    for (;;) {
+      const value = await read();
+      if (ok(value)) return value;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `No ${what} after ${SHOWN_WITHIN_MS} ms; last read: ${JSON.stringify(value)}`,
+        );
+      }
+      await sleep(50);
+    }
   }
 });
