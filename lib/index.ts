@@ -40,4 +40,8 @@ export type {
 // Circuit state shared across replicas: CircuitBreakerModule.forRoot({ store }).
 export type { CircuitStore, SharedStateRecord } from './store/circuit-store.interface.js';
 export { InMemoryCircuitStore } from './store/in-memory-circuit-store.js';
-export { RedisCircuitStore, type RedisCircuitStoreOptions } from './store/redis-circuit-store.js';
+export {
+  RedisCircuitStore,
+  type RedisCircuitStoreOptions,
+  type RedisClient,
+} from './store/redis-circuit-store.js';

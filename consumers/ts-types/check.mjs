@@ -12,16 +12,7 @@ const require = createRequire(import.meta.url);
  * Library bugs this check finds and expects, each one diagnostic per .d.ts it appears in.
  * Every one is reported on each run (a `KNOWN-BUG:` line, which the consumers' runner counts).
  */
-const KNOWN_BUGS = [
-  {
-    bug:
-      "dist/{esm,cjs}/store/redis-circuit-store.d.ts imports its types from 'ioredis' " +
-      "(lib/store/redis-circuit-store.ts line 2: import type { Cluster, Redis } from 'ioredis'): " +
-      'without ioredis installed and with skipLibCheck off, the package does not type-check',
-    diagnostic:
-      /^node_modules\/nestjs-circuit-breaker\/dist\/(esm|cjs)\/store\/redis-circuit-store\.d\.ts\(\d+,\d+\): error TS2307: Cannot find module 'ioredis' or its corresponding type declarations\.$/,
-  },
-];
+const KNOWN_BUGS = [];
 
 const RESOLUTIONS = ['node16', 'nodenext', 'bundler'];
 

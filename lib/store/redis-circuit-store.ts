@@ -10,6 +10,23 @@ import {
   MAX_CLOCK_SKEW_MS,
 } from './shared-state-record.js';
 
+/**
+ * An ioredis client, a standalone `Redis` (Sentinel-backed too) or a `Cluster`, by the members
+ * the store uses. Described here rather than imported, so that the package's types compile in
+ * an app without ioredis; any ioredis client is one.
+ */
+export interface RedisClient {
+  readonly status: string;
+  readonly isCluster: boolean;
+  duplicate(...args: never[]): unknown;
+  get(key: string): Promise<string | null>;
+  ping(): Promise<unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ioredis's own listener type
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ioredis's own listener type
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
+
 export interface RedisCircuitStoreOptions {
   /** Prefix of the store's keys and channel. Default `'circuit-breaker'`. */
   prefix?: string;
@@ -66,10 +83,14 @@ export class RedisCircuitStore implements CircuitStore {
   private firstSubscription: () => void = () => {};
   private readonly resync = (): void => void this.resynchronize();
 
+  private readonly redis: Redis | Cluster;
+
   constructor(
-    private readonly redis: Redis | Cluster,
+    redis: RedisClient,
     { prefix = 'circuit-breaker', commandTimeoutMs = 100 }: RedisCircuitStoreOptions = {},
   ) {
+    // An ioredis `Redis` or `Cluster`, as its type (described, not imported) says.
+    this.redis = redis as unknown as Redis | Cluster;
     if (typeof redis?.duplicate !== 'function') {
       throw new TypeError('RedisCircuitStore: the first argument must be an ioredis client');
     }
