@@ -50,7 +50,8 @@ export class CallPolicies {
   constructor(
     private readonly circuit: PolicyTarget,
     private readonly retry: ResolvedRetryOptions | undefined,
-    bulkhead: { maxConcurrent: number; maxQueued: number; waitMs: number | undefined } | undefined,
+    bulkhead:
+      { maxConcurrent: number; maxQueued: number; waitMs: () => number | undefined } | undefined,
     windowMs: number,
   ) {
     if (bulkhead !== undefined) {
@@ -62,8 +63,8 @@ export class CallPolicies {
     }
   }
 
-  /** How long a call may wait for the bulkhead: its `timeoutMs`, when set. */
-  private readonly queueWaitMs: number | undefined;
+  /** How long a call may wait for the bulkhead: its `timeoutMs` in force, when set. */
+  private readonly queueWaitMs: () => number | undefined = () => undefined;
 
   stats(): PolicyStats {
     const bulkhead = this.bulkhead;
@@ -183,7 +184,7 @@ export class CallPolicies {
     if (bulkhead === undefined || this.circuit.refusesNow()) {
       return this.circuit.callThrough(attemptFn, self, attemptArgs, true, signalAt);
     }
-    const entered = bulkhead.enter(signal, this.queueWaitMs);
+    const entered = bulkhead.enter(signal, this.queueWaitMs());
     if (entered !== true) await entered;
     try {
       return await (this.circuit.callThrough(

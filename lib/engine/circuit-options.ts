@@ -1,5 +1,10 @@
 import type { CircuitStateChange } from './circuit-state.js';
 import { CircuitOptionsError } from './errors/circuit-options.error.js';
+import {
+  resolveAdaptiveTimeout,
+  type AdaptiveTimeoutOptions,
+  type ResolvedAdaptiveTimeout,
+} from './adaptive-timeout.js';
 import { countsAsFailure } from './counts-as-failure.js';
 import {
   resolveRetryOptions,
@@ -49,9 +54,11 @@ export interface CircuitOptions {
   successThreshold?: number;
   /**
    * A call still running after this many milliseconds is a failure: the caller gets
-   * `CallTimeoutError` and the call's `AbortSignal` is aborted. Default off.
+   * `CallTimeoutError` and the call's `AbortSignal` is aborted. Or a timeout that follows the
+   * dependency: `{ percentile: 0.99, multiplier: 2, minMs, maxMs }` (see
+   * `AdaptiveTimeoutOptions`); `stats().timeoutMs` shows the one in force. Default off.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | AdaptiveTimeoutOptions;
   /**
    * Which errors count as failures. An error for which it returns false is *ignored*: neither
    * success nor failure, and the caller still gets it. Default: every error except a NestJS
@@ -90,8 +97,11 @@ export interface CircuitOptions {
 
 /** A circuit's options with every default filled in, as `circuit.options` shows them. */
 export type ResolvedCircuitOptions = Readonly<
-  Required<Omit<CircuitOptions, OptionalRule | 'retry'>> &
-    Pick<CircuitOptions, OptionalRule> & { retry?: ResolvedRetryOptions }
+  Required<Omit<CircuitOptions, OptionalRule | 'retry' | 'timeoutMs'>> &
+    Pick<CircuitOptions, Exclude<OptionalRule, 'timeoutMs'>> & {
+      retry?: ResolvedRetryOptions;
+      timeoutMs?: number | ResolvedAdaptiveTimeout;
+    }
 >;
 
 type OptionalRule =
@@ -158,7 +168,10 @@ const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] 
   halfOpenMaxCalls: [count, 'an integer ≥ 1'],
   probeTimeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
   successThreshold: [count, 'an integer ≥ 1'],
-  timeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  timeoutMs: [
+    (v) => positiveDelay(v) || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+    `a number of milliseconds in (0, ${MAX_DELAY_MS}], or { percentile, multiplier, minMs, maxMs }`,
+  ],
   isFailure: [fn, 'a function (error) => boolean'],
   onStateChange: [fn, 'a function (change) => void'],
   trackLatency: [(v) => typeof v === 'boolean', 'true or false'],
@@ -269,6 +282,9 @@ export function resolveCircuitOptions(
     );
   }
   if (merged.retry !== undefined) merged.retry = resolveRetryOptions(circuit, merged.retry);
+  if (typeof merged.timeoutMs === 'object') {
+    merged.timeoutMs = resolveAdaptiveTimeout(circuit, merged.timeoutMs as object);
+  }
   if ((merged.maxQueued as number) > 0 && merged.maxConcurrent === undefined) {
     throw new CircuitOptionsError(
       circuit,
@@ -300,7 +316,7 @@ function shared(options: ResolvedCircuitOptions): ResolvedCircuitOptions {
   const resolved = fixedShape(options);
   // Shared only when every option is a plain value: callbacks and option objects are a circuit's own.
   if (options.isFailure !== countsAsFailure || options.onStateChange !== undefined) return resolved;
-  if (options.retry !== undefined) return resolved;
+  if (options.retry !== undefined || typeof options.timeoutMs === 'object') return resolved;
   const key = Object.values(resolved)
     .map((value) => (typeof value === 'function' ? '' : String(value)))
     .join();

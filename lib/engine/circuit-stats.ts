@@ -50,6 +50,8 @@ export interface CircuitStats {
   latency: LatencySummary | null;
   /** Whether it opened more than `flapThreshold` times within `flapWindowMs`. */
   flapping: boolean;
+  /** The timeout a call starting now gets (an adaptive one as it stands), or null without `timeoutMs`. */
+  timeoutMs: number | null;
   /** With `maxConcurrent`: calls running, waiting, and refused (full, or waited too long); else null. */
   bulkhead: { active: number; queued: number; rejected: number } | null;
   /** With `retry`: retries made, and retries the budget refused; else null. */

@@ -1,3 +1,4 @@
+import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { CALL_CANCELLED } from './call-cancelled.js';
 import { CallPolicies } from './call-policies.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
@@ -140,8 +141,10 @@ export class Circuit {
   private flaps: FlapDetector | undefined;
   /** Kept only when a retry or a bulkhead is configured: calls go through it. */
   private readonly policies: CallPolicies | undefined;
-  /** Kept only when `timeoutMs` is set. */
-  private readonly timed: { list: DeadlineList; owner: TimedCallOwner } | undefined;
+  /** Kept only when `timeoutMs` follows the dependency: the timeout in force. */
+  private readonly adaptive: AdaptiveTimeout | undefined;
+  /** Kept only when `timeoutMs` is set; its list changes with an adaptive timeout. */
+  private readonly timed: { list: DeadlineList; readonly owner: TimedCallOwner } | undefined;
   private hooks: CircuitHooks | undefined;
 
   private successes = 0;
@@ -165,8 +168,12 @@ export class Circuit {
           ? new CountWindow(this.options.windowSize)
           : new RollingWindow(this.options.windowMs, slowCallDurationMs !== undefined);
     }
-    if (timeoutMs !== undefined) {
-      this.timed = { list: deadlineListFor(timeoutMs), owner: this.ownTimedCalls() };
+    if (typeof timeoutMs === 'object') {
+      this.adaptive = new AdaptiveTimeout(timeoutMs, this.options.windowMs);
+    }
+    const timeout = this.adaptive?.current ?? (timeoutMs as number | undefined);
+    if (timeout !== undefined) {
+      this.timed = { list: deadlineListFor(timeout), owner: this.ownTimedCalls() };
     }
     this.measureCalls();
     const { retry, maxConcurrent, maxQueued } = this.options;
@@ -185,7 +192,7 @@ export class Circuit {
         retry,
         maxConcurrent === undefined
           ? undefined
-          : { maxConcurrent, maxQueued, waitMs: this.options.timeoutMs },
+          : { maxConcurrent, maxQueued, waitMs: () => this.timed?.list.timeoutMs },
         this.options.windowMs,
       );
     }
@@ -296,6 +303,7 @@ export class Circuit {
       nextOpenDurationMs: this.nextOpenDurationMs(state),
       latency: this.latency?.summary(now) ?? null,
       flapping: this.flaps?.flapping(now) ?? false,
+      timeoutMs: this.timeoutInForce(now),
       ...(this.policies?.stats() ?? NO_POLICY_STATS),
     };
   }
@@ -316,6 +324,8 @@ export class Circuit {
         0;
     this.lastFailureAt = undefined;
     this.latency?.clear();
+    this.adaptive?.clear();
+    if (this.adaptive !== undefined) this.timed!.list = deadlineListFor(this.adaptive.current);
     if (this.current !== CircuitState.Closed) this.transition(CircuitState.Closed, 'reset');
     else {
       this.epoch++;
@@ -558,7 +568,11 @@ export class Circuit {
       timedOut: (call) => {
         this.timeouts++;
         this.settle(call.epoch, call.started, FAILURE, true);
-        return withoutStackTrace(() => new CallTimeoutError(this.name, this.options.timeoutMs!));
+        // Successes alone move an adaptive timeout; when none come, its window empties, and
+        // it goes back to maxMs rather than time every call out for good.
+        if (this.adaptive?.refresh(clockNow()))
+          this.timed!.list = deadlineListFor(this.adaptive.current);
+        return withoutStackTrace(() => new CallTimeoutError(this.name, call.list.timeoutMs));
       },
     };
   }
@@ -585,6 +599,9 @@ export class Circuit {
     if (this.hooks?.observer !== undefined)
       this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed);
     if (slow) this.slowCalls++;
+    if (outcome === SUCCESS && ended !== NOT_MEASURED && this.adaptive?.succeeded(ended, elapsed)) {
+      this.timed!.list = deadlineListFor(this.adaptive.current);
+    }
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
       this.failures++;
@@ -675,7 +692,10 @@ export class Circuit {
   private measureCalls(): void {
     const { trackLatency, slowCallDurationMs, windowMs } = this.options;
     this.measures =
-      trackLatency || slowCallDurationMs !== undefined || this.hooks?.observer !== undefined;
+      trackLatency ||
+      slowCallDurationMs !== undefined ||
+      typeof this.options.timeoutMs === 'object' ||
+      this.hooks?.observer !== undefined;
     if (this.measures) this.latency ??= new LatencyHistogram(windowMs);
   }
 
@@ -795,9 +815,18 @@ export class Circuit {
     };
   }
 
+  /** The timeout a call starting now gets, or null without `timeoutMs`. */
+  private timeoutInForce(now: number): number | null {
+    const timed = this.timed;
+    if (timed === undefined) return null;
+    if (this.adaptive?.refresh(now)) timed.list = deadlineListFor(this.adaptive.current);
+    return timed.list.timeoutMs;
+  }
+
   /** How long a probe may run: `probeTimeoutMs`, or `timeoutMs` when that ends it first. */
   private probeBoundMs(): number {
-    const { probeTimeoutMs, timeoutMs } = this.options;
+    const { probeTimeoutMs } = this.options;
+    const timeoutMs = this.timed?.list.timeoutMs;
     return timeoutMs === undefined ? probeTimeoutMs : Math.min(probeTimeoutMs, timeoutMs);
   }
 }

@@ -27,6 +27,7 @@ export { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.erro
 export { CircuitOptionsError } from './errors/circuit-options.error.js';
 export { BulkheadFullError, isBulkheadFullError } from './errors/bulkhead-full.error.js';
 export type { RetryOptions } from './retry-options.js';
+export type { AdaptiveTimeoutOptions } from './adaptive-timeout.js';
 
 // For integrations: what metrics and shared stores plug into.
 export type { CallObserver, CallOutcome } from './call-observer.js';

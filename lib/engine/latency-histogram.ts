@@ -62,23 +62,7 @@ export class LatencyHistogram {
 
   /** The window's calls at `now`, or `null` when none was measured. */
   summary(now: number): LatencySummary | null {
-    const live = this.liveSlices(now);
-    let calls = 0;
-    let sum = 0;
-    let max = 0;
-    let weight = 0;
-    const counts = new Float64Array(BINS);
-    for (const slice of live) {
-      const m = slice * META;
-      calls += this.meta[m]!;
-      sum += this.meta[m + 1]!;
-      max = Math.max(max, this.meta[m + 2]!);
-      for (let bin = 0; bin < BINS; bin++) {
-        const count = this.bins[slice * BINS + bin]!;
-        counts[bin]! += count;
-        weight += count;
-      }
-    }
+    const { calls, sum, max, weight, counts } = this.collect(now);
     if (calls === 0 || weight === 0) return null;
     const percentile = (p: number) => Math.min(max, valueAt(counts, weight * p));
     return {
@@ -91,9 +75,36 @@ export class LatencyHistogram {
     };
   }
 
+  /** The `p` percentile (in (0, 1)) of the window's calls at `now`, and how many there are. */
+  percentile(now: number, p: number): { calls: number; valueMs: number } {
+    const { calls, max, weight, counts } = this.collect(now);
+    return { calls, valueMs: weight === 0 ? 0 : Math.min(max, valueAt(counts, weight * p)) };
+  }
+
   clear(): void {
     this.bins.fill(0);
     this.meta.fill(0);
+  }
+
+  /** The live slices' counts, added up. */
+  private collect(now: number) {
+    let calls = 0;
+    let sum = 0;
+    let max = 0;
+    let weight = 0;
+    const counts = new Float64Array(BINS);
+    for (const slice of this.liveSlices(now)) {
+      const m = slice * META;
+      calls += this.meta[m]!;
+      sum += this.meta[m + 1]!;
+      max = Math.max(max, this.meta[m + 2]!);
+      for (let bin = 0; bin < BINS; bin++) {
+        const count = this.bins[slice * BINS + bin]!;
+        counts[bin]! += count;
+        weight += count;
+      }
+    }
+    return { calls, sum, max, weight, counts };
   }
 
   /** Moves the newest slice forward to the one holding `now`, emptying those that fell out. */
