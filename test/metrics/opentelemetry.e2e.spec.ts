@@ -296,7 +296,7 @@ describe('OpenTelemetry metrics', () => {
     expect(success!.buckets).toEqual({ boundaries: [0.1, 1], counts: [1, 0, 0] });
   });
 
-  it('reports the same counts as the Prometheus metrics when both are on', async () => {
+  it('reports the same counts and durations as the Prometheus metrics when both are on', async () => {
     const registry = new Registry();
     app = await start({ metrics: { registry }, openTelemetry: { meter: otel.meter } });
     const client = app.get(InventoryClient);
@@ -320,14 +320,26 @@ describe('OpenTelemetry metrics', () => {
       'success 1',
       'timeout 0',
     ]);
-    expect(
-      (await otel.reader.histogram('circuit_breaker.call.duration')).get(
-        'circuit_breaker.call.duration{circuit_breaker.call.outcome="failure",circuit_breaker.name="inventory"}',
-      )?.count,
-    ).toBe(2);
-    expect(await registry.metrics()).toContain(
+    // The same durations, in seconds, in the same buckets: both heard the same observer calls.
+    const failures = (await otel.reader.histogram('circuit_breaker.call.duration')).get(
+      'circuit_breaker.call.duration{circuit_breaker.call.outcome="failure",circuit_breaker.name="inventory"}',
+    )!;
+    const series = (suffix: string) =>
+      prometheusLines.filter(
+        (line) =>
+          line.startsWith(`circuit_breaker_call_duration_seconds_${suffix}`) &&
+          line.includes('circuit="inventory",outcome="failure"'),
+      );
+    const prometheusLines = (await registry.metrics()).split('\n');
+    expect(series('count')).toEqual([
       'circuit_breaker_call_duration_seconds_count{circuit="inventory",outcome="failure"} 2',
-    );
+    ]);
+    expect(failures.count).toBe(2);
+    expect(failures.sum).toBeCloseTo(Number(series('sum')[0]!.split(' ')[1]), 12);
+    let cumulative = 0;
+    expect(series('bucket').map((line) => Number(line.split(' ')[1]))).toEqual([
+      ...failures.buckets.counts.map((count) => (cumulative += count)),
+    ]);
   });
 
   it('uses the global MeterProvider’s meter by default, named after the package and its version', async () => {
