@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { execFileSync } from 'node:child_process';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { CircuitBreaker, CircuitBreakerModule, RedisCircuitStore } from 'nestjs-circuit-breaker';
@@ -17,9 +23,9 @@ class PaymentsService {
 }
 
 /**
- * A decorated method with Prometheus metrics, and with the Redis store, against the same with
- * neither (in-memory state): metrics cost a little; the closed path never waits on Redis. The
- * Redis case is left out when `redis-server` is not installed.
+ * A decorated method with Prometheus metrics, with OpenTelemetry metrics, and with the Redis
+ * store, against the same with none of them (in-memory state): metrics cost a little; the closed
+ * path never waits on Redis. The Redis case is left out when `redis-server` is not installed.
  */
 export async function integrationBench(): Promise<CaseGroup & { close: () => Promise<void> }> {
   const inMemory = await serviceIn(PaymentsService, CircuitBreakerModule.forRoot());
@@ -27,15 +33,39 @@ export async function integrationBench(): Promise<CaseGroup & { close: () => Pro
     PaymentsService,
     CircuitBreakerModule.forRoot({ metrics: { registry: new Registry() } }),
   );
+  // The SDK as an app sets it up: a periodic reader (every minute, its default). Without any
+  // reader the SDK keeps no storage and record() costs next to nothing, which would hide the cost.
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+        exportIntervalMillis: 60_000,
+      }),
+    ],
+  });
+  const openTelemetry = await serviceIn(
+    PaymentsService,
+    CircuitBreakerModule.forRoot({ openTelemetry: { meter: meterProvider.getMeter('bench') } }),
+  );
   const group: CaseGroup & { close: () => Promise<void> } = {
     cases: [
       loopCase('@CircuitBreaker(), in-memory state', () => inMemory.service.charge()),
       loopCase('@CircuitBreaker(), Prometheus metrics', () => measured.service.charge()),
+      loopCase('@CircuitBreaker(), OpenTelemetry metrics', () => openTelemetry.service.charge()),
     ],
-    comparisons: [],
+    comparisons: [
+      // No target: reported, so that the cost of each exporter can be read beside the other.
+      { ours: '@CircuitBreaker(), Prometheus metrics', peer: '@CircuitBreaker(), in-memory state' },
+      {
+        ours: '@CircuitBreaker(), OpenTelemetry metrics',
+        peer: '@CircuitBreaker(), in-memory state',
+      },
+    ],
     close: async () => {
       await inMemory.app.close();
       await measured.app.close();
+      await openTelemetry.app.close();
+      await meterProvider.shutdown();
     },
   };
   try {

@@ -7,14 +7,14 @@ export interface BenchCase {
   readonly callsPerRun: number;
 }
 
-/** A ratio the issues set a target for: `ours` / `peer`, per round, median. */
+/** A ratio to report: `ours` / `peer`, per round, median; with the target the issues set, if any. */
 export interface Comparison {
   readonly ours: string;
   readonly peer: string;
-  readonly target: number;
+  readonly target?: number;
 }
 
-/** Cases timed together, and the ratios between them that have targets. */
+/** Cases timed together, and the ratios between them to report. */
 export interface CaseGroup {
   cases: BenchCase[];
   comparisons: Comparison[];
@@ -105,6 +105,7 @@ export async function perCallReport(title: string, group: CaseGroup): Promise<vo
     ['ours vs reference', 'ratio', 'target', ''],
     comparisons.map(({ ours, peer, target }) => {
       const ratio = medianRatio(times, ours, peer);
+      if (target === undefined) return [`${ours} / ${peer}`, formatRatio(ratio), '', ''];
       return [
         `${ours} / ${peer}`,
         formatRatio(ratio),

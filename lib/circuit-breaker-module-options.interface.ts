@@ -1,5 +1,6 @@
 import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
+import type { CircuitBreakerOpenTelemetryOptions } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
 import type { CircuitStore } from './store/circuit-store.interface.js';
 
 /**
@@ -9,6 +10,11 @@ import type { CircuitStore } from './store/circuit-store.interface.js';
 export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptions {
   /** Prometheus metrics through prom-client (loaded only when this is given). Off by default. */
   metrics?: CircuitBreakerMetricsOptions;
+  /**
+   * OpenTelemetry metrics through `@opentelemetry/api` (loaded only when this is given), on the
+   * global MeterProvider unless a `meter` is given. Off by default; independent of `metrics`.
+   */
+  openTelemetry?: CircuitBreakerOpenTelemetryOptions;
   /**
    * Shares circuit state between replicas, e.g. `new RedisCircuitStore(redis)`. Default: none,
    * each replica keeps its own state in memory.

@@ -14,6 +14,7 @@ import { checkAsyncModuleOptions, checkModuleOptions } from './core/resolve-modu
 // …and the optional parts, each doing nothing unless its option is given (the admin API is
 // mounted by the module definition, see mount-admin-api.ts).
 import { CircuitBreakerHealthIndicator } from './health/circuit-breaker.health.js';
+import { CircuitBreakerOpenTelemetryMetrics } from './metrics/circuit-breaker-opentelemetry.metrics.js';
 import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
 import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
@@ -35,6 +36,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerMetadataAccessor,
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
+    CircuitBreakerOpenTelemetryMetrics,
     CircuitStateSharing,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
   ],

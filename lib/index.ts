@@ -37,6 +37,12 @@ export type {
   PrometheusRegistry,
 } from './metrics/circuit-breaker-metrics-options.interface.js';
 
+// OpenTelemetry metrics: CircuitBreakerModule.forRoot({ openTelemetry: {} }).
+export type {
+  CircuitBreakerOpenTelemetryOptions,
+  OpenTelemetryMeter,
+} from './metrics/circuit-breaker-opentelemetry-options.interface.js';
+
 // Circuit state shared across replicas: CircuitBreakerModule.forRoot({ store }).
 export type { CircuitStore, SharedStateRecord } from './store/circuit-store.interface.js';
 export { InMemoryCircuitStore } from './store/in-memory-circuit-store.js';

@@ -38,11 +38,13 @@ export class CallTally {
     rejected: 0,
     fallback: 0,
   };
-  readonly durations = {} as Record<TimedOutcome, DurationTally>;
+  /** By outcome, when built with buckets (OpenTelemetry has its own histogram record them). */
+  readonly durations: Partial<Record<TimedOutcome, DurationTally>> = {};
   /** State changes by `from` and `to`, in the order they first happened. */
   readonly transitions = new Map<string, { from: CircuitState; to: CircuitState; count: number }>();
 
-  constructor(private readonly buckets: readonly number[]) {
+  constructor(private readonly buckets?: readonly number[]) {
+    if (buckets === undefined) return;
     for (const outcome of TIMED_OUTCOMES) {
       this.durations[outcome] = {
         perBucket: buckets.map(() => 0),
@@ -61,7 +63,7 @@ export class CallTally {
     const seconds = durationMs / 1000;
     duration.count++;
     duration.sumSeconds += seconds;
-    const buckets = this.buckets;
+    const buckets = this.buckets!;
     for (let i = 0; i < buckets.length; i++) {
       if (seconds <= buckets[i]!) {
         duration.perBucket[i]!++;

@@ -1,6 +1,6 @@
-import { inspect } from 'node:util';
 import { DEFAULT_MAX_CIRCUITS } from '../core/resolve-module-options.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
+import { checkBuckets, checkMaxCircuits, metricsOptionError } from './metrics-option-checks.js';
 
 export const DEFAULT_METRICS_PREFIX = 'circuit_breaker_';
 /** From 5 ms to 10 s: calls to a dependency, fast answers from a cache to slow timeouts. */
@@ -19,7 +19,7 @@ export function resolveMetricsOptions(
   registryMaxCircuits = DEFAULT_MAX_CIRCUITS,
 ): ResolvedMetricsOptions {
   if (typeof metrics !== 'object' || metrics === null) {
-    throw metricsError('metrics', metrics, 'an object such as {} or { registry }');
+    throw metricsOptionError('metrics', metrics, 'an object such as {} or { registry }');
   }
   const {
     registry,
@@ -31,33 +31,16 @@ export function resolveMetricsOptions(
     registry !== undefined &&
     typeof (registry as { registerMetric?: unknown }).registerMetric !== 'function'
   ) {
-    throw metricsError('metrics.registry', registry, 'a prom-client Registry');
+    throw metricsOptionError('metrics.registry', registry, 'a prom-client Registry');
   }
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
-    throw metricsError(
+    throw metricsOptionError(
       'metrics.prefix',
       prefix,
       'letters, digits, _ and : (not starting with a digit)',
     );
   }
-  if (!Number.isSafeInteger(maxCircuits) || maxCircuits < 1) {
-    throw metricsError('metrics.maxCircuits', maxCircuits, 'a whole number ≥ 1');
-  }
-  const increasing =
-    Array.isArray(buckets) &&
-    buckets.length > 0 &&
-    buckets.every(
-      (b, i) =>
-        typeof b === 'number' && b > 0 && Number.isFinite(b) && (i === 0 || b > buckets[i - 1]!),
-    );
-  if (!increasing) {
-    throw metricsError('metrics.buckets', buckets, 'increasing numbers of seconds > 0');
-  }
+  checkMaxCircuits('metrics.maxCircuits', maxCircuits);
+  checkBuckets('metrics.buckets', buckets);
   return { registry, prefix, maxCircuits, buckets: [...buckets] };
-}
-
-function metricsError(option: string, value: unknown, expected: string): Error {
-  return new Error(
-    `CircuitBreakerModule: ${option} must be ${expected}, got ${inspect(value, { depth: 0 })}`,
-  );
 }

@@ -105,6 +105,7 @@ const packages = imports.filter(({ to }) => !to.endsWith('.ts'));
 /** The optional peers, and the one part allowed to load each (by type only, or lazily). */
 const OPTIONAL_PEERS: Record<string, string> = {
   'prom-client': 'metrics',
+  '@opentelemetry/api': 'metrics',
   ioredis: 'store',
   '@nestjs/terminus': 'health',
 };
