@@ -15,6 +15,7 @@ import { checkAsyncModuleOptions, checkModuleOptions } from './core/resolve-modu
 // mounted by the module definition, see mount-admin-api.ts).
 import { CircuitBreakerHealthIndicator } from './health/circuit-breaker.health.js';
 import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
+import { CircuitBreakerNotifications } from './notifications/circuit-breaker.notifications.js';
 import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
 /**
@@ -26,6 +27,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
  * CircuitBreakerModule.forRoot({ defaults: { failureThreshold: 5 }, circuits: { payments: { timeoutMs: 2_000 } } })
  * CircuitBreakerModule.forRootAsync({ inject: [ConfigService], useFactory: (config) => config.get('circuits') })
  * CircuitBreakerModule.forRoot({ admin: { guards: [AdminGuard] } }) // HTTP API + dashboard at /circuit-breakers
+ * CircuitBreakerModule.forRoot({ notifications: { webhooks: [{ url, format: 'slack' }] } }) // a POST per state change
  */
 @Module({
   imports: [DiscoveryModule],
@@ -36,10 +38,16 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
     CircuitStateSharing,
+    CircuitBreakerNotifications,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
   ],
   // The accessor for CircuitBreakerInterceptor, which Nest builds where it is used.
-  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator, CircuitBreakerMetadataAccessor],
+  exports: [
+    CircuitBreakerRegistry,
+    CircuitBreakerHealthIndicator,
+    CircuitBreakerMetadataAccessor,
+    CircuitBreakerNotifications,
+  ],
 })
 export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
   /** Every option is optional, so is the argument. A mistake in them fails here, at once. */

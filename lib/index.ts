@@ -41,3 +41,15 @@ export type {
 export type { CircuitStore, SharedStateRecord } from './store/circuit-store.interface.js';
 export { InMemoryCircuitStore } from './store/in-memory-circuit-store.js';
 export { RedisCircuitStore, type RedisCircuitStoreOptions } from './store/redis-circuit-store.js';
+
+// State-change webhooks: CircuitBreakerModule.forRoot({ notifications: { webhooks: [{ url }] } }).
+export type {
+  CircuitBreakerNotificationsOptions,
+  CircuitBreakerWebhook,
+  NotificationEvent,
+} from './notifications/circuit-breaker-notifications-options.interface.js';
+export {
+  CircuitBreakerNotifications,
+  type NotificationStats,
+} from './notifications/circuit-breaker.notifications.js';
+export type { WebhookDeliveryStats } from './notifications/webhook-channel.js';
