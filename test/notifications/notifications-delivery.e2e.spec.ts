@@ -95,6 +95,7 @@ describe('notifications to a webhook that is up', () => {
         'content-type': 'application/json',
         authorization: 'Bearer h-s3cr3t',
         'x-team': 'payments',
+        connection: 'close', // no socket of fetch's pool outlives a message
       });
     }
     const { notifier } = app;
