@@ -9,6 +9,7 @@ import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { Circuit } from '../engine/circuit.js';
 import type { CircuitStateChange } from '../engine/circuit-state.js';
+import { reportCallbackError } from '../engine/report-callback-error.js';
 import type { CircuitBreakerNotificationsOptions } from './circuit-breaker-notifications-options.interface.js';
 import { keyFigures } from './notification.js';
 import { eventOf } from './notification-event.js';
@@ -112,8 +113,13 @@ export class CircuitBreakerNotifications implements OnModuleInit, OnApplicationS
     for (const [circuit, change] of heard) {
       const event = eventOf(change);
       if (event === undefined) continue;
-      const notification = { event, change, figures: keyFigures(circuit.stats()), skipped: 0 };
-      for (const channel of this.channels) channel.offer(notification, now);
+      try {
+        const notification = { event, change, figures: keyFigures(circuit.stats()), skipped: 0 };
+        for (const channel of this.channels) channel.offer(notification, now);
+      } catch (error) {
+        // A microtask that throws would take the process down: report it, go on with the rest.
+        reportCallbackError(error, 'CircuitBreakerNotifications');
+      }
     }
   };
 }

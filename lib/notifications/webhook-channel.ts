@@ -101,8 +101,7 @@ export class WebhookChannel {
     this.closed = true;
     clearTimeout(this.owedTimer);
     this.damper.flush();
-    for (const [circuit, notification] of this.owed) this.queue.push(circuit, notification);
-    this.owed.clear();
+    this.requeueOwed();
     this.wake?.();
     if (graceMs === 0) this.stop.abort();
     else this.kick();
@@ -117,9 +116,18 @@ export class WebhookChannel {
 
   private readonly enqueue = (circuit: string, notification: Notification): void => {
     this.owed.delete(circuit);
-    if (this.queue.push(circuit, notification) !== undefined) this.countDrop();
+    this.push(circuit, notification);
     if (!this.closed) this.kick();
   };
+
+  private push(circuit: string, notification: Notification): void {
+    if (this.queue.push(circuit, notification) !== undefined) this.countDrop();
+  }
+
+  private requeueOwed(): void {
+    for (const [circuit, notification] of this.owed) this.push(circuit, notification);
+    this.owed.clear();
+  }
 
   private kick(): void {
     if (this.sending === undefined && this.queue.length > 0) this.sending = this.send();
@@ -134,7 +142,13 @@ export class WebhookChannel {
           this.dropped++;
           continue;
         }
-        await this.deliver(next.key, next.item);
+        try {
+          await this.deliver(next.key, next.item);
+        } catch (error) {
+          // Not expected (a POST's failures are results): still, one message must not stop the rest.
+          this.failed++;
+          this.logger.warn(`${this.name}: a message could not be sent: ${(error as Error)?.name}`);
+        }
       }
     } finally {
       this.sending = undefined;
@@ -153,8 +167,10 @@ export class WebhookChannel {
       if (result.ok) return this.delivered();
       if (this.closed) {
         // Shutdown: one more try at most, and no waiting.
-        if (retry > 0 || this.stop.signal.aborted || !result.retry) return void this.dropped++;
-        continue;
+        if (result.retry && retry === 0 && !this.stop.signal.aborted) continue;
+        if (result.retry || this.stop.signal.aborted) this.dropped++;
+        else this.failed++;
+        return;
       }
       // A newer state of this circuit waits in the queue: this one no longer matters.
       const superseded = this.queue.has(circuit);
@@ -183,8 +199,7 @@ export class WebhookChannel {
     if (this.owed.size === 0) return;
     clearTimeout(this.owedTimer);
     this.owedTimer = undefined;
-    for (const [circuit, notification] of this.owed) this.queue.push(circuit, notification);
-    this.owed.clear();
+    this.requeueOwed();
   }
 
   private giveUp(
@@ -214,7 +229,7 @@ export class WebhookChannel {
     const [first] = this.owed;
     if (first === undefined) return;
     this.owed.delete(first[0]);
-    this.queue.push(first[0], first[1]);
+    this.push(first[0], first[1]);
     this.kick();
   }
 
