@@ -1,4 +1,4 @@
-import type { CircuitStateChange } from '../../lib/index.js';
+import { InMemoryCircuitStore, type CircuitStateChange } from '../../lib/index.js';
 import {
   DEPENDENCY_ERROR,
   startNotifyingApp,
@@ -189,5 +189,26 @@ describe('notifications to a webhook that is up', () => {
       { event: 'forced_open', from: 'closed', skipped: 3 }, // the latest, standing for 3 earlier
     ]);
     expect((await messagesOf('ledger')).map(({ event }) => event)).toEqual(['forced_open']);
+  });
+
+  it('sends a change shared through a store once: from the replica where it happened', async () => {
+    const store = new InMemoryCircuitStore();
+    const options = { ...fast, minIntervalMs: 0, webhooks: [{ url: receiver.url() }] };
+    app = await startNotifyingApp(options, undefined, store);
+    const replica = await startNotifyingApp(options, undefined, store);
+    try {
+      app.registry.forceOpen('payments');
+      expect(replica.registry.get('payments')!.state).toBe('forced_open'); // adopted
+      // The replica's own change, sent after anything it might have sent of payments.
+      replica.registry.getOrCreate('replica-only').disable();
+      await until('the replica’s message', () =>
+        receiver.accepted.some(({ circuit }) => circuit === 'replica-only'),
+      );
+      expect(
+        (await messagesOf('payments')).map(({ event, reason }) => ({ event, reason })),
+      ).toEqual([{ event: 'forced_open', reason: 'forced_open' }]);
+    } finally {
+      await replica.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import {
   CircuitBreakerRegistry,
   type CircuitBreakerNotificationsOptions,
   type CircuitOptions,
+  type CircuitStore,
 } from '../../../lib/index.js';
 import { moduleOf, startApp, type RunningApp } from '../../core/support/start-app.js';
 
@@ -41,10 +42,11 @@ export interface NotifyingApp {
 export async function startNotifyingApp(
   notifications: CircuitBreakerNotificationsOptions,
   circuits?: Record<string, CircuitOptions>,
+  store?: CircuitStore,
 ): Promise<NotifyingApp> {
   const running = await startApp(
     moduleOf({
-      imports: [CircuitBreakerModule.forRoot({ notifications, circuits })],
+      imports: [CircuitBreakerModule.forRoot({ notifications, circuits, store })],
       providers: [PaymentsClient],
     }),
   );
