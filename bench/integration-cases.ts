@@ -23,9 +23,11 @@ class PaymentsService {
 }
 
 /**
- * A decorated method with Prometheus metrics, with OpenTelemetry metrics, and with the Redis
- * store, against the same with none of them (in-memory state): metrics cost a little; the closed
- * path never waits on Redis. The Redis case is left out when `redis-server` is not installed.
+ * A decorated method with Prometheus metrics, with OpenTelemetry metrics, with notifications,
+ * and with the Redis store, against the same with none of them (in-memory state): metrics cost
+ * a little; notifications only listen to state changes, so the closed path pays nothing for
+ * them; the closed path never waits on Redis. The Redis case is left out when `redis-server`
+ * is not installed.
  */
 export async function integrationBench(): Promise<CaseGroup & { close: () => Promise<void> }> {
   const inMemory = await serviceIn(PaymentsService, CircuitBreakerModule.forRoot());
@@ -47,11 +49,19 @@ export async function integrationBench(): Promise<CaseGroup & { close: () => Pro
     PaymentsService,
     CircuitBreakerModule.forRoot({ openTelemetry: { meter: meterProvider.getMeter('bench') } }),
   );
+  // Nothing listens there: the circuit stays closed, no message is ever sent.
+  const notifying = await serviceIn(
+    PaymentsService,
+    CircuitBreakerModule.forRoot({
+      notifications: { webhooks: [{ url: 'http://127.0.0.1:9/circuit-events' }] },
+    }),
+  );
   const group: CaseGroup & { close: () => Promise<void> } = {
     cases: [
       loopCase('@CircuitBreaker(), in-memory state', () => inMemory.service.charge()),
       loopCase('@CircuitBreaker(), Prometheus metrics', () => measured.service.charge()),
       loopCase('@CircuitBreaker(), OpenTelemetry metrics', () => openTelemetry.service.charge()),
+      loopCase('@CircuitBreaker(), notifications on', () => notifying.service.charge()),
     ],
     comparisons: [
       // No target: reported, so that the cost of each exporter can be read beside the other.
@@ -60,12 +70,18 @@ export async function integrationBench(): Promise<CaseGroup & { close: () => Pro
         ours: '@CircuitBreaker(), OpenTelemetry metrics',
         peer: '@CircuitBreaker(), in-memory state',
       },
+      {
+        ours: '@CircuitBreaker(), notifications on',
+        peer: '@CircuitBreaker(), in-memory state',
+        target: 1.1,
+      },
     ],
     close: async () => {
       await inMemory.app.close();
       await measured.app.close();
       await openTelemetry.app.close();
       await meterProvider.shutdown();
+      await notifying.app.close();
     },
   };
   try {

@@ -18,12 +18,12 @@ export interface SampleAppProcess {
 export interface StartOptions {
   /** The compiled sample app, `dist/sample-app/main.js`. */
   entry: string;
-  /** Added to the environment; PORT and INVENTORY_PORT are chosen here. */
+  /** Added to the environment; PORT, INVENTORY_PORT and WEBHOOK_PORT are chosen here. */
   env: Record<string, string>;
   readyTimeoutMs?: number;
 }
 
-/** Starts the sample app on two free loopback ports; tries new ports if they were taken meanwhile. */
+/** Starts the sample app on three free loopback ports; tries new ports if they were taken meanwhile. */
 export async function startSampleApp(options: StartOptions): Promise<SampleAppProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -51,13 +51,14 @@ async function startOnce({
   env,
   readyTimeoutMs = 20_000,
 }: StartOptions): Promise<SampleAppProcess> {
-  const [port, inventoryPort] = await freePorts(2);
+  const [port, inventoryPort, webhookPort] = await freePorts(3);
   const child = spawn(process.execPath, [entry], {
     env: {
       ...process.env,
       ...env,
       PORT: String(port),
       INVENTORY_PORT: String(inventoryPort),
+      WEBHOOK_PORT: String(webhookPort),
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     },

@@ -1,6 +1,7 @@
 import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
+import type { CircuitBreakerNotificationsOptions } from './notifications/circuit-breaker-notifications-options.interface.js';
 import type { CircuitStore } from './store/circuit-store.interface.js';
 
 /**
@@ -20,4 +21,9 @@ export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptio
    * each replica keeps its own state in memory.
    */
   store?: CircuitStore;
+  /**
+   * A POST to each webhook when a circuit changes state (JSON, or Slack's `{ text }`), damped
+   * per circuit, sent off the call path with a timeout and retries. Off by default.
+   */
+  notifications?: CircuitBreakerNotificationsOptions;
 }

@@ -16,6 +16,7 @@ import { checkAsyncModuleOptions, checkModuleOptions } from './core/resolve-modu
 import { CircuitBreakerHealthIndicator } from './health/circuit-breaker.health.js';
 import { CircuitBreakerOpenTelemetryMetrics } from './metrics/circuit-breaker-opentelemetry.metrics.js';
 import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
+import { CircuitBreakerNotifications } from './notifications/circuit-breaker.notifications.js';
 import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
 /**
@@ -27,6 +28,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
  * CircuitBreakerModule.forRoot({ defaults: { failureThreshold: 5 }, circuits: { payments: { timeoutMs: 2_000 } } })
  * CircuitBreakerModule.forRootAsync({ inject: [ConfigService], useFactory: (config) => config.get('circuits') })
  * CircuitBreakerModule.forRoot({ admin: { guards: [AdminGuard] } }) // HTTP API + dashboard at /circuit-breakers
+ * CircuitBreakerModule.forRoot({ notifications: { webhooks: [{ url, format: 'slack' }] } }) // a POST per state change
  */
 @Module({
   imports: [DiscoveryModule],
@@ -38,10 +40,16 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerMetrics,
     CircuitBreakerOpenTelemetryMetrics,
     CircuitStateSharing,
+    CircuitBreakerNotifications,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
   ],
   // The accessor for CircuitBreakerInterceptor, which Nest builds where it is used.
-  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator, CircuitBreakerMetadataAccessor],
+  exports: [
+    CircuitBreakerRegistry,
+    CircuitBreakerHealthIndicator,
+    CircuitBreakerMetadataAccessor,
+    CircuitBreakerNotifications,
+  ],
 })
 export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
   /** Every option is optional, so is the argument. A mistake in them fails here, at once. */

@@ -51,3 +51,15 @@ export {
   type RedisCircuitStoreOptions,
   type RedisClient,
 } from './store/redis-circuit-store.js';
+
+// State-change webhooks: CircuitBreakerModule.forRoot({ notifications: { webhooks: [{ url }] } }).
+export type {
+  CircuitBreakerNotificationsOptions,
+  CircuitBreakerWebhook,
+  NotificationEvent,
+} from './notifications/circuit-breaker-notifications-options.interface.js';
+export {
+  CircuitBreakerNotifications,
+  type NotificationStats,
+} from './notifications/circuit-breaker.notifications.js';
+export type { WebhookDeliveryStats } from './notifications/webhook-channel.js';

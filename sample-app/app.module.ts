@@ -17,7 +17,8 @@ import { OrdersController } from './orders/orders.controller.js';
     CircuitBreakerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => {
-        const circuits = config.getOrThrow<SampleConfig['circuits']>('sample.circuits');
+        const { circuits, webhookPort, notifyMinIntervalMs } =
+          config.getOrThrow<SampleConfig>('sample');
         return {
           defaults: {
             failureThreshold: circuits.failureThreshold,
@@ -31,6 +32,11 @@ import { OrdersController } from './orders/orders.controller.js';
             },
           },
           metrics: {}, // Prometheus, served at GET /metrics
+          // A POST per state change, to the webhook main.ts starts (it prints each one).
+          notifications: {
+            webhooks: [{ url: `http://127.0.0.1:${webhookPort}/circuit-events` }],
+            minIntervalMs: notifyMinIntervalMs,
+          },
         };
       },
       // The admin API and dashboard at /circuit-breakers. Unguarded (`public: true`) only

@@ -7,7 +7,7 @@ import ts from 'typescript';
 //
 //   index.ts                               the public entry
 //   circuit-breaker.module.ts (+ its definition and options interface)    the assembly
-//   admin/  metrics/  store/  health/      optional parts, each on its own
+//   admin/  metrics/  store/  health/  notifications/   optional parts, each on its own
 //   core/                                  registry, decorators, explorer, filter
 //   engine/                                the breaker, no NestJS at all
 //
@@ -31,6 +31,7 @@ const LAYERS: Record<string, number> = {
   metrics: 2,
   store: 2,
   health: 2,
+  notifications: 2,
   assembly: 3,
   entry: 4,
 };

@@ -6,7 +6,7 @@ import {
   CircuitBreakerRegistry,
   InMemoryCircuitStore,
 } from '../../lib/index.js';
-import { sep } from 'node:path';
+import { watchLibraryTimers } from './support/library-timers.js';
 import { startApp, type Adapter } from './support/start-app.js';
 
 @Injectable()
@@ -51,46 +51,6 @@ const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(condition: () => boolean, withinMs: number): Promise<void> {
   const deadline = performance.now() + withinMs;
   while (!condition() && performance.now() < deadline) await settle(10);
-}
-
-/**
- * Records the timers the library starts (those created with a frame of lib/ on the stack,
- * unref()ed ones included, which process.getActiveResourcesInfo() does not list) until they
- * fire or are cleared.
- */
-function watchLibraryTimers(): { pending: Set<unknown>; restore: () => void } {
-  const pending = new Set<unknown>();
-  const real = { setTimeout, setInterval, clearTimeout, clearInterval };
-  const library = `${sep}lib${sep}`;
-  const fromLibrary = () =>
-    (new Error().stack ?? '')
-      .split('\n')
-      .slice(3)
-      .some((frame) => frame.includes(library) && !frame.includes('node_modules'));
-  const start = (kind: 'setTimeout' | 'setInterval') =>
-    ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      const handle = real[kind](
-        (...received: unknown[]) => {
-          if (kind === 'setTimeout') pending.delete(handle);
-          callback(...received);
-        },
-        ms,
-        ...args,
-      );
-      if (fromLibrary()) pending.add(handle);
-      return handle;
-    }) as typeof setTimeout;
-  const stop = (kind: 'clearTimeout' | 'clearInterval') => (handle: unknown) => {
-    pending.delete(handle);
-    real[kind](handle as NodeJS.Timeout);
-  };
-  Object.assign(globalThis, {
-    setTimeout: start('setTimeout'),
-    setInterval: start('setInterval'),
-    clearTimeout: stop('clearTimeout'),
-    clearInterval: stop('clearInterval'),
-  });
-  return { pending, restore: () => Object.assign(globalThis, real) };
 }
 
 describe.each<Adapter>(['express', 'fastify'])('app.close() (%s)', (adapter) => {

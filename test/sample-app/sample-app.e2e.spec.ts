@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../sample-app/app.module.js';
 import { InventoryModule } from '../../sample-app/inventory/inventory.module.js';
+import { startWebhookPrinter } from '../../sample-app/notifications/webhook-printer.js';
 
 // The sample app as `npm start` runs it (orders app + inventory service on loopback), with short
 // timings, through its public URLs.
@@ -10,16 +11,21 @@ describe('the sample app', () => {
   let app: INestApplication;
   let orders: string;
   let dependency: string;
+  let webhook: Awaited<ReturnType<typeof startWebhookPrinter>>;
+  const printed: string[] = [];
 
   beforeAll(async () => {
     inventory = await NestFactory.create(InventoryModule.withChaos(0, 5), { logger: false });
     await inventory.listen(0, '127.0.0.1');
     dependency = (await inventory.getUrl()).replace('[::1]', '127.0.0.1');
+    webhook = await startWebhookPrinter(0, (line) => printed.push(line));
     // Configured as its README says: through environment variables, read by @nestjs/config.
     Object.assign(process.env, {
       INVENTORY_PORT: new URL(dependency).port,
       CIRCUIT_RESET_TIMEOUT_MS: '300',
       CIRCUIT_TIMEOUT_MS: '500',
+      WEBHOOK_PORT: String(webhook.port),
+      NOTIFY_MIN_INTERVAL_MS: '0',
     });
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');
@@ -28,6 +34,7 @@ describe('the sample app', () => {
   afterAll(async () => {
     await app.close();
     await inventory.close();
+    await webhook.close();
   });
 
   const get = async (path: string) => {
@@ -76,5 +83,16 @@ describe('the sample app', () => {
       state: string;
     }>;
     expect(circuits.find((c) => c.name === 'inventory')?.state).toBe('closed');
+
+    // Each change was POSTed to the webhook main.ts starts, which printed it.
+    const deadline = performance.now() + 5_000;
+    while (printed.length < 3 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(printed).toEqual([
+      'inventory: closed → open (consecutive_failures)',
+      'inventory: open → half_open (reset_timeout_elapsed)',
+      'inventory: half_open → closed (probes_succeeded)',
+    ]);
   });
 });
