@@ -19,6 +19,7 @@ export const DASHBOARD_TIMELINE_SCRIPT = `
     disabled: () => 'Disabled by an operator',
     released: () => 'Released by an operator',
     shared: () => 'Set by another replica, through the shared store',
+    restored: () => 'Restored from a snapshot',
   };
   const panel = document.getElementById('timeline');
   const panelName = document.getElementById('timeline-name');

@@ -8,7 +8,15 @@ import { Subject, type Observable } from 'rxjs';
 import { Circuit } from '../engine/circuit.js';
 import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-options.js';
 import { CircuitState, type CircuitStateChange } from '../engine/circuit-state.js';
+import {
+  checkRegistrySnapshot,
+  CIRCUIT_SNAPSHOT_VERSION,
+  type CircuitRegistrySnapshot,
+  type CircuitSnapshot,
+} from '../engine/circuit-snapshot.js';
 import type { CircuitStats } from '../engine/circuit-stats.js';
+import { wallNow, wallToIso } from '../engine/clock.js';
+import { CircuitSnapshotError } from '../engine/errors/circuit-snapshot.error.js';
 import type { CircuitTransition } from '../engine/transition-history.js';
 import { reportCallbackError } from '../engine/report-callback-error.js';
 import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
@@ -39,6 +47,8 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   /** Per attachment, what undoes it on each circuit it touched. */
   private readonly attachments = new Map<CircuitAttachment, Map<Circuit, () => void>>();
   private readonly changes = new Subject<CircuitStateChange>();
+  /** Snapshots restored before their circuit was built, each taken when it is. */
+  private pendingSnapshots = new Map<string, CircuitSnapshot>();
 
   /**
    * Every state change of every circuit: `{ circuit, from, to, at, reason }`. A subscriber that
@@ -94,6 +104,11 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
       this.circuits.set(name, circuit);
       for (const [attachment, detachers] of this.attachments) {
         attachTo(circuit, attachment, detachers);
+      }
+      const pending = this.pendingSnapshots.get(name);
+      if (pending !== undefined) {
+        this.pendingSnapshots.delete(name);
+        circuit.restore(pending);
       }
       this.builtCircuits.next(circuit);
     }
@@ -157,6 +172,38 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
     return this.require(name).history();
   }
 
+  /** Every circuit's snapshot (see `Circuit.snapshot()`), as plain JSON. */
+  snapshot(): CircuitRegistrySnapshot {
+    return {
+      version: CIRCUIT_SNAPSHOT_VERSION,
+      takenAt: wallToIso(wallNow()),
+      circuits: this.all().map((circuit) => circuit.snapshot()),
+    };
+  }
+
+  /**
+   * Restores every circuit of `snapshot` (see `Circuit.restore()`): those built now at once, the
+   * others when they are built, so it may run before the decorated methods are set up. A later
+   * call replaces what an earlier one left waiting.
+   * @throws CircuitSnapshotError, having restored nothing, when any of its circuits is refused.
+   */
+  restore(snapshot: CircuitRegistrySnapshot): void {
+    const { circuits } = checkRegistrySnapshot(snapshot);
+    if (circuits.length > this.maxCircuits) {
+      throw new CircuitSnapshotError(
+        'circuits',
+        `${circuits.length} circuits`,
+        `at most maxCircuits (${this.maxCircuits})`,
+      );
+    }
+    this.pendingSnapshots = new Map();
+    for (const restored of circuits) {
+      const circuit = this.circuits.get(restored.name);
+      if (circuit === undefined) this.pendingSnapshots.set(restored.name, restored);
+      else circuit.restore(restored);
+    }
+  }
+
   /** Names of the circuits that reject calls now: open or forced open. */
   openCircuits(): string[] {
     return this.all()
@@ -188,6 +235,7 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   onApplicationShutdown(): void {
     for (const name of this.names()) this.remove(name);
     this.attachments.clear();
+    this.pendingSnapshots.clear();
     this.changes.complete();
     this.builtCircuits.complete();
   }

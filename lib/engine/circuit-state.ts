@@ -40,7 +40,9 @@ export type CircuitTransitionReason =
   | 'disabled'
   | 'released'
   /** Set by another replica, through a shared store. */
-  | 'shared';
+  | 'shared'
+  /** Set from a snapshot (`restore()`). */
+  | 'restored';
 
 /** One state change of one circuit, as `onStateChange` and the registry's `events$` report it. */
 export interface CircuitStateChange {

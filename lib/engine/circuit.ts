@@ -11,6 +11,7 @@ import {
 } from './call-deadlines.js';
 import { CallTimeoutError } from './errors/call-timeout.error.js';
 import { CircuitOpenError } from './errors/circuit-open.error.js';
+import { CircuitSnapshotError } from './errors/circuit-snapshot.error.js';
 import {
   assertCircuitName,
   resolveCircuitOptions,
@@ -23,6 +24,11 @@ import {
   type CircuitTransitionReason,
   type SharedCircuitState,
 } from './circuit-state.js';
+import {
+  checkCircuitSnapshot,
+  CIRCUIT_SNAPSHOT_VERSION,
+  type CircuitSnapshot,
+} from './circuit-snapshot.js';
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -165,7 +171,7 @@ export class Circuit {
     if (failureRateThreshold !== undefined || slowCallRateThreshold !== undefined) {
       this.window =
         this.options.windowType === 'count'
-          ? new CountWindow(this.options.windowSize)
+          ? new CountWindow(this.options.windowSize, slowCallDurationMs !== undefined)
           : new RollingWindow(this.options.windowMs, slowCallDurationMs !== undefined);
     }
     if (typeof timeoutMs === 'object') {
@@ -313,6 +319,72 @@ export class Circuit {
     return this.transitions?.list() ?? [];
   }
 
+  /**
+   * Where the circuit stands, as plain JSON: its state and the time left open, the backoff step,
+   * the counters and the window. `restore()` starts a circuit from it, in this process or another.
+   */
+  snapshot(): CircuitSnapshot {
+    const state = this.state;
+    const now = clockNow();
+    return {
+      version: CIRCUIT_SNAPSHOT_VERSION,
+      name: this.name,
+      takenAt: wallToIso(wallNow()),
+      state,
+      openRemainingMs: this.retryAfterMs(now),
+      backoffStep: this.failedProbes,
+      consecutiveFailures: this.consecutiveFailures,
+      lastFailureAt: this.lastFailureAt === undefined ? null : wallToIso(this.lastFailureAt),
+      counters: {
+        successes: this.successes,
+        failures: this.failures,
+        rejections: this.rejections,
+        timeouts: this.timeouts,
+        slowCalls: this.slowCalls,
+        ignored: this.ignored,
+      },
+      window: this.window?.snapshot(now) ?? null,
+    };
+  }
+
+  /**
+   * Puts the circuit where `snapshot` says, less the time passed since it was taken (by the wall
+   * clock): an open circuit stays open for what was left of its period, never longer than its
+   * own `maxResetTimeoutMs`; a half-open one is open with no time left, its next call a probe.
+   * The window is taken when it is of the same kind and length as this circuit's, and starts
+   * empty otherwise. Reported as a state change with reason `restored`; calls in flight no
+   * longer count.
+   * @throws CircuitSnapshotError, having changed nothing, for a snapshot of another version,
+   * of another circuit, or with a value out of place.
+   */
+  restore(snapshot: CircuitSnapshot): void {
+    const restored = checkCircuitSnapshot(snapshot);
+    if (restored.name !== this.name) {
+      throw new CircuitSnapshotError('name', restored.name, `"${this.name}", this circuit's name`);
+    }
+    const elapsed = Math.max(0, Date.now() - Date.parse(restored.takenAt));
+    ({
+      successes: this.successes,
+      failures: this.failures,
+      rejections: this.rejections,
+      timeouts: this.timeouts,
+      slowCalls: this.slowCalls,
+      ignored: this.ignored,
+    } = restored.counters);
+    this.lastFailureAt =
+      restored.lastFailureAt === null ? undefined : epochToWall(Date.parse(restored.lastFailureAt));
+    this.consecutiveFailures = restored.consecutiveFailures;
+    this.failedProbes = restored.backoffStep;
+    if (restored.window === null) this.window?.clear();
+    else this.window?.restore(restored.window, elapsed, clockNow());
+    const state = restored.state === CircuitState.HalfOpen ? CircuitState.Open : restored.state;
+    if (state === CircuitState.Open) {
+      const left = Math.max(0, restored.openRemainingMs - elapsed);
+      this.transition(state, 'restored', Math.min(left, this.longestOpenMs()));
+    } else if (state !== this.current) this.transition(state, 'restored');
+    else this.epoch++;
+  }
+
   /** Closes the circuit with fresh counters, stats included. Calls in flight no longer count. */
   reset(): void {
     this.successes =
@@ -396,9 +468,8 @@ export class Circuit {
       // The same period: named as the other replica names it, for one shared probe budget.
       if (sameOpening) return void (this.openUntilWall = epochToWall(openUntil));
       // As long as the other replica said, never longer than this circuit ever stays open.
-      const longest = Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
       const left = Math.round(openUntil - Date.now());
-      const duration = Math.min(Math.max(0, left), longest);
+      const duration = Math.min(Math.max(0, left), this.longestOpenMs());
       this.transition(
         CircuitState.Open,
         'shared',
@@ -728,7 +799,9 @@ export class Circuit {
         openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
     }
     if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
-    else if (to === CircuitState.Closed || to === CircuitState.Disabled) this.startAfresh();
+    // A restored circuit keeps the counts it was given.
+    else if ((to === CircuitState.Closed || to === CircuitState.Disabled) && reason !== 'restored')
+      this.startAfresh();
     // Probes of an earlier period no longer hold the circuit: their late answers are ignored.
     if (this.probeStarts !== undefined) this.probeStarts.length = 0;
     const at = wallToIso(wall);
@@ -821,6 +894,11 @@ export class Circuit {
     if (timed === undefined) return null;
     if (this.adaptive?.refresh(now)) timed.list = deadlineListFor(this.adaptive.current);
     return timed.list.timeoutMs;
+  }
+
+  /** The longest this circuit ever stays open by itself. */
+  private longestOpenMs(): number {
+    return Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
   }
 
   /** How long a probe may run: `probeTimeoutMs`, or `timeoutMs` when that ends it first. */

@@ -1,3 +1,4 @@
+import type { WindowSnapshot } from './circuit-snapshot.js';
 import type { OutcomeWindow, WindowTotals } from './outcome-window.js';
 
 const FAILED = 1;
@@ -14,7 +15,10 @@ export class CountWindow implements OutcomeWindow {
   private failures = 0;
   private slow = 0;
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    private readonly countsSlowCalls: boolean,
+  ) {
     this.ring = new Uint8Array(size);
   }
 
@@ -47,5 +51,26 @@ export class CountWindow implements OutcomeWindow {
   clear(): void {
     this.ring.fill(0);
     this.next = this.calls = this.failures = this.slow = 0;
+  }
+
+  snapshot(): WindowSnapshot {
+    const { ring, calls, next } = this;
+    // Oldest first: once the ring is full, the oldest call is where the next one goes.
+    const oldestFirst =
+      calls < ring.length
+        ? ring.subarray(0, calls)
+        : [...ring.subarray(next), ...ring.subarray(0, next)];
+    return { type: 'count', size: ring.length, calls: Array.from(oldestFirst) };
+  }
+
+  /** Time plays no part: the window holds the last calls, whenever they were made. */
+  restore(snapshot: WindowSnapshot): boolean {
+    this.clear();
+    if (snapshot.type !== 'count' || snapshot.size !== this.ring.length) return false;
+    // A slow call of a circuit that no longer watches slowness is an ordinary one.
+    const kept = this.countsSlowCalls ? FAILED | SLOW : FAILED;
+    for (const call of snapshot.calls)
+      this.record(0, (call & kept & FAILED) !== 0, (call & kept & SLOW) !== 0);
+    return true;
   }
 }

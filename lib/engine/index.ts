@@ -19,12 +19,23 @@ export {
   type ResolvedCircuitOptions,
 } from './circuit-options.js';
 export type { CircuitStats } from './circuit-stats.js';
+export {
+  CIRCUIT_SNAPSHOT_VERSION,
+  type CircuitRegistrySnapshot,
+  type CircuitSnapshot,
+  type CountWindowSnapshot,
+  type SnapshotCounters,
+  type TimeWindowSnapshot,
+  type WindowBucket,
+  type WindowSnapshot,
+} from './circuit-snapshot.js';
 export type { LatencySummary } from './latency-histogram.js';
 export type { CircuitTransition } from './transition-history.js';
 export { countsAsFailure } from './counts-as-failure.js';
 export { CircuitOpenError, isCircuitOpenError } from './errors/circuit-open.error.js';
 export { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
 export { CircuitOptionsError } from './errors/circuit-options.error.js';
+export { CircuitSnapshotError } from './errors/circuit-snapshot.error.js';
 export { BulkheadFullError, isBulkheadFullError } from './errors/bulkhead-full.error.js';
 export type { RetryOptions } from './retry-options.js';
 export type { AdaptiveTimeoutOptions } from './adaptive-timeout.js';

@@ -1,3 +1,5 @@
+import type { WindowSnapshot } from './circuit-snapshot.js';
+
 /** Calls, failures and slow calls in a circuit's window, as the rate rules read them. */
 export interface WindowTotals {
   calls: number;
@@ -20,4 +22,11 @@ export interface OutcomeWindow {
   /** The window's totals at `now`. */
   totals(now: number): WindowTotals;
   clear(): void;
+  /** The window's calls at `now`, as plain JSON. */
+  snapshot(now: number): WindowSnapshot;
+  /**
+   * Takes the calls of `snapshot`, taken `elapsedMs` before `now`, when it is a window of the
+   * same kind and length; returns false, and keeps the window empty, when it is not.
+   */
+  restore(snapshot: WindowSnapshot, elapsedMs: number, now: number): boolean;
 }

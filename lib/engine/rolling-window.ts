@@ -1,3 +1,4 @@
+import type { WindowBucket, WindowSnapshot } from './circuit-snapshot.js';
 import type { OutcomeWindow, WindowTotals } from './outcome-window.js';
 
 const BUCKETS = 10;
@@ -18,7 +19,10 @@ export class RollingWindow implements OutcomeWindow {
   /** Calls in the ring, kept as buckets fill and empty: read after every success. */
   private calls = 0;
 
-  constructor(windowMs: number, countsSlowCalls: boolean) {
+  constructor(
+    private readonly windowMs: number,
+    countsSlowCalls: boolean,
+  ) {
     this.ring = new Array<number>(BUCKETS * (countsSlowCalls ? 3 : 2)).fill(0);
     this.bucketMs = windowMs / BUCKETS;
   }
@@ -50,15 +54,14 @@ export class RollingWindow implements OutcomeWindow {
    */
   totals(now: number): WindowTotals {
     const ring = this.ring;
-    const columns = ring.length / BUCKETS;
     // The oldest buckets the next call will empty are out of the window already.
     const gone = now >= this.newestEndsAt ? this.bucketsPassed(now) : 0;
     const totals = { calls: 0, failures: 0, slow: 0 };
     for (let age = BUCKETS - 1 - gone; age >= 0; age--) {
-      const at = (this.newestAt + ring.length - age * columns) % ring.length;
+      const at = this.bucketAt(age);
       totals.calls += ring[at];
       totals.failures += ring[at + 1];
-      if (columns === 3) totals.slow += ring[at + 2];
+      totals.slow += this.slowAt(at);
     }
     return totals;
   }
@@ -66,6 +69,36 @@ export class RollingWindow implements OutcomeWindow {
   clear(): void {
     this.ring.fill(0);
     this.calls = 0;
+  }
+
+  /** The buckets by age at `now`: the one holding `now` first, then each older one. */
+  snapshot(now: number): WindowSnapshot {
+    const gone = now >= this.newestEndsAt ? this.bucketsPassed(now) : 0;
+    const buckets: WindowBucket[] = [];
+    for (let age = 0; age < BUCKETS; age++) {
+      const at = age < gone ? -1 : this.bucketAt(age - gone);
+      buckets.push(at === -1 ? [0, 0, 0] : [this.ring[at]!, this.ring[at + 1]!, this.slowAt(at)]);
+    }
+    return { type: 'time', windowMs: this.windowMs, buckets };
+  }
+
+  /** Each bucket of `snapshot` is as many tenths of the window older as `elapsedMs` makes. */
+  restore(snapshot: WindowSnapshot, elapsedMs: number, now: number): boolean {
+    this.clear();
+    if (snapshot.type !== 'time' || snapshot.windowMs !== this.windowMs) return false;
+    this.newestAt = 0;
+    this.newestEndsAt = this.endOfBucket(now);
+    const aged = Math.round(elapsedMs / this.bucketMs);
+    const ring = this.ring;
+    for (let age = 0; age + aged < BUCKETS; age++) {
+      const [calls, failures, slow] = snapshot.buckets[age]!;
+      const at = this.bucketAt(age + aged);
+      ring[at] = calls;
+      ring[at + 1] = failures;
+      if (ring.length === BUCKETS * 3) ring[at + 2] = slow;
+      this.calls += calls;
+    }
+    return true;
   }
 
   /**
@@ -87,6 +120,16 @@ export class RollingWindow implements OutcomeWindow {
     }
     this.newestEndsAt = this.endOfBucket(now);
     return this.calls < calls;
+  }
+
+  /** Where in the ring the bucket `age` buckets older than the newest starts. */
+  private bucketAt(age: number): number {
+    const columns = this.ring.length / BUCKETS;
+    return (this.newestAt + this.ring.length - age * columns) % this.ring.length;
+  }
+
+  private slowAt(at: number): number {
+    return this.ring.length === BUCKETS * 3 ? this.ring[at + 2]! : 0;
   }
 
   /** How many buckets the newest one moves forward to hold `now`. */

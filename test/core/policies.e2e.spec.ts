@@ -1,5 +1,10 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
-import { CircuitBreaker, CircuitBreakerModule, CircuitBreakerRegistry } from '../../lib/index.js';
+import {
+  CircuitBreaker,
+  CircuitBreakerModule,
+  CircuitBreakerRegistry,
+  CircuitSignal,
+} from '../../lib/index.js';
 import { startApp, type Adapter, type RunningApp } from './support/start-app.js';
 
 // Retry and the bulkhead through @CircuitBreaker(), in a running app: the options of a circuit
@@ -129,3 +134,85 @@ describe('shared circuits with a retry', () => {
     await running.close();
   });
 });
+
+// A count window and an adaptive timeout, declared half in the decorator and half in the module's
+// circuits[name], as operators tune per environment.
+
+@Controller('catalog')
+class CatalogController {
+  failing = false;
+  hang = false;
+
+  /** The failure rate over the last 4 calls, whenever they were made. */
+  @Get('items')
+  @CircuitBreaker({ name: 'catalog', windowType: 'count', windowSize: 4, minimumThroughput: 4 })
+  async items(): Promise<string> {
+    if (this.failing) throw new Error('catalog down');
+    return 'items';
+  }
+
+  /** A timeout that follows this handler's own successes (configured in circuits.search). */
+  @Get('search')
+  @CircuitBreaker('search')
+  async search(@CircuitSignal() signal?: AbortSignal): Promise<string> {
+    if (!this.hang) return 'results';
+    await new Promise((_resolve, reject) => signal!.addEventListener('abort', reject));
+    return 'never';
+  }
+}
+
+@Module({
+  imports: [
+    CircuitBreakerModule.forRoot({
+      defaults: { failureThreshold: Infinity },
+      circuits: {
+        catalog: { failureRateThreshold: 0.5 },
+        search: { timeoutMs: { percentile: 0.99, minMs: 50, maxMs: 60_000, minCalls: 5 } },
+      },
+    }),
+  ],
+  controllers: [CatalogController],
+})
+class CatalogModule {}
+
+describe.each<Adapter>(['express', 'fastify'])(
+  'count window and adaptive timeout through @CircuitBreaker() (%s)',
+  (adapter) => {
+    let running: RunningApp;
+    let controller: CatalogController;
+    let registry: CircuitBreakerRegistry;
+    beforeEach(async () => {
+      running = await startApp(CatalogModule, adapter);
+      controller = running.get(CatalogController);
+      registry = running.get(CircuitBreakerRegistry);
+    });
+    afterEach(() => running.close());
+
+    const get = (path: string) => fetch(`${running.url}/catalog/${path}`);
+
+    it('opens on the failure rate of the last windowSize calls', async () => {
+      for (let i = 0; i < 6; i++) expect((await get('items')).status).toBe(200);
+      controller.failing = true;
+      expect((await get('items')).status).toBe(500); // 1 of the last 4 failed
+      expect(registry.get('catalog')!.stats()).toMatchObject({ windowCalls: 4, failureRate: 0.25 });
+      expect((await get('items')).status).toBe(500); // 2 of 4: the rate reaches 0.5
+      const refused = await get('items');
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ circuit: 'catalog' });
+    });
+
+    it('times a call out by the measured latency once enough successes are in, with 504', async () => {
+      const search = registry.get('search')!;
+      expect(search.stats().timeoutMs).toBe(60_000); // maxMs until minCalls are measured
+      for (let i = 0; i < 16; i++) expect((await get('search')).status).toBe(200);
+      const followed = search.stats().timeoutMs!;
+      expect(followed).toBeGreaterThanOrEqual(50); // minMs
+      expect(followed).toBeLessThan(60_000);
+      controller.hang = true;
+      const timedOut = await get('search');
+      expect(timedOut.status).toBe(504);
+      expect(await timedOut.json()).toMatchObject({ circuit: 'search' });
+      expect(search.stats()).toMatchObject({ timeouts: 1 });
+    });
+  },
+);

@@ -14,7 +14,7 @@ describe('CountWindow', () => {
         fc.integer({ min: 1, max: 20 }),
         fc.array(outcome, { maxLength: 200 }),
         (size, calls) => {
-          const window = new CountWindow(size);
+          const window = new CountWindow(size, true);
           for (const { failed, slow } of calls) window.record(0, failed, slow);
           const last = calls.slice(-size);
           expect(window.totals()).toEqual({
@@ -30,7 +30,7 @@ describe('CountWindow', () => {
   });
 
   it('starts afresh on clear()', () => {
-    const window = new CountWindow(3);
+    const window = new CountWindow(3, true);
     window.record(0, true, true);
     window.clear();
     expect(window.totals()).toEqual({ calls: 0, failures: 0, slow: 0 });

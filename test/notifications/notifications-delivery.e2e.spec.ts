@@ -191,6 +191,20 @@ describe('notifications to a webhook that is up', () => {
     expect((await messagesOf('ledger')).map(({ event }) => event)).toEqual(['forced_open']);
   });
 
+  it('sends no message for a state restored from a snapshot: it was sent when it happened', async () => {
+    const options = { ...fast, minIntervalMs: 0, webhooks: [{ url: receiver.url() }] };
+    app = await startNotifyingApp(options);
+    app.registry.forceOpen('payments');
+    const snapshot = app.registry.snapshot();
+    await until('the forced_open message', () => receiver.accepted.length === 1);
+    await app.close();
+    app = await startNotifyingApp(options);
+    app.registry.restore(snapshot);
+    expect(app.registry.get('payments')!.state).toBe('forced_open');
+    // Only the first app's message: the restoring app's own messages have arrived by now.
+    expect((await messagesOf('payments')).map(({ event }) => event)).toEqual(['forced_open']);
+  });
+
   it('sends a change shared through a store once: from the replica where it happened', async () => {
     const store = new InMemoryCircuitStore();
     const options = { ...fast, minIntervalMs: 0, webhooks: [{ url: receiver.url() }] };
