@@ -85,6 +85,13 @@ export interface WrapOptions {
   signalAt?: number;
 }
 
+/** Calls with a deadline: the list of the timeout in force, which an adaptive timeout moves. */
+interface TimedCalls {
+  list: DeadlineList;
+  readonly owner: TimedCallOwner;
+  readonly adaptive: AdaptiveTimeout | undefined;
+}
+
 // What listeners, metrics and shared stores add to a circuit: one field, kept only when used.
 interface CircuitHooks {
   listeners?: StateChangeListener[];
@@ -107,6 +114,9 @@ interface CircuitHooks {
  * const stock = await inventory.execute((signal) => fetch(url, { signal }));
  */
 export class Circuit {
+  // Every field is set in the constructor, unused ones to undefined, in one order: every circuit
+  // then has one shape, whatever its options, and the call path stays monomorphic in an app
+  // with circuits of every kind.
   readonly name: string;
   /** The resolved options, defaults filled in. */
   readonly options: ResolvedCircuitOptions;
@@ -119,9 +129,8 @@ export class Circuit {
    */
   private epoch = 0;
   private consecutiveFailures = 0;
-  private probesInFlight = 0;
   /** When each probe in flight started (`performance.now()`), oldest first: a hung one reopens the circuit. */
-  private probeStarts: number[] | undefined;
+  private probeStarts: number[] | undefined = undefined;
   private probeSuccesses = 0;
   /** Probes failed in a row since the circuit last closed: the backoff exponent. */
   private failedProbes = 0;
@@ -130,28 +139,26 @@ export class Circuit {
   // Wall-clock times (`wallNow()`), read when it happened: what is reported and shared.
   private openUntilWall = 0;
   private lastStateChangeAt = wallNow();
-  private lastFailureAt: number | undefined;
+  private lastFailureAt: number | undefined = undefined;
 
   /** Kept only when a rate rule is on. */
-  private readonly window: OutcomeWindow | undefined;
+  private readonly window: OutcomeWindow | undefined = undefined;
   /** Kept once calls are timed (see `measures`). */
-  private latency: LatencyHistogram | undefined;
+  private latency: LatencyHistogram | undefined = undefined;
   /**
    * Whether calls are timed: one reading of the clock at each end of a call serves the latency
    * stats, the slow-call rule and the call observers (metrics) alike.
    */
   private measures = false;
   /** Kept from the first state change, when `historySize` > 0. */
-  private transitions: TransitionHistory | undefined;
+  private transitions: TransitionHistory | undefined = undefined;
   /** Kept from the first opening. */
-  private flaps: FlapDetector | undefined;
+  private flaps: FlapDetector | undefined = undefined;
   /** Kept only when a retry or a bulkhead is configured: calls go through it. */
-  private readonly policies: CallPolicies | undefined;
-  /** Kept only when `timeoutMs` follows the dependency: the timeout in force. */
-  private readonly adaptive: AdaptiveTimeout | undefined;
-  /** Kept only when `timeoutMs` is set; its list changes with an adaptive timeout. */
-  private readonly timed: { list: DeadlineList; readonly owner: TimedCallOwner } | undefined;
-  private hooks: CircuitHooks | undefined;
+  private readonly policies: CallPolicies | undefined = undefined;
+  /** Kept only when `timeoutMs` is set. */
+  private readonly timed: TimedCalls | undefined = undefined;
+  private hooks: CircuitHooks | undefined = undefined;
 
   private successes = 0;
   private failures = 0;
@@ -174,12 +181,13 @@ export class Circuit {
           ? new CountWindow(this.options.windowSize, slowCallDurationMs !== undefined)
           : new RollingWindow(this.options.windowMs, slowCallDurationMs !== undefined);
     }
-    if (typeof timeoutMs === 'object') {
-      this.adaptive = new AdaptiveTimeout(timeoutMs, this.options.windowMs);
-    }
-    const timeout = this.adaptive?.current ?? (timeoutMs as number | undefined);
-    if (timeout !== undefined) {
-      this.timed = { list: deadlineListFor(timeout), owner: this.ownTimedCalls() };
+    if (timeoutMs !== undefined) {
+      const adaptive =
+        typeof timeoutMs === 'object'
+          ? new AdaptiveTimeout(timeoutMs, this.options.windowMs)
+          : undefined;
+      const list = deadlineListFor(adaptive?.current ?? (timeoutMs as number));
+      this.timed = { list, owner: this.ownTimedCalls(), adaptive };
     }
     this.measureCalls();
     const { retry, maxConcurrent, maxQueued } = this.options;
@@ -281,7 +289,7 @@ export class Circuit {
   stats(): CircuitStats {
     const state = this.state;
     const now = clockNow();
-    const window = this.window?.totals(now);
+    const window = this.window?.totals();
     const windowCalls = window?.calls ?? 0;
     return {
       name: this.name,
@@ -343,7 +351,7 @@ export class Circuit {
         slowCalls: this.slowCalls,
         ignored: this.ignored,
       },
-      window: this.window?.snapshot(now) ?? null,
+      window: this.window?.snapshot() ?? null,
     };
   }
 
@@ -376,7 +384,7 @@ export class Circuit {
     this.consecutiveFailures = restored.consecutiveFailures;
     this.failedProbes = restored.backoffStep;
     if (restored.window === null) this.window?.clear();
-    else this.window?.restore(restored.window, elapsed, clockNow());
+    else this.window?.restore(restored.window, elapsed);
     const state = restored.state === CircuitState.HalfOpen ? CircuitState.Open : restored.state;
     if (state === CircuitState.Open) {
       const left = Math.max(0, restored.openRemainingMs - elapsed);
@@ -396,8 +404,11 @@ export class Circuit {
         0;
     this.lastFailureAt = undefined;
     this.latency?.clear();
-    this.adaptive?.clear();
-    if (this.adaptive !== undefined) this.timed!.list = deadlineListFor(this.adaptive.current);
+    const adaptive = this.timed?.adaptive;
+    if (adaptive !== undefined) {
+      adaptive.clear();
+      this.timed!.list = deadlineListFor(adaptive.current);
+    }
     if (this.current !== CircuitState.Closed) this.transition(CircuitState.Closed, 'reset');
     else {
       this.epoch++;
@@ -563,8 +574,7 @@ export class Circuit {
     signalAt: number,
   ): T {
     const state = this.state;
-    if (state === CircuitState.HalfOpen && this.probesInFlight < this.probePermits()) {
-      this.probesInFlight++;
+    if (state === CircuitState.HalfOpen && this.probesInFlight() < this.probePermits()) {
       return this.run(fn, self, args, async, signalAt, true);
     }
     this.rejections++;
@@ -641,8 +651,8 @@ export class Circuit {
         this.settle(call.epoch, call.started, FAILURE, true);
         // Successes alone move an adaptive timeout; when none come, its window empties, and
         // it goes back to maxMs rather than time every call out for good.
-        if (this.adaptive?.refresh(clockNow()))
-          this.timed!.list = deadlineListFor(this.adaptive.current);
+        const adaptive = this.timed!.adaptive;
+        if (adaptive?.refresh(clockNow())) this.timed!.list = deadlineListFor(adaptive.current);
         return withoutStackTrace(() => new CallTimeoutError(this.name, call.list.timeoutMs));
       },
     };
@@ -670,8 +680,9 @@ export class Circuit {
     if (this.hooks?.observer !== undefined)
       this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed);
     if (slow) this.slowCalls++;
-    if (outcome === SUCCESS && ended !== NOT_MEASURED && this.adaptive?.succeeded(ended, elapsed)) {
-      this.timed!.list = deadlineListFor(this.adaptive.current);
+    const adaptive = this.timed?.adaptive;
+    if (outcome === SUCCESS && ended !== NOT_MEASURED && adaptive?.succeeded(ended, elapsed)) {
+      this.timed!.list = deadlineListFor(adaptive.current);
     }
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
@@ -681,15 +692,13 @@ export class Circuit {
 
     if (epoch !== this.epoch) return;
     if (this.current === CircuitState.HalfOpen) this.probeSettled(started, outcome, slow);
-    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow, ended);
+    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow);
   }
 
   // A call of the closed (or disabled) state: feed the rules.
-  private callSettled(failed: boolean, slow: boolean, ended: number): void {
+  private callSettled(failed: boolean, slow: boolean): void {
     const window = this.window;
-    // The call's end, when it was timed: no second reading of the clock.
-    const now = window === undefined ? 0 : ended === NOT_MEASURED ? clockNow() : Math.floor(ended);
-    const callsLeft = window?.record(now, failed, slow);
+    const callsLeft = window?.record(failed, slow);
     this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0;
     // A failure or a slow call can push a count or a rate over its threshold. A success can
     // only when it brings the window up to `minimumThroughput`, or when older calls have just
@@ -700,7 +709,7 @@ export class Circuit {
       (window !== undefined &&
         (callsLeft! || window.recordedCalls === this.options.minimumThroughput));
     if (mayTrip && this.current === CircuitState.Closed) {
-      const totals = window?.totals(now);
+      const totals = window?.totals();
       for (const rule of TRIP_RULES) {
         if (rule.tripped(this.consecutiveFailures, totals, this.options)) {
           return this.transition(CircuitState.Open, rule.reason);
@@ -718,10 +727,14 @@ export class Circuit {
       this.failedProbes++;
       return this.transition(CircuitState.Open, 'probe_failed');
     }
-    this.probesInFlight--;
     if (outcome === SUCCESS && ++this.probeSuccesses >= this.options.successThreshold) {
       this.transition(CircuitState.Closed, 'probes_succeeded');
     }
+  }
+
+  /** Probes let through in this half-open period that have not answered: one start each. */
+  private probesInFlight(): number {
+    return this.probeStarts?.length ?? 0;
   }
 
   // Half-open permits: this circuit's own, or its share of those of every replica.
@@ -734,7 +747,7 @@ export class Circuit {
       this.name,
       wallToEpoch(this.openUntilWall),
       halfOpenMaxCalls,
-      this.probesInFlight,
+      this.probesInFlight(),
       clockNow(),
       resetTimeoutMs,
       this.probeBoundMs(),
@@ -798,7 +811,7 @@ export class Circuit {
       this.openUntilWall =
         openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
     }
-    if (to === CircuitState.HalfOpen) this.probesInFlight = this.probeSuccesses = 0;
+    if (to === CircuitState.HalfOpen) this.probeSuccesses = 0;
     // A restored circuit keeps the counts it was given.
     else if ((to === CircuitState.Closed || to === CircuitState.Disabled) && reason !== 'restored')
       this.startAfresh();
@@ -878,7 +891,7 @@ export class Circuit {
   /** What the history keeps of the moment a state changes: the figures that explain it. */
   private figuresNow(): Omit<CircuitTransition, 'from' | 'to' | 'reason' | 'at'> {
     const now = clockNow();
-    const totals = this.window?.totals(now);
+    const totals = this.window?.totals();
     const calls = totals?.calls ?? 0;
     return {
       consecutiveFailures: this.consecutiveFailures,
@@ -892,7 +905,7 @@ export class Circuit {
   private timeoutInForce(now: number): number | null {
     const timed = this.timed;
     if (timed === undefined) return null;
-    if (this.adaptive?.refresh(now)) timed.list = deadlineListFor(this.adaptive.current);
+    if (timed.adaptive?.refresh(now)) timed.list = deadlineListFor(timed.adaptive.current);
     return timed.list.timeoutMs;
   }
 

@@ -13,20 +13,20 @@ export interface WindowTotals {
  */
 export interface OutcomeWindow {
   /**
-   * Counts a call settled at `now` (the monotonic clock). Returns true when older calls left the
-   * window to make room: the rates may have risen since the last call.
+   * Counts a call that settled now. Returns true when older calls left the window to make room:
+   * the rates may have risen since the last call.
    */
-  record(now: number, failed: boolean, slow: boolean): boolean;
+  record(failed: boolean, slow: boolean): boolean;
   /** Calls in the window just after a call was recorded. */
   readonly recordedCalls: number;
-  /** The window's totals at `now`. */
-  totals(now: number): WindowTotals;
+  /** The window's totals now. */
+  totals(): WindowTotals;
   clear(): void;
-  /** The window's calls at `now`, as plain JSON. */
-  snapshot(now: number): WindowSnapshot;
+  /** The window's calls now, as plain JSON. */
+  snapshot(): WindowSnapshot;
   /**
-   * Takes the calls of `snapshot`, taken `elapsedMs` before `now`, when it is a window of the
-   * same kind and length; returns false, and keeps the window empty, when it is not.
+   * Takes the calls of `snapshot`, taken `elapsedMs` ago, when it is a window of the same kind
+   * and length; returns false, and keeps the window empty, when it is not.
    */
-  restore(snapshot: WindowSnapshot, elapsedMs: number, now: number): boolean;
+  restore(snapshot: WindowSnapshot, elapsedMs: number): boolean;
 }

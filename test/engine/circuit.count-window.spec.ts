@@ -15,7 +15,7 @@ describe('CountWindow', () => {
         fc.array(outcome, { maxLength: 200 }),
         (size, calls) => {
           const window = new CountWindow(size, true);
-          for (const { failed, slow } of calls) window.record(0, failed, slow);
+          for (const { failed, slow } of calls) window.record(failed, slow);
           const last = calls.slice(-size);
           expect(window.totals()).toEqual({
             calls: last.length,
@@ -31,7 +31,7 @@ describe('CountWindow', () => {
 
   it('starts afresh on clear()', () => {
     const window = new CountWindow(3, true);
-    window.record(0, true, true);
+    window.record(true, true);
     window.clear();
     expect(window.totals()).toEqual({ calls: 0, failures: 0, slow: 0 });
   });

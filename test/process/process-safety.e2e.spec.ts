@@ -147,3 +147,20 @@ describe('the process survives what users’ code throws at the library', () => 
     expect(run.output.stats).toMatchObject({ failures: 3, successes: 1, timeouts: 0, inFlight: 0 });
   });
 });
+
+describe('the library keeps no process alive', () => {
+  it('exits by itself once its calls are done: the window’s boundary timer and the deadline timer are unref’d', async () => {
+    // A 10-minute window waits a minute for its bucket's end: a timer holding the process would
+    // outlive runScript's 30 s limit, and the process would be killed instead of exiting with 0.
+    const run = await runScript(`
+      import { Circuit } from 'nestjs-circuit-breaker';
+      const rated = new Circuit('rated', { failureRateThreshold: 0.5, windowMs: 600_000 });
+      const timed = new Circuit('timed', { timeoutMs: 600_000 });
+      await rated.execute(async () => 1);
+      await timed.execute(async () => 1);
+      console.log(JSON.stringify({ windowCalls: rated.stats().windowCalls }));
+    `);
+    expect(run.code).toBe(0);
+    expect(run.output).toEqual({ windowCalls: 1 });
+  });
+});

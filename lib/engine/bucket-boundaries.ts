@@ -1,0 +1,81 @@
+// Tells rolling windows when their newest bucket is about to end, so that recording a call needs
+// no reading of the clock: on these machines a reading costs as much as the rest of a call
+// through a closed circuit. One process-wide timer, `unref()`ed, armed for the nearest boundary
+// any window waits for; windows of one length share their boundaries (buckets are aligned on
+// the clock's origin), so it fires about once per bucket length in use, and not at all when no
+// call is recorded.
+
+/** A window waiting for its bucket's end. */
+export interface BoundaryWatcher {
+  /** The boundary is at most `EARLY_MS` away, or past: read the clock from now on. */
+  boundaryNear(): void;
+}
+
+/**
+ * How early a watcher is told. From then until its boundary it reads the clock on each call, so
+ * that a call exactly at the boundary goes to the bucket the clock says, whichever timer runs
+ * first at that instant.
+ */
+const EARLY_MS = 1;
+/** Shorter buckets read the clock on every call: a timer each millisecond would cost more. */
+export const SHORTEST_WATCHED_BUCKET_MS = 10;
+// setTimeout fires at once for longer delays.
+const MAX_DELAY_MS = 2_147_483_647;
+
+/** Watchers by the boundary they wait for (`performance.now()` time). */
+const pending = new Map<number, BoundaryWatcher[]>();
+let timer: ReturnType<typeof setTimeout> | undefined;
+let armedFor = Infinity;
+let armedWith: typeof setTimeout | undefined;
+
+/**
+ * Calls `watcher.boundaryNear()` shortly before `at`. Returns false when no timer can be trusted
+ * to (the live `setTimeout` is not the one armed: Jest's fake timers switched on or off), and
+ * the watcher must read the clock itself.
+ */
+export function watchBoundary(at: number, watcher: BoundaryWatcher): void {
+  if (armedWith !== setTimeout) restartWithLiveTimers();
+  let group = pending.get(at);
+  if (group === undefined) pending.set(at, (group = []));
+  group.push(watcher);
+  if (at < armedFor) arm(at);
+}
+
+/** Whether a watcher not yet told may trust that its boundary is still ahead. */
+export function boundariesAreWatched(): boolean {
+  return armedWith === setTimeout;
+}
+
+/** Another clock now drives timers: every watcher reads it afresh. */
+function restartWithLiveTimers(): void {
+  if (timer !== undefined) clearTimeout(timer);
+  timer = undefined;
+  armedFor = Infinity;
+  armedWith = setTimeout;
+  const waiting = [...pending.values()];
+  pending.clear();
+  for (const group of waiting) for (const watcher of group) watcher.boundaryNear();
+}
+
+function arm(at: number): void {
+  if (timer !== undefined) clearTimeout(timer);
+  armedFor = at;
+  const delay = Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(at - EARLY_MS - performance.now())));
+  timer = setTimeout(fire, delay);
+  timer.unref?.();
+}
+
+function fire(): void {
+  timer = undefined;
+  armedFor = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const [at, group] of pending) {
+    if (at - EARLY_MS > now) next = Math.min(next, at);
+    else {
+      pending.delete(at);
+      for (const watcher of group) watcher.boundaryNear();
+    }
+  }
+  if (next !== Infinity) arm(next);
+}
