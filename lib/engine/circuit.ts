@@ -62,6 +62,12 @@ const NO_POLICY_STATS = { bulkhead: null, retry: null } as const;
 const NO_JITTER = () => 0.5;
 /** The start of a call whose duration nobody watches (a time never reads as negative). */
 const NOT_MEASURED = -1;
+// Which calls are timed: none; every one (a rule or the adaptive timeout needs each duration, or
+// a timeout reads the start anyway); or a sample, when only the latency and observers read them.
+const UNTIMED = 0;
+const EVERY_CALL = 1;
+const SAMPLED = 2;
+type Timing = typeof UNTIMED | typeof EVERY_CALL | typeof SAMPLED;
 /** No argument of a wrapped function receives the call's signal. */
 const NO_SIGNAL = -1;
 
@@ -143,13 +149,13 @@ export class Circuit {
 
   /** Kept only when a rate rule is on. */
   private readonly window: OutcomeWindow | undefined = undefined;
-  /** Kept once calls are timed (see `measures`). */
+  /** Kept once calls are timed (see `timing`). */
   private latency: LatencyHistogram | undefined = undefined;
   /**
-   * Whether calls are timed: one reading of the clock at each end of a call serves the latency
-   * stats, the slow-call rule and the call observers (metrics) alike.
+   * Which calls are timed: one reading of the clock at each end of a call serves the latency
+   * stats, the slow-call rule, the adaptive timeout and the call observers (metrics) alike.
    */
-  private measures = false;
+  private timing: Timing = UNTIMED;
   /** Kept from the first state change, when `historySize` > 0. */
   private transitions: TransitionHistory | undefined = undefined;
   /** Kept from the first opening. */
@@ -508,7 +514,7 @@ export class Circuit {
    * @internal
    */
   reportFallback(): void {
-    this.notify('fallback', 0);
+    this.notify('fallback');
   }
 
   /**
@@ -578,7 +584,7 @@ export class Circuit {
       return this.run(fn, self, args, async, signalAt, true);
     }
     this.rejections++;
-    if (this.hooks?.observer !== undefined) this.notify('rejected', 0);
+    if (this.hooks?.observer !== undefined) this.notify('rejected');
     const retryAfterMs = this.refusalRetryAfterMs(state);
     const error = withoutStackTrace(() => new CircuitOpenError(this.name, state, retryAfterMs));
     if (async) return rejectSoon(error) as T;
@@ -597,8 +603,14 @@ export class Circuit {
     const timed = this.timed;
     this.inFlight++;
     // Read the clock per call only for a probe, or when slowness, a timeout or durations are watched.
+    const timing = this.timing;
     const started =
-      probe || timed !== undefined || this.measures ? performance.now() : NOT_MEASURED;
+      probe ||
+      timed !== undefined ||
+      timing === EVERY_CALL ||
+      (timing === SAMPLED && this.latency!.takesNext())
+        ? performance.now()
+        : NOT_MEASURED;
     if (probe) (this.probeStarts ??= []).push(started);
     // An AbortSignal is costly to build: only for a timed call whose function takes one.
     const controller =
@@ -671,14 +683,17 @@ export class Circuit {
   private settle(epoch: number, started: number, outcome: Outcome, timedOut = false): void {
     this.inFlight--;
     // One reading of the clock serves the latency, the slow-call rule and the observers. A call
-    // that began before measuring did is not timed.
-    const ended = this.measures && started !== NOT_MEASURED ? performance.now() : NOT_MEASURED;
+    // that began before timing did, or that the sample left out, is not timed.
+    const timing = this.timing;
+    const ended = timing !== UNTIMED && started !== NOT_MEASURED ? performance.now() : NOT_MEASURED;
     const elapsed = ended === NOT_MEASURED ? 0 : ended - started;
-    if (ended !== NOT_MEASURED) this.latency!.record(ended, elapsed);
+    // How many calls this duration stands for: 0 for none measured.
+    const weight = ended === NOT_MEASURED ? 0 : timing === EVERY_CALL ? 1 : this.latency!.weight;
+    if (ended !== NOT_MEASURED) this.latency!.record(ended, elapsed, weight);
     const slowAfterMs = this.options.slowCallDurationMs;
     const slow = slowAfterMs !== undefined && ended !== NOT_MEASURED && elapsed >= slowAfterMs;
     if (this.hooks?.observer !== undefined)
-      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed);
+      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed, weight);
     if (slow) this.slowCalls++;
     const adaptive = this.timed?.adaptive;
     if (outcome === SUCCESS && ended !== NOT_MEASURED && adaptive?.succeeded(ended, elapsed)) {
@@ -759,10 +774,10 @@ export class Circuit {
     const observer =
       observers.length <= 1
         ? observers[0]
-        : (outcome: CallOutcome, durationMs: number) => {
+        : (outcome: CallOutcome, durationMs: number, weight: number) => {
             for (const each of observers) {
               try {
-                each(outcome, durationMs);
+                each(outcome, durationMs, weight);
               } catch (error) {
                 reportCallbackError(error);
               }
@@ -774,13 +789,17 @@ export class Circuit {
 
   // Calls are timed when something reads their durations; the latency is kept from then on.
   private measureCalls(): void {
-    const { trackLatency, slowCallDurationMs, windowMs } = this.options;
-    this.measures =
-      trackLatency ||
+    const { trackLatency, slowCallDurationMs, timeoutMs, windowMs } = this.options;
+    const watched = trackLatency || this.hooks?.observer !== undefined;
+    this.timing =
       slowCallDurationMs !== undefined ||
-      typeof this.options.timeoutMs === 'object' ||
-      this.hooks?.observer !== undefined;
-    if (this.measures) this.latency ??= new LatencyHistogram(windowMs);
+      typeof timeoutMs === 'object' ||
+      (watched && timeoutMs !== undefined)
+        ? EVERY_CALL
+        : watched
+          ? SAMPLED
+          : UNTIMED;
+    if (this.timing !== UNTIMED) this.latency ??= new LatencyHistogram(windowMs);
   }
 
   private hook(hooks: CircuitHooks): void {
@@ -845,9 +864,9 @@ export class Circuit {
     }
   }
 
-  private notify(outcome: CallOutcome, durationMs: number): void {
+  private notify(outcome: CallOutcome, durationMs = 0, weight = 0): void {
     try {
-      this.hooks?.observer?.(outcome, durationMs);
+      this.hooks?.observer?.(outcome, durationMs, weight);
     } catch (error) {
       reportCallbackError(error);
     }

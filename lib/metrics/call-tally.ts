@@ -55,22 +55,22 @@ export class CallTally {
     }
   }
 
-  /** A `CallObserver`. */
-  readonly record = (outcome: CallOutcome, durationMs: number): void => {
+  /** A `CallObserver`: every call counts; a timed one's duration counts `weight` times. */
+  readonly record = (outcome: CallOutcome, durationMs: number, weight: number): void => {
     this.calls[outcome]++;
     const duration = this.durations[outcome as TimedOutcome];
-    if (duration === undefined) return;
+    if (duration === undefined || weight === 0) return;
     const seconds = durationMs / 1000;
-    duration.count++;
-    duration.sumSeconds += seconds;
+    duration.count += weight;
+    duration.sumSeconds += seconds * weight;
     const buckets = this.buckets!;
     for (let i = 0; i < buckets.length; i++) {
       if (seconds <= buckets[i]!) {
-        duration.perBucket[i]!++;
+        duration.perBucket[i]! += weight;
         return;
       }
     }
-    duration.overflow++;
+    duration.overflow += weight;
   };
 
   transition(from: CircuitState, to: CircuitState): void {

@@ -163,9 +163,11 @@ function recorder(tally: CallTally, duration: Histogram, circuit: string): CallO
   for (const outcome of TIMED_OUTCOMES) {
     attributes[outcome] = { [ATTRIBUTE.circuit]: circuit, [ATTRIBUTE.outcome]: outcome };
   }
-  return (outcome, durationMs) => {
-    tally.record(outcome, durationMs);
+  return (outcome, durationMs, weight) => {
+    tally.record(outcome, durationMs, weight);
     const ran = attributes[outcome];
-    if (ran !== undefined) duration.record(durationMs / 1000, ran);
+    if (ran === undefined) return;
+    // The API's histogram takes no weight: a sample is recorded once per call it stands for.
+    for (let i = 0; i < weight; i++) duration.record(durationMs / 1000, ran);
   };
 }

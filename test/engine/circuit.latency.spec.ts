@@ -146,3 +146,125 @@ describe('Circuit: stats().latency', () => {
     expect(circuit.stats().latency).toBeNull();
   });
 });
+
+/** A seeded Math.random (an LCG): the sample is random, the test is not. */
+function seededRandom(seed = 42): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+describe('LatencyHistogram sampling (when nothing needs every duration)', () => {
+  beforeEach(() => jest.spyOn(Math, 'random').mockImplementation(seededRandom()));
+  afterEach(() => jest.restoreAllMocks());
+
+  /** `calls` calls of the given durations at `now`, each timed only when the histogram asks. */
+  function feed(
+    histogram: LatencyHistogram,
+    calls: number,
+    duration: (i: number) => number,
+    now = 0,
+  ) {
+    let timed = 0;
+    for (let i = 0; i < calls; i++) {
+      if (!histogram.takesNext()) continue;
+      timed++;
+      histogram.record(now, duration(i), histogram.weight);
+    }
+    return timed;
+  }
+
+  it('times every call while fewer than 1,024 run per slice of the window', () => {
+    const histogram = new LatencyHistogram(9_000);
+    expect(feed(histogram, 1_000, () => 5)).toBe(1_000);
+    expect(histogram.summary(0)).toMatchObject({ calls: 1_000, p50Ms: expect.closeTo(5, 0) });
+  });
+
+  it('on a busy circuit times about one call in 64, keeping the count and the percentiles', () => {
+    const histogram = new LatencyHistogram(9_000);
+    const calls = 400_000;
+    const duration = (i: number) => (i % 100) + 1; // 1 to 100 ms, evenly
+    feed(histogram, calls / 2, duration); // the stride grows to 64 over the first 64,000 calls
+    expect(feed(histogram, calls / 2, duration)).toBeLessThan(calls / 2 / 50);
+    const summary = histogram.summary(0)!;
+    expect(Math.abs(summary.calls - calls) / calls).toBeLessThan(0.02);
+    for (const [got, want] of [
+      [summary.p50Ms, 50],
+      [summary.p90Ms, 90],
+      [summary.p99Ms, 99],
+      [summary.meanMs, 50.5],
+    ]) {
+      expect(Math.abs(got! - want) / want).toBeLessThan(0.08); // the bins' 5 %, and the sample's
+    }
+  });
+
+  it('samples at random: calls that alternate between fast and slow are both seen', () => {
+    const histogram = new LatencyHistogram(9_000);
+    feed(histogram, 400_000, (i) => (i % 2 === 0 ? 1 : 99));
+    expect(Math.abs(histogram.summary(0)!.meanMs - 50) / 50).toBeLessThan(0.05);
+  });
+
+  it('times every call again after a quiet spell, and fewer as traffic falls', () => {
+    const histogram = new LatencyHistogram(9_000); // slices of 3 s
+    feed(histogram, 400_000, () => 5);
+    expect(histogram.weight).toBe(64);
+    // A slice of less traffic (about 47 timed calls): at the next slice, the stride halves.
+    feed(histogram, 3_000, () => 5, 3_000);
+    feed(histogram, 3_000, () => 5, 6_000);
+    expect(histogram.weight).toBe(32);
+    feed(histogram, 1_000, () => 5, 20_000); // after slices with no call: every call
+    expect(histogram.weight).toBe(1);
+    expect(feed(histogram, 10, () => 5, 20_000)).toBe(10);
+  });
+});
+
+describe('Circuit: which calls are timed', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    jest.spyOn(Math, 'random').mockImplementation(seededRandom());
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  /**
+   * Clock readings made by `calls` sync successes, after a warm-up of `warmUp` (sampling grows to
+   * one call in 64 over some 64,000 calls in a slice of the window).
+   */
+  function clockReadsOf(circuit: Circuit, calls: number, warmUp = calls): number {
+    for (let i = 0; i < warmUp; i++) circuit.executeSync(() => 'ok');
+    const clock = jest.spyOn(performance, 'now');
+    for (let i = 0; i < calls; i++) circuit.executeSync(() => 'ok');
+    const reads = clock.mock.calls.length;
+    clock.mockRestore();
+    return reads;
+  }
+
+  it('a busy circuit samples when only its latency or an observer reads durations', () => {
+    // Two readings per timed call: about 2 × 50,000 / 64.
+    const latency = new Circuit('latency', { trackLatency: true });
+    expect(clockReadsOf(latency, 50_000, 100_000)).toBeLessThan(2_500);
+    const observed = new Circuit('observed');
+    let weights = 0;
+    let seen = 0;
+    observed.observeCalls((_outcome, _ms, weight) => {
+      seen++;
+      weights += weight;
+    });
+    expect(clockReadsOf(observed, 50_000, 100_000)).toBeLessThan(2_500);
+    expect(seen).toBe(150_000); // every call is seen; the timed ones weigh the calls they stand for
+    expect(Math.abs(weights - 150_000) / 150_000).toBeLessThan(0.02);
+  });
+
+  it('times every call when a rule needs each duration, or a timeout reads the start anyway', () => {
+    expect(clockReadsOf(new Circuit('slow', { slowCallDurationMs: 50 }), 5_000)).toBe(10_000);
+    const adaptive = { percentile: 0.99, minMs: 10, maxMs: 1_000 };
+    expect(clockReadsOf(new Circuit('adaptive', { timeoutMs: adaptive }), 5_000)).toBe(10_000);
+    // Sync calls end before any deadline: the start is read for timeoutMs, the end for latency.
+    const timed = new Circuit('timed', { timeoutMs: 1_000, trackLatency: true });
+    expect(clockReadsOf(timed, 5_000)).toBe(10_000);
+  });
+});

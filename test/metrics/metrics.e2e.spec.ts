@@ -59,6 +59,7 @@ describe('Prometheus metrics', () => {
     registry = new Registry();
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     await app?.close();
     app = undefined;
   });
@@ -122,6 +123,29 @@ describe('Prometheus metrics', () => {
     expect(timeoutUnder50ms).toEqual([
       'circuit_breaker_call_duration_seconds_bucket{le="0.025",circuit="inventory",outcome="timeout"} 0',
     ]);
+  });
+
+  it('on a busy circuit, counts every call and times a sample, each standing for the calls it stands for', async () => {
+    app = await start({ metrics: { registry } });
+    // The sample is random: seeded here (an LCG), so that the estimate is the same on every run.
+    let seed = 42;
+    jest.spyOn(Math, 'random').mockImplementation(() => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    });
+    const busy = app.get(CircuitBreakerRegistry).getOrCreate('busy');
+    const calls = 150_000; // sampling grows to one call in 64 over the first 64,000 or so
+    for (let i = 0; i < calls; i++) busy.executeSync(() => 'ok');
+    expect(
+      await scrape(registry, 'circuit_breaker_calls_total{circuit="busy",outcome="success"}'),
+    ).toEqual([`circuit_breaker_calls_total{circuit="busy",outcome="success"} ${calls}`]);
+    const [count] = await scrape(
+      registry,
+      'circuit_breaker_call_duration_seconds_count{circuit="busy",outcome="success"}',
+    );
+    const estimated = Number(count!.split(' ')[1]);
+    expect(Math.abs(estimated - calls) / calls).toBeLessThan(0.02);
+    expect(busy.stats().latency!.calls).toBe(estimated); // the same timings serve both
   });
 
   it('reads the state at scrape time, and counts a manual change as a transition', async () => {
