@@ -68,6 +68,24 @@ const cases: MemoryCase[] = [
     target: LATENCY_TARGET_BYTES,
   },
   {
+    name: 'Circuit, retry and bulkhead',
+    make: async (name) => {
+      const circuit = new Circuit(name, { retry: { attempts: 3 }, maxConcurrent: 10 });
+      await circuit.execute(work);
+      return circuit;
+    },
+  },
+  {
+    name: 'Circuit, adaptive timeout',
+    make: async (name) => {
+      const circuit = new Circuit(name, {
+        timeoutMs: { percentile: 0.99, minMs: 50, maxMs: 1_000 },
+      });
+      await circuit.execute(work);
+      return circuit;
+    },
+  },
+  {
     name: 'Circuit, after 10 state changes (history)',
     make: async (name) => {
       const circuit = new Circuit(name);

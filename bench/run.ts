@@ -5,10 +5,11 @@ import { engineBench } from './engine-cases.js';
 import { httpBench } from './http.js';
 import { perCallReport } from './measure.js';
 import { memoryBench } from './memory.js';
+import { policyBench } from './policy-cases.js';
 
 /**
  * `npm run bench`: retained memory per breaker; per-call cost of the engine, cockatiel and
- * opossum, interleaved in this process; the decorator, metrics and stores, through NestJS, in
+ * opossum, interleaved in this process, then of the policies beside the breaker; the decorator, metrics and stores, through NestJS, in
  * child processes; then HTTP overhead. BENCH_ONLY=word,word keeps the per-call cases whose names
  * hold a word; BENCH_HTTP=0 skips the HTTP part.
  */
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const engine = await engineBench();
   await perCallReport('Per call, the engine against cockatiel and opossum', engine);
   engine.teardown();
+  await perCallReport('Per call, the policies beside the breaker', policyBench());
 
   for (const group of ['decorator', 'integrations']) {
     const nest = fork(fileURLToPath(new URL('./nest-cases.js', import.meta.url)), [group], {

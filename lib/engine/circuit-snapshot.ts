@@ -1,4 +1,5 @@
 import { CircuitState } from './circuit-state.js';
+import type { CircuitStats } from './circuit-stats.js';
 import { CircuitSnapshotError } from './errors/circuit-snapshot.error.js';
 
 /** The snapshot format this version writes, and the only one it restores. */
@@ -27,14 +28,10 @@ export interface CountWindowSnapshot {
 export type WindowSnapshot = TimeWindowSnapshot | CountWindowSnapshot;
 
 /** The counters `stats()` shows, since the circuit was built or last reset. */
-export interface SnapshotCounters {
-  successes: number;
-  failures: number;
-  rejections: number;
-  timeouts: number;
-  slowCalls: number;
-  ignored: number;
-}
+export type SnapshotCounters = Pick<
+  CircuitStats,
+  'successes' | 'failures' | 'rejections' | 'timeouts' | 'slowCalls' | 'ignored'
+>;
 
 /**
  * Where a circuit stood, as plain JSON: what `circuit.snapshot()` returns and `restore()` takes.

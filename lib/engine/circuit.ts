@@ -28,6 +28,7 @@ import {
   checkCircuitSnapshot,
   CIRCUIT_SNAPSHOT_VERSION,
   type CircuitSnapshot,
+  type SnapshotCounters,
 } from './circuit-snapshot.js';
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
@@ -302,12 +303,7 @@ export class Circuit {
       state,
       consecutiveFailures: this.consecutiveFailures,
       totalCalls: this.successes + this.failures + this.ignored + this.rejections + this.inFlight,
-      successes: this.successes,
-      failures: this.failures,
-      rejections: this.rejections,
-      timeouts: this.timeouts,
-      slowCalls: this.slowCalls,
-      ignored: this.ignored,
+      ...this.counters(),
       inFlight: this.inFlight,
       windowCalls,
       windowFailures: window?.failures ?? 0,
@@ -349,14 +345,7 @@ export class Circuit {
       backoffStep: this.failedProbes,
       consecutiveFailures: this.consecutiveFailures,
       lastFailureAt: this.lastFailureAt === undefined ? null : wallToIso(this.lastFailureAt),
-      counters: {
-        successes: this.successes,
-        failures: this.failures,
-        rejections: this.rejections,
-        timeouts: this.timeouts,
-        slowCalls: this.slowCalls,
-        ignored: this.ignored,
-      },
+      counters: this.counters(),
       window: this.window?.snapshot() ?? null,
     };
   }
@@ -926,6 +915,17 @@ export class Circuit {
     if (timed === undefined) return null;
     if (timed.adaptive?.refresh(now)) timed.list = deadlineListFor(timed.adaptive.current);
     return timed.list.timeoutMs;
+  }
+
+  private counters(): SnapshotCounters {
+    return {
+      successes: this.successes,
+      failures: this.failures,
+      rejections: this.rejections,
+      timeouts: this.timeouts,
+      slowCalls: this.slowCalls,
+      ignored: this.ignored,
+    };
   }
 
   /** The longest this circuit ever stays open by itself. */

@@ -9,6 +9,7 @@ import type { CircuitBreakerRegistryOptions } from '../core/circuit-breaker-regi
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './circuit-breaker-opentelemetry-options.interface.js';
+import { attachExporter, loadPeer } from './metrics-exporter.js';
 import { OpenTelemetryMetrics } from './opentelemetry-metrics.js';
 import {
   resolveOpenTelemetryOptions,
@@ -42,24 +43,15 @@ export class CircuitBreakerOpenTelemetryMetrics implements OnModuleInit, OnAppli
 
   async onModuleInit(): Promise<void> {
     if (this.options === undefined) return;
-    let api: typeof import('@opentelemetry/api');
-    try {
-      api = await import('@opentelemetry/api');
-    } catch (error) {
-      throw new Error(
-        'CircuitBreakerModule: the openTelemetry option needs @opentelemetry/api; install it: ' +
-          'npm install @opentelemetry/api',
-        { cause: error },
-      );
-    }
+    const api = await loadPeer(
+      'openTelemetry',
+      '@opentelemetry/api',
+      () => import('@opentelemetry/api'),
+    );
     const metrics = new OpenTelemetryMetrics(api, this.options, (message) =>
       this.logger.warn(message),
     );
-    const detach = this.circuits.attach(metrics.attach);
-    this.detach = () => {
-      detach();
-      metrics.close();
-    };
+    this.detach = attachExporter(this.circuits, metrics);
   }
 
   onApplicationShutdown(): void {

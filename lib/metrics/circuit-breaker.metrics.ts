@@ -9,6 +9,7 @@ import type { CircuitBreakerRegistryOptions } from '../core/circuit-breaker-regi
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
+import { attachExporter, loadPeer } from './metrics-exporter.js';
 import { PrometheusMetrics } from './prometheus-metrics.js';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-metrics-options.js';
 
@@ -35,23 +36,11 @@ export class CircuitBreakerMetrics implements OnModuleInit, OnApplicationShutdow
 
   async onModuleInit(): Promise<void> {
     if (this.options === undefined) return;
-    let client: typeof import('prom-client');
-    try {
-      client = await import('prom-client');
-    } catch (error) {
-      throw new Error(
-        'CircuitBreakerModule: the metrics option needs prom-client; install it: npm install prom-client',
-        { cause: error },
-      );
-    }
+    const client = await loadPeer('metrics', 'prom-client', () => import('prom-client'));
     const metrics = new PrometheusMetrics(client, this.options, (message) =>
       this.logger.warn(message),
     );
-    const detach = this.circuits.attach(metrics.attach);
-    this.detach = () => {
-      detach();
-      metrics.close();
-    };
+    this.detach = attachExporter(this.circuits, metrics);
   }
 
   onApplicationShutdown(): void {

@@ -8,9 +8,12 @@ import type {
 import type { CallObserver, CallOutcome } from '../engine/call-observer.js';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitState } from '../engine/circuit-state.js';
-import { CALL_OUTCOMES, CallTally, TIMED_OUTCOMES } from './call-tally.js';
+import type { CircuitAttachment } from '../core/circuit-breaker.registry.js';
+import { CALL_OUTCOMES, TIMED_OUTCOMES, type CallTally } from './call-tally.js';
 import { INSTRUMENTATION_SCOPE } from './instrumentation-scope.js';
+import type { MetricsExporter } from './metrics-exporter.js';
 import type { ResolvedOpenTelemetryOptions } from './resolve-opentelemetry-options.js';
+import { TrackedCircuits } from './tracked-circuits.js';
 
 type OpenTelemetryApi = typeof import('@opentelemetry/api');
 
@@ -51,19 +54,19 @@ const STATES = Object.values(CircuitState);
  * `CallTally`), so that a circuit no longer tracked is no longer observed. OpenTelemetry has no
  * observable histogram: the durations are recorded as each call ends.
  */
-export class OpenTelemetryMetrics {
-  private readonly tracked = new Map<Circuit, CallTally>();
+export class OpenTelemetryMetrics implements MetricsExporter {
+  private readonly tracked: ReadonlyMap<Circuit, CallTally>;
+  readonly attach: CircuitAttachment;
   private readonly meter: Meter;
   private readonly state: Observable;
   private readonly calls: Observable;
   private readonly transitions: Observable;
   private readonly duration: Histogram;
-  private warned = false;
 
   constructor(
     api: OpenTelemetryApi,
-    private readonly options: ResolvedOpenTelemetryOptions,
-    private readonly warn: (message: string) => void,
+    options: ResolvedOpenTelemetryOptions,
+    warn: (message: string) => void,
   ) {
     // Any meter given is an OpenTelemetry Meter (its type is described, not imported, by the options).
     const meter = (options.meter as Meter | undefined) ?? defaultMeter(api);
@@ -90,21 +93,17 @@ export class OpenTelemetryMetrics {
       advice: { explicitBucketBoundaries: options.buckets },
     });
     meter.addBatchObservableCallback(this.observe, this.observables());
+    // The tallies count; the SDK's histogram records the durations.
+    const circuits = new TrackedCircuits(
+      'openTelemetry',
+      options.maxCircuits,
+      warn,
+      undefined,
+      (tally, circuit) => recorder(tally, this.duration, circuit.name),
+    );
+    this.tracked = circuits.tallies;
+    this.attach = circuits.attach;
   }
-
-  /** Reports `circuit` (a registry attachment); returns what stops it. */
-  readonly attach = (circuit: Circuit): (() => void) | void => {
-    if (this.tracked.size >= this.options.maxCircuits) return this.refuse(circuit);
-    const tally = new CallTally();
-    this.tracked.set(circuit, tally);
-    const stopObserving = circuit.observeCalls(recorder(tally, this.duration, circuit.name));
-    const unsubscribe = circuit.subscribe(({ from, to }) => tally.transition(from, to));
-    return () => {
-      unsubscribe();
-      stopObserving();
-      this.tracked.delete(circuit);
-    };
-  };
 
   /** Stops observing: a meter cannot drop its instruments, but they report nothing more. */
   close(): void {
@@ -138,15 +137,6 @@ export class OpenTelemetryMetrics {
       }
     }
   };
-
-  private refuse(circuit: Circuit): void {
-    if (this.warned) return;
-    this.warned = true;
-    this.warn(
-      `openTelemetry: more than ${this.options.maxCircuits} circuits; "${circuit.name}" and any ` +
-        'later ones are not reported (raise openTelemetry.maxCircuits if these names are bounded)',
-    );
-  }
 }
 
 function defaultMeter(api: OpenTelemetryApi): Meter {

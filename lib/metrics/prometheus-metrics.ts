@@ -1,8 +1,11 @@
 import type { Metric, MetricValueWithName, Registry } from 'prom-client';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitState } from '../engine/circuit-state.js';
-import { CALL_OUTCOMES, CallTally } from './call-tally.js';
+import type { CircuitAttachment } from '../core/circuit-breaker.registry.js';
+import { CALL_OUTCOMES, type CallTally } from './call-tally.js';
+import type { MetricsExporter } from './metrics-exporter.js';
 import type { ResolvedMetricsOptions } from './resolve-metrics-options.js';
+import { TrackedCircuits } from './tracked-circuits.js';
 
 type PromClient = typeof import('prom-client');
 /** The circuits with series, and their tallies: read at each scrape. */
@@ -23,21 +26,23 @@ const METRICS = ['state', 'calls_total', 'transitions_total', 'call_duration_sec
  * Every value is read from per-circuit tallies at scrape time (see `CallTally`), so a circuit
  * that goes takes its series with it, and one built again under its name starts afresh.
  */
-export class PrometheusMetrics {
-  private readonly tracked: Tracked = new Map();
+export class PrometheusMetrics implements MetricsExporter {
+  private readonly circuits: TrackedCircuits;
   private readonly registries: Registry[];
-  private warned = false;
+  readonly attach: CircuitAttachment;
 
   constructor(
     client: PromClient,
     private readonly options: ResolvedMetricsOptions,
-    private readonly warn: (message: string) => void,
+    warn: (message: string) => void,
   ) {
+    this.circuits = new TrackedCircuits('metrics', options.maxCircuits, warn, options.buckets);
+    this.attach = this.circuits.attach;
     // Any registry given is prom-client's (its type is described, not imported, by the options).
     this.registries = [(options.registry as Registry | undefined) ?? client.register];
     const { prefix, buckets } = options;
     const registers = this.registries;
-    const tracked = this.tracked;
+    const tracked = this.circuits.tallies;
     stateGauge(client, `${prefix}state`, registers, tracked);
     callsCounter(client, `${prefix}calls_total`, registers, tracked);
     transitionsCounter(client, `${prefix}transitions_total`, registers, tracked);
@@ -48,34 +53,11 @@ export class PrometheusMetrics {
     }
   }
 
-  /** Gives `circuit` its series (a registry attachment); returns what takes them away. */
-  readonly attach = (circuit: Circuit): (() => void) | void => {
-    if (this.tracked.size >= this.options.maxCircuits) return this.refuse(circuit);
-    const tally = new CallTally(this.options.buckets);
-    this.tracked.set(circuit, tally);
-    const stopObserving = circuit.observeCalls(tally.record);
-    const unsubscribe = circuit.subscribe(({ from, to }) => tally.transition(from, to));
-    return () => {
-      unsubscribe();
-      stopObserving();
-      this.tracked.delete(circuit);
-    };
-  };
-
   /** Takes the metrics out of the registry. */
   close(): void {
     for (const registry of this.registries) {
       for (const name of METRICS) registry.removeSingleMetric(`${this.options.prefix}${name}`);
     }
-  }
-
-  private refuse(circuit: Circuit): void {
-    if (this.warned) return;
-    this.warned = true;
-    this.warn(
-      `metrics: more than ${this.options.maxCircuits} circuits; "${circuit.name}" and any later ones get no ` +
-        'series (raise metrics.maxCircuits if these names are bounded)',
-    );
   }
 }
 

@@ -1,50 +1,8 @@
 import { jest } from '@jest/globals';
-import { Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import {
-  CircuitBreaker,
-  CircuitBreakerModule,
-  CircuitBreakerRegistry,
-  type CircuitBreakerModuleOptions,
-} from '../../lib/index.js';
-
-@Injectable()
-class InventoryClient {
-  outcome: 'ok' | 'down' | 'hang' = 'ok';
-
-  @CircuitBreaker({ name: 'inventory', failureThreshold: 2, resetTimeoutMs: 60_000, timeoutMs: 50 })
-  async stock(): Promise<number> {
-    if (this.outcome === 'down') throw new Error('down');
-    if (this.outcome === 'hang') return new Promise<number>(() => {});
-    return 7;
-  }
-
-  @CircuitBreaker({
-    name: 'pricing',
-    failureThreshold: 1,
-    resetTimeoutMs: 60_000,
-    fallback: 'cached',
-  })
-  async price(): Promise<number> {
-    throw new Error('pricing down');
-  }
-
-  cached(): number {
-    return 1;
-  }
-}
-
-async function start(options: CircuitBreakerModuleOptions): Promise<INestApplicationContext> {
-  @Module({ imports: [CircuitBreakerModule.forRoot(options)], providers: [InventoryClient] })
-  class AppModule {}
-  const app = await NestFactory.createApplicationContext(AppModule, {
-    logger: false,
-    abortOnError: false,
-  });
-  return app.init();
-}
+import { CircuitBreakerRegistry, type CircuitBreakerModuleOptions } from '../../lib/index.js';
+import { InventoryClient, startInventoryApp } from './support/inventory-app.js';
 
 /** The sample lines of the scrape whose metric name starts with `name`, comments left out. */
 async function scrape(registry: Registry, name: string): Promise<string[]> {
@@ -65,7 +23,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('counts every outcome, transitions and states exactly after a known sequence of calls', async () => {
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     const client = app.get(InventoryClient);
     await client.stock(); // success
     client.outcome = 'hang';
@@ -126,7 +84,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('on a busy circuit, counts every call and times a sample, each standing for the calls it stands for', async () => {
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     // The sample is random: seeded here (an LCG), so that the estimate is the same on every run.
     let seed = 42;
     jest.spyOn(Math, 'random').mockImplementation(() => {
@@ -149,7 +107,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('reads the state at scrape time, and counts a manual change as a transition', async () => {
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     app.get(CircuitBreakerRegistry).forceOpen('inventory');
     expect(
       await scrape(registry, 'circuit_breaker_state{circuit="inventory",state="forced_open"}'),
@@ -160,7 +118,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('includes circuits built later through the registry, up to maxCircuits', async () => {
-    app = await start({ metrics: { registry, maxCircuits: 3, prefix: 'orders_' } });
+    app = await startInventoryApp({ metrics: { registry, maxCircuits: 3, prefix: 'orders_' } });
     const circuits = app.get(CircuitBreakerRegistry);
     await circuits.getOrCreate('search').execute(async () => 1);
     circuits.getOrCreate('one-too-many');
@@ -171,7 +129,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('reports a circuit removed and built again under its name as the new circuit', async () => {
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     const circuits = app.get(CircuitBreakerRegistry);
     await circuits.getOrCreate('search').execute(async () => 1);
     circuits.remove('search');
@@ -195,7 +153,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('drops the series of a removed circuit', async () => {
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     const circuits = app.get(CircuitBreakerRegistry);
     circuits.getOrCreate('search').forceOpen();
     circuits.remove('search');
@@ -203,20 +161,20 @@ describe('Prometheus metrics', () => {
   });
 
   it('removes its metrics from the registry when the app closes', async () => {
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     expect(registry.getSingleMetric('circuit_breaker_calls_total')).toBeDefined();
     await app.close();
     app = undefined;
     expect(registry.getMetricsAsArray()).toEqual([]);
     // A new app can register them again.
-    app = await start({ metrics: { registry } });
+    app = await startInventoryApp({ metrics: { registry } });
     expect(registry.getMetricsAsArray()).toHaveLength(4);
   });
 
   it('registers nothing without the metrics option', async () => {
     const register = (await import('prom-client')).register;
     const before = register.getMetricsAsArray().length;
-    app = await start({});
+    app = await startInventoryApp({});
     await app.get(InventoryClient).stock();
     expect(register.getMetricsAsArray()).toHaveLength(before);
   });
@@ -228,13 +186,13 @@ describe('Prometheus metrics', () => {
     [{ buckets: [1, 0.5] }, 'metrics.buckets must be increasing numbers'],
   ])('fails start-up for bad metrics options: %j', async (metrics, message) => {
     await expect(
-      start({ metrics: metrics as CircuitBreakerModuleOptions['metrics'] }),
+      startInventoryApp({ metrics: metrics as CircuitBreakerModuleOptions['metrics'] }),
     ).rejects.toThrow(message);
   });
 
   it('warns once when the circuits outnumber maxCircuits', async () => {
     const warn = jest.fn();
-    app = await start({ metrics: { registry, maxCircuits: 2 } });
+    app = await startInventoryApp({ metrics: { registry, maxCircuits: 2 } });
     // The module's logger is Nest's: listen through a logger override on the app.
     app.useLogger({ log() {}, error() {}, warn, debug() {}, verbose() {} });
     const circuits = app.get(CircuitBreakerRegistry);

@@ -1,54 +1,16 @@
 import { jest } from '@jest/globals';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
 import { metrics, ValueType, type Meter } from '@opentelemetry/api';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import {
-  CircuitBreaker,
-  CircuitBreakerModule,
   CircuitBreakerRegistry,
   type CircuitBreakerModuleOptions,
   type OpenTelemetryMeter,
 } from '../../lib/index.js';
+import { InventoryClient, startInventoryApp } from './support/inventory-app.js';
 import { testMeterProvider, type TestMetricReader } from './support/test-metric-reader.js';
-
-@Injectable()
-class InventoryClient {
-  outcome: 'ok' | 'down' | 'hang' = 'ok';
-
-  @CircuitBreaker({ name: 'inventory', failureThreshold: 2, resetTimeoutMs: 60_000, timeoutMs: 50 })
-  async stock(): Promise<number> {
-    if (this.outcome === 'down') throw new Error('down');
-    if (this.outcome === 'hang') return new Promise<number>(() => {});
-    return 7;
-  }
-
-  @CircuitBreaker({
-    name: 'pricing',
-    failureThreshold: 1,
-    resetTimeoutMs: 60_000,
-    fallback: 'cached',
-  })
-  async price(): Promise<number> {
-    throw new Error('pricing down');
-  }
-
-  cached(): number {
-    return 1;
-  }
-}
-
-async function start(options: CircuitBreakerModuleOptions): Promise<INestApplicationContext> {
-  @Module({ imports: [CircuitBreakerModule.forRoot(options)], providers: [InventoryClient] })
-  class AppModule {}
-  const app = await NestFactory.createApplicationContext(AppModule, {
-    logger: false,
-    abortOnError: false,
-  });
-  return app.init();
-}
 
 /** The names of the circuits a collection reports, in any metric. */
 async function reportedCircuits(reader: TestMetricReader): Promise<string[]> {
@@ -76,7 +38,7 @@ describe('OpenTelemetry metrics', () => {
   });
 
   it('counts every outcome, transitions and states exactly after a known sequence of calls', async () => {
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     const client = app.get(InventoryClient);
     await client.stock(); // success
     client.outcome = 'hang';
@@ -137,7 +99,7 @@ describe('OpenTelemetry metrics', () => {
   });
 
   it('names its instruments with their units and kinds: whole counts, durations in seconds', async () => {
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     await app.get(InventoryClient).stock();
     app.get(CircuitBreakerRegistry).forceOpen('pricing');
     const collected = await otel.reader.metrics();
@@ -161,7 +123,7 @@ describe('OpenTelemetry metrics', () => {
   });
 
   it('reads the state at collection: a forced state, then open, half-open after the reset timeout and closed, each change counted', async () => {
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     const circuits = app.get(CircuitBreakerRegistry);
     circuits.forceOpen('inventory');
     expect(await otel.reader.points('circuit_breaker.state')).toContain(
@@ -194,7 +156,7 @@ describe('OpenTelemetry metrics', () => {
 
   it('includes circuits built later through the registry, up to maxCircuits, and warns once', async () => {
     const warn = jest.fn();
-    app = await start({ openTelemetry: { meter: otel.meter, maxCircuits: 3 } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter, maxCircuits: 3 } });
     app.useLogger({ log() {}, error() {}, warn, debug() {}, verbose() {} });
     const circuits = app.get(CircuitBreakerRegistry);
     await circuits.getOrCreate('search').execute(async () => 1);
@@ -214,7 +176,7 @@ describe('OpenTelemetry metrics', () => {
   });
 
   it('frees the place of a removed circuit for one built later', async () => {
-    app = await start({ openTelemetry: { meter: otel.meter, maxCircuits: 2 } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter, maxCircuits: 2 } });
     const circuits = app.get(CircuitBreakerRegistry);
     circuits.getOrCreate('left-out');
     circuits.remove('pricing');
@@ -227,7 +189,7 @@ describe('OpenTelemetry metrics', () => {
     // values of series no longer observed (open-telemetry/opentelemetry-js#4096); a delta
     // reader exports only what was observed or recorded since the last collection.
     otel = testMeterProvider('delta');
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     const circuits = app.get(CircuitBreakerRegistry);
     const search = circuits.getOrCreate('search');
     await search.execute(async () => 1);
@@ -238,7 +200,7 @@ describe('OpenTelemetry metrics', () => {
   });
 
   it('reports a circuit removed and built again under its name as the new circuit', async () => {
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     const circuits = app.get(CircuitBreakerRegistry);
     await circuits.getOrCreate('search').execute(async () => 1);
     expect(await otel.reader.points('circuit_breaker.calls')).toContain(
@@ -268,7 +230,7 @@ describe('OpenTelemetry metrics', () => {
 
   it('stops observing when the app closes', async () => {
     otel = testMeterProvider('delta');
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     const client = app.get(InventoryClient);
     await client.stock();
     expect(await reportedCircuits(otel.reader)).toEqual(['inventory', 'pricing']);
@@ -281,7 +243,7 @@ describe('OpenTelemetry metrics', () => {
   it('lets go of the meter when the app closes: the callback it added is removed', async () => {
     const added = jest.spyOn(otel.meter, 'addBatchObservableCallback');
     const removed = jest.spyOn(otel.meter, 'removeBatchObservableCallback');
-    app = await start({ openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
     expect(added).toHaveBeenCalledTimes(1);
     expect(removed).not.toHaveBeenCalled();
     await app.close();
@@ -290,7 +252,7 @@ describe('OpenTelemetry metrics', () => {
   });
 
   it('uses the bucket bounds given as advice', async () => {
-    app = await start({ openTelemetry: { meter: otel.meter, buckets: [0.1, 1] } });
+    app = await startInventoryApp({ openTelemetry: { meter: otel.meter, buckets: [0.1, 1] } });
     await app.get(InventoryClient).stock();
     const [success] = (await otel.reader.histogram('circuit_breaker.call.duration')).values();
     expect(success!.buckets).toEqual({ boundaries: [0.1, 1], counts: [1, 0, 0] });
@@ -298,7 +260,7 @@ describe('OpenTelemetry metrics', () => {
 
   it('reports the same counts and durations as the Prometheus metrics when both are on', async () => {
     const registry = new Registry();
-    app = await start({ metrics: { registry }, openTelemetry: { meter: otel.meter } });
+    app = await startInventoryApp({ metrics: { registry }, openTelemetry: { meter: otel.meter } });
     const client = app.get(InventoryClient);
     await client.stock();
     client.outcome = 'down';
@@ -345,7 +307,7 @@ describe('OpenTelemetry metrics', () => {
   it('uses the global MeterProvider’s meter by default, named after the package and its version', async () => {
     metrics.setGlobalMeterProvider(otel.provider);
     try {
-      app = await start({ openTelemetry: {} });
+      app = await startInventoryApp({ openTelemetry: {} });
       await app.get(InventoryClient).stock();
       const scopes = await otel.reader.scopes();
       const { version } = JSON.parse(
@@ -363,7 +325,7 @@ describe('OpenTelemetry metrics', () => {
   it('creates no instrument without the openTelemetry option', async () => {
     metrics.setGlobalMeterProvider(otel.provider);
     try {
-      app = await start({ metrics: { registry: new Registry() } });
+      app = await startInventoryApp({ metrics: { registry: new Registry() } });
       await app.get(InventoryClient).stock();
       expect(await otel.reader.scopes()).toEqual([]);
     } finally {
@@ -386,7 +348,9 @@ describe('OpenTelemetry metrics', () => {
     [{ buckets: [] }, 'openTelemetry.buckets must be increasing numbers'],
   ])('fails start-up for bad openTelemetry options: %j', async (openTelemetry, message) => {
     await expect(
-      start({ openTelemetry: openTelemetry as CircuitBreakerModuleOptions['openTelemetry'] }),
+      startInventoryApp({
+        openTelemetry: openTelemetry as CircuitBreakerModuleOptions['openTelemetry'],
+      }),
     ).rejects.toThrow(message);
   });
 });
