@@ -21,7 +21,10 @@ export interface PolicyTarget {
     async: boolean,
     signalAt: number,
   ): unknown;
-  /** Whether the circuit refuses every call now (open, forced open): such calls take no place. */
+  /**
+   * Whether the circuit would refuse a call now (open, forced open, or half-open with every
+   * probe permit taken): such a call takes no place in the bulkhead, and is not retried.
+   */
   refusesNow(): boolean;
   /** Whether the circuit counts `error` as a failure of the dependency. */
   counts(error: unknown): boolean;
@@ -78,6 +81,13 @@ export class CallPolicies {
           ? null
           : { retries: this.retries, budgetExhausted: this.budgetExhausted },
     };
+  }
+
+  /** Fresh figures and retry budget (the circuit's `reset()`); calls running or waiting stay. */
+  reset(): void {
+    this.retries = this.budgetExhausted = 0;
+    this.budget?.clear();
+    if (this.bulkhead !== undefined) this.bulkhead.rejected = 0;
   }
 
   /** A sync call: the bulkhead admits it now or refuses it; it is never retried. */

@@ -206,7 +206,11 @@ export class Circuit {
             this.call(fn, self, args, async, signalAt),
           refusesNow: () => {
             const state = this.state;
-            return state === CircuitState.Open || state === CircuitState.ForcedOpen;
+            return (
+              state === CircuitState.Open ||
+              state === CircuitState.ForcedOpen ||
+              (state === CircuitState.HalfOpen && this.probesInFlight() >= this.probePermits())
+            );
           },
           counts: (error) => this.classify(error) === FAILURE,
         },
@@ -399,6 +403,7 @@ export class Circuit {
         0;
     this.lastFailureAt = undefined;
     this.latency?.clear();
+    this.policies?.reset();
     const adaptive = this.timed?.adaptive;
     if (adaptive !== undefined) {
       adaptive.clear();

@@ -1,4 +1,6 @@
 const BUCKETS = 10;
+/** Room for rounding: 0.29 × 100 is 28.999999999999996, and allows 29. */
+const EPSILON = 1e-9;
 
 /**
  * How many retries a circuit may still make: over its rolling window, at most `ratio` of the
@@ -36,9 +38,16 @@ export class RetryBudget {
       firsts += this.firsts[i]!;
       retries += this.retries[i]!;
     }
-    if (retries >= this.ratio * firsts + this.minRetries) return false;
+    // One more retry must fit: at most ratio × first attempts + minRetries in all.
+    if (retries + 1 > this.ratio * firsts + this.minRetries + EPSILON) return false;
     this.retries[this.newest]!++;
     return true;
+  }
+
+  /** Forgets every first attempt and retry (the circuit's `reset()`). */
+  clear(): void {
+    this.firsts.fill(0);
+    this.retries.fill(0);
   }
 
   private move(now: number): void {

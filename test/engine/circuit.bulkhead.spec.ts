@@ -107,6 +107,35 @@ describe('Circuit: bulkhead', () => {
     expect(circuit.stats().bulkhead).toEqual({ active: 0, queued: 0, rejected: 0 });
   });
 
+  it('takes no place for a call the half-open circuit refuses, every probe permit taken', async () => {
+    jest.useFakeTimers();
+    const circuit = new Circuit('inventory', {
+      maxConcurrent: 2,
+      failureThreshold: 1,
+      resetTimeoutMs: 1_000,
+    });
+    await circuit.execute(async () => Promise.reject(new Error('down'))).catch(() => {});
+    jest.advanceTimersByTime(1_000);
+    const dependency = gate();
+    void circuit.execute(dependency.fn); // the probe: one place, the one permit
+    const refused = await circuit.execute(dependency.fn).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CircuitOpenError); // not BulkheadFullError, not queued
+    expect(circuit.stats().bulkhead).toEqual({ active: 1, queued: 0, rejected: 0 });
+    dependency.releaseAll();
+    jest.useRealTimers();
+  });
+
+  it('starts its refusals afresh on reset(); calls running keep their places', async () => {
+    const circuit = new Circuit('inventory', { maxConcurrent: 1 });
+    const dependency = gate();
+    void circuit.execute(dependency.fn);
+    await circuit.execute(dependency.fn).catch(() => {});
+    expect(circuit.stats().bulkhead).toEqual({ active: 1, queued: 0, rejected: 1 });
+    circuit.reset();
+    expect(circuit.stats().bulkhead).toEqual({ active: 1, queued: 0, rejected: 0 });
+    dependency.releaseAll();
+  });
+
   it('refuses a waiting call once it is let in, if the circuit opened meanwhile, and frees its place', async () => {
     const circuit = new Circuit('inventory', { maxConcurrent: 1, maxQueued: 2 });
     const dependency = gate();

@@ -149,6 +149,33 @@ describe('Circuit: retry', () => {
     expect(circuit.stats().retry).toEqual({ retries: 20, budgetExhausted: 80 });
   });
 
+  it('never goes past a fractional bound: 0.5 of one first attempt allows no retry, of two one', async () => {
+    const circuit = new Circuit('inventory', {
+      failureThreshold: 1_000,
+      retry: { attempts: 2, jitter: 'none', delayMs: 1, budgetRatio: 0.5, minRetries: 0 },
+    });
+    const dependency = flaky(100);
+    await settle(circuit, dependency.fn);
+    expect(circuit.stats().retry).toEqual({ retries: 0, budgetExhausted: 1 });
+    await settle(circuit, dependency.fn); // two first attempts: 0.5 × 2 = 1 retry
+    expect(circuit.stats().retry).toEqual({ retries: 1, budgetExhausted: 1 });
+  });
+
+  it('starts its figures and its budget afresh on reset()', async () => {
+    const circuit = new Circuit('inventory', {
+      failureThreshold: 1_000,
+      retry: { attempts: 2, jitter: 'none', delayMs: 1, budgetRatio: 0, minRetries: 1 },
+    });
+    const dependency = flaky(100);
+    await settle(circuit, dependency.fn); // the one retry the budget allows
+    await settle(circuit, dependency.fn); // refused by the budget
+    expect(circuit.stats().retry).toEqual({ retries: 1, budgetExhausted: 1 });
+    circuit.reset();
+    expect(circuit.stats().retry).toEqual({ retries: 0, budgetExhausted: 0 });
+    await settle(circuit, dependency.fn); // the budget allows one retry again
+    expect(circuit.stats().retry).toEqual({ retries: 1, budgetExhausted: 0 });
+  });
+
   it('always allows minRetries over the window, however few the calls', async () => {
     const circuit = new Circuit('inventory', {
       failureThreshold: 1_000,
