@@ -40,7 +40,7 @@ import { CountWindow } from './count-window.js';
 import type { OutcomeWindow } from './outcome-window.js';
 import { RollingWindow } from './rolling-window.js';
 import { SharedProbes, type ProbePermits } from './shared-probes.js';
-import { FlapDetector, TransitionHistory, type CircuitTransition } from './transition-history.js';
+import { StateChanges, type CircuitTransition } from './transition-history.js';
 import { TRIP_RULES } from './trip-rules.js';
 import { withoutStackTrace } from './without-stack-trace.js';
 
@@ -63,12 +63,6 @@ const NO_POLICY_STATS = { bulkhead: null, retry: null } as const;
 const NO_JITTER = () => 0.5;
 /** The start of a call whose duration nobody watches (a time never reads as negative). */
 const NOT_MEASURED = -1;
-// Which calls are timed: none; every one (a rule or the adaptive timeout needs each duration, or
-// a timeout reads the start anyway); or a sample, when only the latency and observers read them.
-const UNTIMED = 0;
-const EVERY_CALL = 1;
-const SAMPLED = 2;
-type Timing = typeof UNTIMED | typeof EVERY_CALL | typeof SAMPLED;
 /** No argument of a wrapped function receives the call's signal. */
 const NO_SIGNAL = -1;
 
@@ -90,6 +84,12 @@ export interface WrapOptions {
    * caller gave it.
    */
   signalAt?: number;
+}
+
+/** The probes of one half-open period: when each in flight started, oldest first; how many succeeded. */
+interface HalfOpenProbes {
+  readonly starts: number[];
+  successes: number;
 }
 
 /** Calls with a deadline: the list of the timeout in force, which an adaptive timeout moves. */
@@ -137,8 +137,8 @@ export class Circuit {
   private epoch = 0;
   private consecutiveFailures = 0;
   /** When each probe in flight started (`performance.now()`), oldest first: a hung one reopens the circuit. */
-  private probeStarts: number[] | undefined = undefined;
-  private probeSuccesses = 0;
+  /** The half-open period's probes: built when it starts. */
+  private probes: HalfOpenProbes | undefined = undefined;
   /** Probes failed in a row since the circuit last closed: the backoff exponent. */
   private failedProbes = 0;
   /** When the open period ends, by `clockNow()`: what decides. */
@@ -150,17 +150,14 @@ export class Circuit {
 
   /** Kept only when a rate rule is on. */
   private readonly window: OutcomeWindow | undefined = undefined;
-  /** Kept once calls are timed (see `timing`). */
-  private latency: LatencyHistogram | undefined = undefined;
   /**
-   * Which calls are timed: one reading of the clock at each end of a call serves the latency
-   * stats, the slow-call rule, the adaptive timeout and the call observers (metrics) alike.
+   * Kept once calls are timed; it says which are (see `measureCalls`). One reading of the clock
+   * at each end of a call serves the latency stats, the slow-call rule, the adaptive timeout and
+   * the call observers (metrics) alike.
    */
-  private timing: Timing = UNTIMED;
-  /** Kept from the first state change, when `historySize` > 0. */
-  private transitions: TransitionHistory | undefined = undefined;
-  /** Kept from the first opening. */
-  private flaps: FlapDetector | undefined = undefined;
+  private latency: LatencyHistogram | undefined = undefined;
+  /** Kept from the first state change: the history, and the openings for flapping. */
+  private changes: StateChanges | undefined = undefined;
   /** Kept only when a retry or a bulkhead is configured: calls go through it. */
   private readonly policies: CallPolicies | undefined = undefined;
   /** Kept only when `timeoutMs` is set. */
@@ -232,8 +229,8 @@ export class Circuit {
     if (current === CircuitState.Open) {
       if (clockNow() >= this.openUntil)
         this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
-    } else if (current === CircuitState.HalfOpen && this.probeStarts?.length) {
-      if (clockNow() >= this.probeStarts[0]! + this.options.probeTimeoutMs) {
+    } else if (current === CircuitState.HalfOpen && this.probes!.starts.length > 0) {
+      if (clockNow() >= this.probes!.starts[0]! + this.options.probeTimeoutMs) {
         this.failedProbes++;
         this.transition(CircuitState.Open, 'probe_timed_out');
       }
@@ -322,7 +319,7 @@ export class Circuit {
         state === CircuitState.Open ? this.openUntilWall - this.lastStateChangeAt : null,
       nextOpenDurationMs: this.nextOpenDurationMs(state),
       latency: this.latency?.summary(now) ?? null,
-      flapping: this.flaps?.flapping(now) ?? false,
+      flapping: this.changes?.flapping(now) ?? false,
       timeoutMs: this.timeoutInForce(now),
       ...(this.policies?.stats() ?? NO_POLICY_STATS),
     };
@@ -330,7 +327,7 @@ export class Circuit {
 
   /** The last `historySize` state changes, oldest first, each with the figures that explain it. */
   history(): CircuitTransition[] {
-    return this.transitions?.list() ?? [];
+    return this.changes?.list() ?? [];
   }
 
   /**
@@ -597,15 +594,12 @@ export class Circuit {
     const timed = this.timed;
     this.inFlight++;
     // Read the clock per call only for a probe, or when slowness, a timeout or durations are watched.
-    const timing = this.timing;
+    const latency = this.latency;
     const started =
-      probe ||
-      timed !== undefined ||
-      timing === EVERY_CALL ||
-      (timing === SAMPLED && this.latency!.takesNext())
+      probe || timed !== undefined || (latency !== undefined && latency.takesNext())
         ? performance.now()
         : NOT_MEASURED;
-    if (probe) (this.probeStarts ??= []).push(started);
+    if (probe) this.probes!.starts.push(started);
     // An AbortSignal is costly to build: only for a timed call whose function takes one.
     const controller =
       timed !== undefined && (args === undefined ? fn.length > 0 : signalAt !== NO_SIGNAL)
@@ -678,12 +672,15 @@ export class Circuit {
     this.inFlight--;
     // One reading of the clock serves the latency, the slow-call rule and the observers. A call
     // that began before timing did, or that the sample left out, is not timed.
-    const timing = this.timing;
-    const ended = timing !== UNTIMED && started !== NOT_MEASURED ? performance.now() : NOT_MEASURED;
+    const latency = this.latency;
+    const ended =
+      latency !== undefined && latency.timing !== 'none' && started !== NOT_MEASURED
+        ? performance.now()
+        : NOT_MEASURED;
     const elapsed = ended === NOT_MEASURED ? 0 : ended - started;
     // How many calls this duration stands for: 0 for none measured.
-    const weight = ended === NOT_MEASURED ? 0 : timing === EVERY_CALL ? 1 : this.latency!.weight;
-    if (ended !== NOT_MEASURED) this.latency!.record(ended, elapsed, weight);
+    const weight = ended === NOT_MEASURED ? 0 : latency!.weight;
+    if (ended !== NOT_MEASURED) latency!.record(ended, elapsed, weight);
     const slowAfterMs = this.options.slowCallDurationMs;
     const slow = slowAfterMs !== undefined && ended !== NOT_MEASURED && elapsed >= slowAfterMs;
     if (this.hooks?.observer !== undefined)
@@ -728,7 +725,8 @@ export class Circuit {
   }
 
   private probeSettled(started: number, outcome: Outcome, slow: boolean): void {
-    const starts = this.probeStarts!;
+    const probes = this.probes!;
+    const starts = probes.starts;
     const at = starts.indexOf(started);
     if (at !== -1) starts.splice(at, 1);
     // A slow probe fails when slowness is what the circuit watches: the dependency has not recovered.
@@ -736,14 +734,14 @@ export class Circuit {
       this.failedProbes++;
       return this.transition(CircuitState.Open, 'probe_failed');
     }
-    if (outcome === SUCCESS && ++this.probeSuccesses >= this.options.successThreshold) {
+    if (outcome === SUCCESS && ++probes.successes >= this.options.successThreshold) {
       this.transition(CircuitState.Closed, 'probes_succeeded');
     }
   }
 
   /** Probes let through in this half-open period that have not answered: one start each. */
   private probesInFlight(): number {
-    return this.probeStarts?.length ?? 0;
+    return this.probes?.starts.length ?? 0;
   }
 
   // Half-open permits: this circuit's own, or its share of those of every replica.
@@ -785,15 +783,18 @@ export class Circuit {
   private measureCalls(): void {
     const { trackLatency, slowCallDurationMs, timeoutMs, windowMs } = this.options;
     const watched = trackLatency || this.hooks?.observer !== undefined;
-    this.timing =
+    // Every call when a rule needs each duration or a timeout reads the start anyway; a sample
+    // when only the latency and observers read them.
+    const timing =
       slowCallDurationMs !== undefined ||
       typeof timeoutMs === 'object' ||
       (watched && timeoutMs !== undefined)
-        ? EVERY_CALL
+        ? 'every'
         : watched
-          ? SAMPLED
-          : UNTIMED;
-    if (this.timing !== UNTIMED) this.latency ??= new LatencyHistogram(windowMs);
+          ? 'sample'
+          : 'none';
+    if (timing !== 'none') this.latency ??= new LatencyHistogram(windowMs);
+    if (this.latency !== undefined) this.latency.timing = timing;
   }
 
   private hook(hooks: CircuitHooks): void {
@@ -824,21 +825,15 @@ export class Circuit {
       this.openUntilWall =
         openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
     }
-    if (to === CircuitState.HalfOpen) this.probeSuccesses = 0;
     // A restored circuit keeps the counts it was given.
-    else if ((to === CircuitState.Closed || to === CircuitState.Disabled) && reason !== 'restored')
+    if ((to === CircuitState.Closed || to === CircuitState.Disabled) && reason !== 'restored')
       this.startAfresh();
     // Probes of an earlier period no longer hold the circuit: their late answers are ignored.
-    if (this.probeStarts !== undefined) this.probeStarts.length = 0;
+    this.probes = to === CircuitState.HalfOpen ? { starts: [], successes: 0 } : undefined;
     const at = wallToIso(wall);
-    if (explained !== undefined) {
-      this.transitions ??= new TransitionHistory(this.options.historySize);
-      this.transitions.add({ from, to, reason, at, ...explained });
-    }
-    if (to === CircuitState.Open && from === CircuitState.Closed) {
-      const { flapThreshold, flapWindowMs } = this.options;
-      (this.flaps ??= new FlapDetector(flapThreshold, flapWindowMs)).opened(clockNow());
-    }
+    const changes = (this.changes ??= new StateChanges(this.options));
+    if (explained !== undefined) changes.add({ from, to, reason, at, ...explained });
+    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(clockNow());
     this.emit({ circuit: this.name, from, to, at, reason });
   }
 
@@ -888,7 +883,7 @@ export class Circuit {
   private refusalRetryAfterMs(state: CircuitState): number {
     const now = clockNow();
     if (state !== CircuitState.HalfOpen) return this.retryAfterMs(now);
-    const oldest = this.probeStarts?.[0];
+    const oldest = this.probes?.starts[0];
     return oldest === undefined ? 0 : Math.max(0, Math.ceil(oldest + this.probeBoundMs() - now));
   }
 

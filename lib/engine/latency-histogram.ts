@@ -57,6 +57,11 @@ export class LatencyHistogram {
   /** When the newest slice ends, and which it is. */
   private newestEndsAt = 0;
   private newest = 0;
+  /**
+   * Which calls are timed: every one, a sample, or none (nothing reads durations any more; what
+   * was measured stays, for `stats()`). The circuit sets it.
+   */
+  timing: 'every' | 'sample' | 'none' = 'every';
   /** One call in `stride` is timed, on average, when sampling; `countdown` calls to the next. */
   private stride = 1;
   private countdown = 1;
@@ -65,8 +70,10 @@ export class LatencyHistogram {
     this.sliceMs = windowMs / SLICES;
   }
 
-  /** Whether to time the next call, when sampling. */
+  /** Whether to time the next call. */
   takesNext(): boolean {
+    const timing = this.timing;
+    if (timing !== 'sample') return timing === 'every';
     if (--this.countdown > 0) return false;
     const stride = this.stride;
     // 1 to 2 × stride − 1 calls to the next sample: one in `stride` on average.
@@ -74,9 +81,9 @@ export class LatencyHistogram {
     return true;
   }
 
-  /** How many calls a sample taken now stands for (1 while every call is timed). */
+  /** How many calls a call timed now stands for (1 while every call is timed). */
   get weight(): number {
-    return this.stride;
+    return this.timing === 'sample' ? this.stride : 1;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { CircuitState, CircuitTransitionReason } from './circuit-state.js';
+import type { ResolvedCircuitOptions } from './circuit-options.js';
 
 /** One state change of a circuit, kept in its history with the figures that explain it. */
 export interface CircuitTransition {
@@ -62,5 +63,41 @@ export class FlapDetector {
     if (this.openedAt.length <= this.opens) return false;
     const oldest = this.openedAt[this.next]!; // the ring is full: the next to go is the oldest
     return now - oldest <= this.withinMs;
+  }
+}
+
+/**
+ * What a circuit remembers of its state changes: the last `historySize` of them, and its
+ * openings, to tell whether it flaps. Built at the first change: a circuit that never changed
+ * state keeps nothing.
+ */
+export class StateChanges {
+  private history: TransitionHistory | undefined;
+  private flaps: FlapDetector | undefined;
+
+  constructor(
+    private readonly options: Pick<
+      ResolvedCircuitOptions,
+      'historySize' | 'flapThreshold' | 'flapWindowMs'
+    >,
+  ) {}
+
+  add(transition: CircuitTransition): void {
+    const { historySize } = this.options;
+    if (historySize > 0) (this.history ??= new TransitionHistory(historySize)).add(transition);
+  }
+
+  /** An opening from closed, at `now` (the monotonic clock). */
+  opened(now: number): void {
+    const { flapThreshold, flapWindowMs } = this.options;
+    (this.flaps ??= new FlapDetector(flapThreshold, flapWindowMs)).opened(now);
+  }
+
+  list(): CircuitTransition[] {
+    return this.history?.list() ?? [];
+  }
+
+  flapping(now: number): boolean {
+    return this.flaps?.flapping(now) ?? false;
   }
 }

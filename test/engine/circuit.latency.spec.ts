@@ -160,6 +160,13 @@ describe('LatencyHistogram sampling (when nothing needs every duration)', () => 
   beforeEach(() => jest.spyOn(Math, 'random').mockImplementation(seededRandom()));
   afterEach(() => jest.restoreAllMocks());
 
+  /** A histogram that samples, as a circuit makes it when only its latency reads durations. */
+  function sampling(windowMs: number): LatencyHistogram {
+    const histogram = new LatencyHistogram(windowMs);
+    histogram.timing = 'sample';
+    return histogram;
+  }
+
   /** `calls` calls of the given durations at `now`, each timed only when the histogram asks. */
   function feed(
     histogram: LatencyHistogram,
@@ -177,13 +184,13 @@ describe('LatencyHistogram sampling (when nothing needs every duration)', () => 
   }
 
   it('times every call while fewer than 1,024 run per slice of the window', () => {
-    const histogram = new LatencyHistogram(9_000);
+    const histogram = sampling(9_000);
     expect(feed(histogram, 1_000, () => 5)).toBe(1_000);
     expect(histogram.summary(0)).toMatchObject({ calls: 1_000, p50Ms: expect.closeTo(5, 0) });
   });
 
   it('on a busy circuit times about one call in 64, keeping the count and the percentiles', () => {
-    const histogram = new LatencyHistogram(9_000);
+    const histogram = sampling(9_000);
     const calls = 400_000;
     const duration = (i: number) => (i % 100) + 1; // 1 to 100 ms, evenly
     feed(histogram, calls / 2, duration); // the stride grows to 64 over the first 64,000 calls
@@ -201,13 +208,13 @@ describe('LatencyHistogram sampling (when nothing needs every duration)', () => 
   });
 
   it('samples at random: calls that alternate between fast and slow are both seen', () => {
-    const histogram = new LatencyHistogram(9_000);
+    const histogram = sampling(9_000);
     feed(histogram, 400_000, (i) => (i % 2 === 0 ? 1 : 99));
     expect(Math.abs(histogram.summary(0)!.meanMs - 50) / 50).toBeLessThan(0.05);
   });
 
   it('times every call again after a quiet spell, and fewer as traffic falls', () => {
-    const histogram = new LatencyHistogram(9_000); // slices of 3 s
+    const histogram = sampling(9_000); // slices of 3 s
     feed(histogram, 400_000, () => 5);
     expect(histogram.weight).toBe(64);
     // A slice of less traffic (about 47 timed calls): at the next slice, the stride halves.
