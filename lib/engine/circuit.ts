@@ -610,7 +610,10 @@ export class Circuit {
       if (args === undefined) result = fn(controller?.signal);
       else {
         if (controller !== undefined) args[signalAt] = followed(args[signalAt], controller.signal);
-        result = fn.apply(self, args);
+        // A direct call for methods of none or one argument: `apply` costs a few ns more.
+        const count = args.length;
+        result =
+          count === 0 ? fn.call(self) : count === 1 ? fn.call(self, args[0]) : fn.apply(self, args);
       }
     } catch (error) {
       this.settle(epoch, started, this.classify(error));
