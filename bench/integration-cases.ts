@@ -64,8 +64,13 @@ export async function integrationBench(): Promise<CaseGroup & { close: () => Pro
       loopCase('@CircuitBreaker(), notifications on', () => notifying.service.charge()),
     ],
     comparisons: [
-      // No target: reported, so that the cost of each exporter can be read beside the other.
-      { ours: '@CircuitBreaker(), Prometheus metrics', peer: '@CircuitBreaker(), in-memory state' },
+      // Prometheus: one timing per call serves latency, rules and exporters, sampled when busy.
+      {
+        ours: '@CircuitBreaker(), Prometheus metrics',
+        peer: '@CircuitBreaker(), in-memory state',
+        target: 1.4,
+      },
+      // No target: the OpenTelemetry SDK's own record() is most of its cost.
       {
         ours: '@CircuitBreaker(), OpenTelemetry metrics',
         peer: '@CircuitBreaker(), in-memory state',
