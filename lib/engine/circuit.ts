@@ -677,7 +677,7 @@ export class Circuit {
     // that began before timing did, or that the sample left out, is not timed.
     const latency = this.latency;
     const ended =
-      latency !== undefined && latency.timing !== 'none' && started !== NOT_MEASURED
+      started !== NOT_MEASURED && latency !== undefined && latency.timing !== 'none'
         ? performance.now()
         : NOT_MEASURED;
     const elapsed = ended === NOT_MEASURED ? 0 : ended - started;
