@@ -1,42 +1,11 @@
 // The engine as CommonJS: `require('nestjs-circuit-breaker/engine')`.
 const assert = require('node:assert/strict');
-const {
-  Circuit,
-  CircuitOpenError,
-  CircuitState,
-  isCircuitOpenError,
-} = require('nestjs-circuit-breaker/engine');
+const engine = require('nestjs-circuit-breaker/engine');
+const { checkEngine } = require('./engine-checks.cjs');
 
 assert.match(require.resolve('nestjs-circuit-breaker/engine'), /[/\\]dist[/\\]cjs[/\\]/);
 
-async function main() {
-  const circuit = new Circuit('payments', { failureThreshold: 2, resetTimeoutMs: 60_000 });
-  const failing = () => Promise.reject(new Error('payments is unreachable'));
-
-  assert.equal(await circuit.execute(() => Promise.resolve('ok')), 'ok');
-  for (let i = 0; i < 2; i++)
-    await assert.rejects(circuit.execute(failing), /payments is unreachable/);
-  assert.equal(circuit.state, CircuitState.Open);
-
-  let ran = false;
-  const refusal = await circuit
-    .execute(async () => (ran = true))
-    .then(
-      () => assert.fail('an open circuit let a call through'),
-      (error) => error,
-    );
-  assert.equal(ran, false, 'the refused function did not run');
-  assert.ok(refusal instanceof CircuitOpenError);
-  assert.ok(isCircuitOpenError(refusal));
-  assert.equal(isCircuitOpenError(new Error('other')), false);
-  assert.equal(refusal.circuit, 'payments');
-  assert.ok(refusal.retryAfterMs > 0 && refusal.retryAfterMs <= 60_000);
-  assert.equal(circuit.stats().state, 'open');
-
-  console.log(`require: ${refusal.message}, retry after ${refusal.retryAfterMs} ms`);
-}
-
-main().catch((error) => {
+checkEngine(engine, 'require').catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -1,35 +1,8 @@
 // The engine as an ES module: `import ... from 'nestjs-circuit-breaker/engine'`.
 import assert from 'node:assert/strict';
-import {
-  Circuit,
-  CircuitOpenError,
-  CircuitState,
-  isCircuitOpenError,
-} from 'nestjs-circuit-breaker/engine';
+import * as engine from 'nestjs-circuit-breaker/engine';
+import { checkEngine } from './engine-checks.cjs';
 
 assert.match(import.meta.resolve('nestjs-circuit-breaker/engine'), /\/dist\/esm\//);
 
-const circuit = new Circuit('payments', { failureThreshold: 2, resetTimeoutMs: 60_000 });
-const failing = () => Promise.reject(new Error('payments is unreachable'));
-
-assert.equal(await circuit.execute(() => Promise.resolve('ok')), 'ok');
-for (let i = 0; i < 2; i++)
-  await assert.rejects(circuit.execute(failing), /payments is unreachable/);
-assert.equal(circuit.state, CircuitState.Open);
-
-let ran = false;
-const refusal = await circuit
-  .execute(async () => (ran = true))
-  .then(
-    () => assert.fail('an open circuit let a call through'),
-    (error) => error,
-  );
-assert.equal(ran, false, 'the refused function did not run');
-assert.ok(refusal instanceof CircuitOpenError);
-assert.ok(isCircuitOpenError(refusal));
-assert.equal(isCircuitOpenError(new Error('other')), false);
-assert.equal(refusal.circuit, 'payments');
-assert.ok(refusal.retryAfterMs > 0 && refusal.retryAfterMs <= 60_000);
-assert.equal(circuit.stats().state, 'open');
-
-console.log(`import: ${refusal.message}, retry after ${refusal.retryAfterMs} ms`);
+await checkEngine(engine, 'import');
