@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { CircuitBreakerRegistry, type CircuitBreakerModuleOptions } from '../../lib/index.js';
-import { InventoryClient, startInventoryApp } from './support/inventory-app.js';
+import { driveKnownSequence, InventoryClient, startInventoryApp } from './support/inventory-app.js';
 
 /** The sample lines of the scrape whose metric name starts with `name`, comments left out. */
 async function scrape(registry: Registry, name: string): Promise<string[]> {
@@ -24,15 +24,7 @@ describe('Prometheus metrics', () => {
 
   it('counts every outcome, transitions and states exactly after a known sequence of calls', async () => {
     app = await startInventoryApp({ metrics: { registry } });
-    const client = app.get(InventoryClient);
-    await client.stock(); // success
-    client.outcome = 'hang';
-    await expect(client.stock()).rejects.toThrow('timed out'); // timeout (a failure)
-    client.outcome = 'down';
-    await expect(client.stock()).rejects.toThrow('down'); // failure: the 2nd in a row opens it
-    await expect(client.stock()).rejects.toThrow('open'); // rejected
-    await expect(client.price()).resolves.toBe(1); // failure, then the fallback; opens pricing
-    await expect(client.price()).resolves.toBe(1); // rejected, then the fallback
+    await driveKnownSequence(app.get(InventoryClient));
 
     expect(await scrape(registry, 'circuit_breaker_calls_total')).toEqual([
       'circuit_breaker_calls_total{circuit="inventory",outcome="success"} 1',

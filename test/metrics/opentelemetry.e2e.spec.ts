@@ -9,7 +9,7 @@ import {
   type CircuitBreakerModuleOptions,
   type OpenTelemetryMeter,
 } from '../../lib/index.js';
-import { InventoryClient, startInventoryApp } from './support/inventory-app.js';
+import { driveKnownSequence, InventoryClient, startInventoryApp } from './support/inventory-app.js';
 import { testMeterProvider, type TestMetricReader } from './support/test-metric-reader.js';
 
 /** The names of the circuits a collection reports, in any metric. */
@@ -39,15 +39,7 @@ describe('OpenTelemetry metrics', () => {
 
   it('counts every outcome, transitions and states exactly after a known sequence of calls', async () => {
     app = await startInventoryApp({ openTelemetry: { meter: otel.meter } });
-    const client = app.get(InventoryClient);
-    await client.stock(); // success
-    client.outcome = 'hang';
-    await expect(client.stock()).rejects.toThrow('timed out'); // timeout (a failure)
-    client.outcome = 'down';
-    await expect(client.stock()).rejects.toThrow('down'); // failure: the 2nd in a row opens it
-    await expect(client.stock()).rejects.toThrow('open'); // rejected
-    await expect(client.price()).resolves.toBe(1); // failure, then the fallback; opens pricing
-    await expect(client.price()).resolves.toBe(1); // rejected, then the fallback
+    await driveKnownSequence(app.get(InventoryClient));
 
     const n = 'circuit_breaker.name';
     const o = 'circuit_breaker.call.outcome';

@@ -36,6 +36,22 @@ export class InventoryClient {
   }
 }
 
+/**
+ * The known sequence both exporters' tests count: on `inventory` a success, a timeout, a
+ * failure that opens it and a refusal; on `pricing` a failure that opens it and a refusal, each
+ * answered by the fallback.
+ */
+export async function driveKnownSequence(client: InventoryClient): Promise<void> {
+  await client.stock(); // success
+  client.outcome = 'hang';
+  await expect(client.stock()).rejects.toThrow('timed out'); // timeout (a failure)
+  client.outcome = 'down';
+  await expect(client.stock()).rejects.toThrow('down'); // failure: the 2nd in a row opens it
+  await expect(client.stock()).rejects.toThrow('open'); // rejected
+  await expect(client.price()).resolves.toBe(1); // failure, then the fallback; opens pricing
+  await expect(client.price()).resolves.toBe(1); // rejected, then the fallback
+}
+
 /** An application context with the module configured by `options` and the client. */
 export async function startInventoryApp(
   options: CircuitBreakerModuleOptions,
