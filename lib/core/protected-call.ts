@@ -5,7 +5,7 @@ import { isCallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import type { Circuit } from '../engine/circuit.js';
 import { isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
-import { asPromise } from '../engine/promise-like.js';
+import { asPromise, isPromiseLike } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-decorator-options.interface.js';
 import type { Method } from './method-dispatch.js';
 
@@ -92,6 +92,7 @@ function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
       return asValue.apply(this, args);
     }
     let answer: Method;
+    let promised = false;
     try {
       const result = method.apply(this, args);
       if (isObservable(result)) {
@@ -99,15 +100,16 @@ function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
         return protectObservableMethod({ ...spec, method: () => result }).apply(this, args);
       }
       answer = () => result;
-      found = asPromise(result) === undefined ? asValue : protectPromiseMethod(spec);
+      // Only a look at `then`: the circuit adopts the result, calling it once.
+      promised = isPromiseLike(result);
     } catch (error) {
       answer = () => {
         throw error;
       };
-      found = asValue;
     }
+    found = promised ? protectPromiseMethod(spec) : asValue;
     // The circuit would have run this call as it stands: it counts the outcome as its own.
-    const path = found === asValue ? protectSyncMethod : protectPromiseMethod;
+    const path = promised ? protectPromiseMethod : protectSyncMethod;
     return path({ ...spec, method: answer, signalAt: undefined }).apply(this, args);
   };
 }
@@ -211,7 +213,7 @@ function observe<T>(produce: () => unknown): Observable<T> {
   return new Observable<T>((subscriber) => {
     const result = produce();
     const source =
-      isObservable(result) || asPromise(result) !== undefined
+      isObservable(result) || isPromiseLike(result)
         ? from(result as PromiseLike<T>)
         : of(result as T);
     return source.subscribe(subscriber);

@@ -288,6 +288,19 @@ class Undeclared {
   promise(value: string) {
     return this.failing ? Promise.reject(new Error('promise down')) : Promise.resolve(value);
   }
+
+  thenCalls = 0;
+
+  // A thenable that is not a native promise (a query builder, another promise library's).
+  @CircuitBreaker({ name: 'undeclared-thenable', failureThreshold: 2 })
+  thenable() {
+    return {
+      then: (_resolve: unknown, reject: (error: unknown) => void) => {
+        this.thenCalls++;
+        reject(new Error('thenable down'));
+      },
+    };
+  }
 }
 
 describe('@CircuitBreaker() on methods with no return type written', () => {
@@ -323,6 +336,14 @@ describe('@CircuitBreaker() on methods with no return type written', () => {
     const refused = client.promise('c');
     expect(refused).toBeInstanceOf(Promise);
     await expect(refused).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('adopts a returned thenable once, on the first call too: its then runs once', async () => {
+    await expect(client.thenable()).rejects.toThrow('thenable down'); // the first call
+    expect(client.thenCalls).toBe(1);
+    await expect(client.thenable()).rejects.toThrow('thenable down');
+    expect(client.thenCalls).toBe(2);
+    expect(registry.get('undeclared-thenable')!.stats()).toMatchObject({ failures: 2 });
   });
 });
 

@@ -151,6 +151,24 @@ class QuotesClient {
   streamObservable(_error: unknown, start: number): Observable<number> {
     return of(start, start + 1);
   }
+
+  fallbackThenCalls = 0;
+
+  @CircuitBreaker({ name: 'stream-thenable', failureThreshold: 1, fallback: 'streamThenable' })
+  thenableStream(): Observable<number> {
+    return throwError(() => new Error('stream down'));
+  }
+
+  // A thenable that is not a native promise: its then must run once per fallback.
+  streamThenable(): PromiseLike<number> {
+    return {
+      then: <R>(resolve?: ((value: number) => R) | null) => {
+        this.fallbackThenCalls++;
+        resolve?.(42);
+        return undefined as unknown as PromiseLike<R>;
+      },
+    } as PromiseLike<number>;
+  }
 }
 
 @Controller('quotes')
@@ -319,6 +337,11 @@ describe('fallbacks of @CircuitBreaker() methods, in a running app', () => {
       client.otherStream(5).subscribe({ next: (value) => values.push(value), complete }),
     );
     expect(values).toEqual([5, 6]);
+  });
+
+  it('answers an Observable’s subscriber with a thenable, calling its then once', async () => {
+    expect(await firstValueFrom(client.thenableStream())).toBe(42);
+    expect(client.fallbackThenCalls).toBe(1);
   });
 });
 
