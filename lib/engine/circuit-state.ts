@@ -68,3 +68,10 @@ export function isSharedCircuitState(state: unknown): state is SharedCircuitStat
     state === CircuitState.Disabled
   );
 }
+
+/** Whether `state` is one set by hand and kept until released: forced open or disabled. */
+export function isForcedState(
+  state: unknown,
+): state is CircuitState.ForcedOpen | CircuitState.Disabled {
+  return state === CircuitState.ForcedOpen || state === CircuitState.Disabled;
+}

@@ -20,6 +20,7 @@ import {
 } from './circuit-options.js';
 import {
   CircuitState,
+  isForcedState,
   type CircuitStateChange,
   type CircuitTransitionReason,
   type SharedCircuitState,
@@ -33,7 +34,7 @@ import {
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { openDurationMs } from './open-duration.js';
+import { longestOpenMs, openDurationMs } from './open-duration.js';
 import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
 import { CountWindow } from './count-window.js';
@@ -384,7 +385,7 @@ export class Circuit {
     const state = restored.state === CircuitState.HalfOpen ? CircuitState.Open : restored.state;
     if (state === CircuitState.Open) {
       const left = Math.max(0, restored.openRemainingMs - elapsed);
-      this.transition(state, 'restored', Math.min(left, this.longestOpenMs()));
+      this.transition(state, 'restored', Math.min(left, longestOpenMs(this.options)));
     } else if (state !== this.current) this.transition(state, 'restored');
     else this.epoch++;
   }
@@ -426,9 +427,7 @@ export class Circuit {
 
   /** Ends `forceOpen()` or `disable()`: the circuit closes, its rules starting afresh. */
   release(): void {
-    if (this.current === CircuitState.ForcedOpen || this.current === CircuitState.Disabled) {
-      this.transition(CircuitState.Closed, 'released');
-    }
+    if (isForcedState(this.current)) this.transition(CircuitState.Closed, 'released');
   }
 
   /** Calls `listener` on every state change, after `onStateChange`. Returns the unsubscribe. */
@@ -465,10 +464,7 @@ export class Circuit {
    */
   adoptSharedState(state: SharedCircuitState, openUntil = 0, manual = false): void {
     const current = this.current;
-    const forced = current === CircuitState.ForcedOpen || current === CircuitState.Disabled;
-    if (forced && !manual && state !== CircuitState.ForcedOpen && state !== CircuitState.Disabled) {
-      return;
-    }
+    if (isForcedState(current) && !manual && !isForcedState(state)) return;
     if (state === CircuitState.Open) {
       const sameOpening =
         (current === CircuitState.Open || current === CircuitState.HalfOpen) &&
@@ -477,7 +473,7 @@ export class Circuit {
       if (sameOpening) return void (this.openUntilWall = epochToWall(openUntil));
       // As long as the other replica said, never longer than this circuit ever stays open.
       const left = Math.round(openUntil - Date.now());
-      const duration = Math.min(Math.max(0, left), this.longestOpenMs());
+      const duration = Math.min(Math.max(0, left), longestOpenMs(this.options));
       this.transition(
         CircuitState.Open,
         'shared',
@@ -929,11 +925,6 @@ export class Circuit {
       slowCalls: this.slowCalls,
       ignored: this.ignored,
     };
-  }
-
-  /** The longest this circuit ever stays open by itself. */
-  private longestOpenMs(): number {
-    return Math.max(this.options.maxResetTimeoutMs, this.options.resetTimeoutMs);
   }
 
   /** How long a probe may run: `probeTimeoutMs`, or `timeoutMs` when that ends it first. */

@@ -12,7 +12,7 @@ export function openDurationMs(
   random: () => number = Math.random,
 ): number {
   const { resetTimeoutMs } = options;
-  const cap = Math.max(options.maxResetTimeoutMs, resetTimeoutMs);
+  const cap = longestOpenMs(options);
   // 0 × Infinity (a multiplier's power grown past the largest double) is NaN: 0 it stays.
   const base =
     resetTimeoutMs === 0
@@ -21,4 +21,9 @@ export function openDurationMs(
   const spread =
     options.jitter === 0 ? base : Math.min(cap, base * (1 + options.jitter * (2 * random() - 1)));
   return Math.round(spread);
+}
+
+/** The longest a circuit stays open by itself: `maxResetTimeoutMs`, never below `resetTimeoutMs`. */
+export function longestOpenMs(options: ResolvedCircuitOptions): number {
+  return Math.max(options.maxResetTimeoutMs, options.resetTimeoutMs);
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Circuit } from '../engine/circuit.js';
 import { isSharedCircuitState, type CircuitTransitionReason } from '../engine/circuit-state.js';
+import { longestOpenMs } from '../engine/open-duration.js';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
@@ -113,8 +114,7 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     { openUntil }: SharedStateRecord,
     now: number,
   ): string | undefined {
-    const { maxResetTimeoutMs, resetTimeoutMs } = circuit.options;
-    const latest = now + Math.max(maxResetTimeoutMs, resetTimeoutMs) + OPEN_UNTIL_SLACK_MS;
+    const latest = now + longestOpenMs(circuit.options) + OPEN_UNTIL_SLACK_MS;
     return openUntil > latest
       ? `openUntil ${new Date(Math.min(openUntil, 8.64e15)).toISOString()} is past the circuit's longest open duration`
       : undefined;

@@ -1,6 +1,6 @@
-import type { SharedCircuitState } from '../engine/circuit-state.js';
+import { isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
-import { isForcedState, nextVersion } from './shared-state-record.js';
+import { nextVersion } from './shared-state-record.js';
 
 /**
  * Shares circuit state between the applications of one process that are given the same

@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { CircuitState, type SharedCircuitState } from '../engine/circuit-state.js';
+import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
 import {
   asSharedStateRecord,
   invalidRecordReason,
-  isForcedState,
   MAX_CLOCK_SKEW_MS,
 } from './shared-state-record.js';
 

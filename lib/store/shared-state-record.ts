@@ -1,4 +1,4 @@
-import { CircuitState, isSharedCircuitState } from '../engine/circuit-state.js';
+import { isSharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 
 /** How far ahead of this replica's clock a record's version may be: clocks of machines differ. */
@@ -9,11 +9,6 @@ export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
  * sharing checks each record against its own circuit's, tighter, cap.
  */
 const MAX_OPEN_MS = 2_147_483_647;
-
-/** Whether a forced state (forced open, disabled) is what the record holds: an operator's. */
-export function isForcedState(state: unknown): boolean {
-  return state === CircuitState.ForcedOpen || state === CircuitState.Disabled;
-}
 
 /**
  * Why `value` is not a record a circuit may adopt, or `undefined` when it is one. Every field
