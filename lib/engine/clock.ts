@@ -38,3 +38,6 @@ export function epochToWall(epochMs: number): number {
 export function wallToIso(wall: number): string {
   return new Date(wallOrigin + wall).toISOString();
 }
+
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days): a bound on every delay. */
+export const MAX_TIMER_MS = 2_147_483_647;

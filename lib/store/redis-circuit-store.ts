@@ -3,11 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
-import {
-  asSharedStateRecord,
-  invalidRecordReason,
-  MAX_CLOCK_SKEW_MS,
-} from './shared-state-record.js';
+import { invalidRecordReason, MAX_CLOCK_SKEW_MS } from './shared-state-record.js';
 
 /**
  * An ioredis client, a standalone `Redis` (Sentinel-backed too) or a `Cluster`, by the members
@@ -321,15 +317,17 @@ export class RedisCircuitStore implements CircuitStore {
    * about it, or keeping it, would let whoever writes to the channel fill logs and memory.
    */
   private received(text: string, key?: string): void {
-    let circuit: unknown;
+    let value: unknown;
     try {
-      circuit = (JSON.parse(text) as { circuit?: unknown })?.circuit;
+      value = JSON.parse(text);
     } catch {
-      circuit = undefined;
+      this.badKey(key ?? this.channel, 'it is not JSON');
+      return;
     }
+    const circuit = (value as { circuit?: unknown } | null)?.circuit;
     if (typeof circuit === 'string' && !this.known.has(circuit)) return;
     const where = key ?? (typeof circuit === 'string' ? this.key(circuit, 'state') : this.channel);
-    const record = this.parse(text, where, typeof circuit === 'string' ? circuit : undefined);
+    const record = this.check(value, where, typeof circuit === 'string' ? circuit : undefined);
     if (record !== undefined) this.deliver(record);
   }
 
@@ -356,9 +354,22 @@ export class RedisCircuitStore implements CircuitStore {
     } catch {
       return this.badKey(key, 'it is not JSON');
     }
+    return this.check(value, key, circuit);
+  }
+
+  /**
+   * `value`, parsed from what `key` held, as a record of `circuit` (its `manual` filled in), or
+   * undefined (with one warning per key) when it is not one.
+   */
+  private check(
+    value: unknown,
+    key: string,
+    circuit: string | undefined,
+  ): SharedStateRecord | undefined {
     const reason = invalidRecordReason(value);
     if (reason !== undefined) return this.badKey(key, reason);
-    const record = asSharedStateRecord(value)!;
+    const valid = value as SharedStateRecord;
+    const record: SharedStateRecord = { ...valid, manual: valid.manual === true };
     if (circuit !== undefined && record.circuit !== circuit) {
       return this.badKey(key, `it names circuit ${JSON.stringify(record.circuit)}`);
     }

@@ -1,14 +1,9 @@
 import { isSharedCircuitState } from '../engine/circuit-state.js';
-import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+import { MAX_TIMER_MS } from '../engine/clock.js';
+import type { CircuitStore } from './circuit-store.interface.js';
 
 /** How far ahead of this replica's clock a record's version may be: clocks of machines differ. */
 export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The longest a circuit can be open: the largest `maxResetTimeoutMs` an option takes. The
- * sharing checks each record against its own circuit's, tighter, cap.
- */
-const MAX_OPEN_MS = 2_147_483_647;
 
 /**
  * Why `value` is not a record a circuit may adopt, or `undefined` when it is one. Every field
@@ -25,7 +20,9 @@ export function invalidRecordReason(value: unknown, now = Date.now()): string | 
   if (typeof openUntil !== 'number' || !Number.isFinite(openUntil) || openUntil < 0) {
     return `openUntil ${show(openUntil)} is not a time`;
   }
-  if (openUntil > now + MAX_OPEN_MS + MAX_CLOCK_SKEW_MS) {
+  // The longest a circuit can be open is `MAX_TIMER_MS`, the largest `maxResetTimeoutMs` an
+  // option takes. The sharing checks each record against its own circuit's, tighter, cap.
+  if (openUntil > now + MAX_TIMER_MS + MAX_CLOCK_SKEW_MS) {
     return `openUntil ${show(openUntil)} is further away than any circuit stays open`;
   }
   if (manual !== undefined && typeof manual !== 'boolean')
@@ -37,13 +34,6 @@ export function invalidRecordReason(value: unknown, now = Date.now()): string | 
     return `version ${show(version)} is more than a day ahead of this replica's clock`;
   }
   return undefined;
-}
-
-/** `value` as a record (its `manual` filled in), when it is a valid one. */
-export function asSharedStateRecord(value: unknown): SharedStateRecord | undefined {
-  if (invalidRecordReason(value) !== undefined) return undefined;
-  const record = value as SharedStateRecord;
-  return { ...record, manual: record.manual === true };
 }
 
 /** A version for a record saved at `now` after one of `previous`: later than both, whole. */
