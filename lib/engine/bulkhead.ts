@@ -34,11 +34,9 @@ export class Bulkhead {
     return this.waiting;
   }
 
-  /** Takes a place now if one is free: for a call that cannot wait (a sync one). */
-  tryEnter(): boolean {
-    if (this.running >= this.maxConcurrent) return false;
-    this.running++;
-    return true;
+  /** Takes a place now, or refuses a call that cannot wait (a sync one). */
+  enterNow(): void {
+    if (!this.tryEnter()) throw this.refuse();
   }
 
   /**
@@ -48,10 +46,7 @@ export class Bulkhead {
   enter(signal: AbortSignal | undefined, waitMs: number | undefined): true | Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.tryEnter()) return true;
-    if (this.waiting >= this.maxQueued) {
-      this.rejected++;
-      return Promise.reject(this.full(false));
-    }
+    if (this.waiting >= this.maxQueued) return Promise.reject(this.refuse());
     return new Promise<void>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let done = false; // the deadline and the signal may both come
@@ -91,6 +86,18 @@ export class Bulkhead {
     }
     this.unlink(next);
     next.admit(); // the place passes on: `running` stays as it is
+  }
+
+  private tryEnter(): boolean {
+    if (this.running >= this.maxConcurrent) return false;
+    this.running++;
+    return true;
+  }
+
+  /** Counts a refusal of a call that found no place and no room in the queue. */
+  private refuse(): BulkheadFullError {
+    this.rejected++;
+    return this.full(false);
   }
 
   private full(waited: boolean): BulkheadFullError {

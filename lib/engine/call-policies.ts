@@ -1,6 +1,7 @@
 import { Bulkhead } from './bulkhead.js';
+import { givenSignal, NO_SIGNAL } from './call-signal.js';
 import { clockNow } from './clock.js';
-import { BulkheadFullError, isBulkheadFullError } from './errors/bulkhead-full.error.js';
+import { isBulkheadFullError } from './errors/bulkhead-full.error.js';
 import { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
 import { isCircuitOpenError } from './errors/circuit-open.error.js';
 import { asPromise } from './promise-like.js';
@@ -35,8 +36,6 @@ export interface PolicyStats {
   bulkhead: { active: number; queued: number; rejected: number } | null;
   retry: { retries: number; budgetExhausted: number } | null;
 }
-
-const NO_SIGNAL = -1;
 
 /**
  * The policies around a circuit's calls, in the order resilience4j and Polly put them:
@@ -96,15 +95,7 @@ export class CallPolicies {
     if (bulkhead === undefined || this.circuit.refusesNow()) {
       return this.circuit.callThrough(fn, self, args, false, signalAt);
     }
-    if (!bulkhead.tryEnter()) {
-      bulkhead.rejected++;
-      throw new BulkheadFullError(
-        this.circuit.name,
-        bulkhead.maxConcurrent,
-        bulkhead.maxQueued,
-        false,
-      );
-    }
+    bulkhead.enterNow();
     let result: unknown;
     try {
       result = this.circuit.callThrough(fn, self, args, false, signalAt);
@@ -181,15 +172,15 @@ export class CallPolicies {
     let attemptArgs = args;
     if (signal !== undefined) {
       if (args === undefined) {
-        if (fn.length > 0) {
-          attemptFn = (own: AbortSignal | undefined) =>
-            fn(own === undefined ? signal : AbortSignal.any([own, signal]));
-        }
+        if (fn.length > 0) attemptFn = givenSignal(fn, signal);
       } else if (signalAt !== NO_SIGNAL) {
         attemptArgs = [...args];
         attemptArgs[signalAt] = signal;
       }
-    } else if (args !== undefined) attemptArgs = [...args]; // each attempt its own arguments
+    } else if (args !== undefined && signalAt !== NO_SIGNAL) {
+      // Each attempt its own arguments: the circuit writes its signal in the signal's place.
+      attemptArgs = [...args];
+    }
     const bulkhead = this.bulkhead;
     if (bulkhead === undefined || this.circuit.refusesNow()) {
       return this.circuit.callThrough(attemptFn, self, attemptArgs, true, signalAt);

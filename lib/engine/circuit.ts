@@ -1,6 +1,7 @@
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { CALL_CANCELLED } from './call-cancelled.js';
 import { CallPolicies } from './call-policies.js';
+import { followed, givenSignal, NO_SIGNAL } from './call-signal.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
@@ -64,8 +65,6 @@ const NO_POLICY_STATS = { bulkhead: null, retry: null } as const;
 const NO_JITTER = () => 0.5;
 /** The start of a call whose duration nobody watches (a time never reads as negative). */
 const NOT_MEASURED = -1;
-/** No argument of a wrapped function receives the call's signal. */
-const NO_SIGNAL = -1;
 
 /** `execute()` options. */
 export interface ExecuteOptions {
@@ -137,7 +136,6 @@ export class Circuit {
    */
   private epoch = 0;
   private consecutiveFailures = 0;
-  /** When each probe in flight started (`performance.now()`), oldest first: a hung one reopens the circuit. */
   /** The half-open period's probes: built when it starts. */
   private probes: HalfOpenProbes | undefined = undefined;
   /** Probes failed in a row since the circuit last closed: the backoff exponent. */
@@ -202,14 +200,7 @@ export class Circuit {
           name: this.name,
           callThrough: (fn, self, args, async, signalAt) =>
             this.call(fn, self, args, async, signalAt),
-          refusesNow: () => {
-            const state = this.state;
-            return (
-              state === CircuitState.Open ||
-              state === CircuitState.ForcedOpen ||
-              (state === CircuitState.HalfOpen && this.probesInFlight() >= this.probePermits())
-            );
-          },
+          refusesNow: () => !this.admits(this.state),
           counts: (error) => this.classify(error) === FAILURE,
         },
         retry,
@@ -227,16 +218,36 @@ export class Circuit {
    */
   get state(): CircuitState {
     const current = this.current;
+    return current === CircuitState.Open || current === CircuitState.HalfOpen
+      ? this.stateAt(clockNow())
+      : current;
+  }
+
+  /**
+   * The state at `now` (by `clockNow()`) of an open or half-open circuit, moved on as the clock
+   * says: open → half-open when the open duration has passed, half-open → open when the oldest
+   * probe has run past `probeTimeoutMs`.
+   */
+  private stateAt(now: number): CircuitState {
+    const current = this.current;
     if (current === CircuitState.Open) {
-      if (clockNow() >= this.openUntil)
-        this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
+      if (now >= this.openUntil) this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
     } else if (current === CircuitState.HalfOpen && this.probes!.starts.length > 0) {
-      if (clockNow() >= this.probes!.starts[0]! + this.options.probeTimeoutMs) {
+      if (now >= this.probes!.starts[0]! + this.options.probeTimeoutMs) {
         this.failedProbes++;
         this.transition(CircuitState.Open, 'probe_timed_out');
       }
     }
     return this.current;
+  }
+
+  /** Whether a call made in `state` goes through: closed, disabled, or a probe permit free. */
+  private admits(state: CircuitState): boolean {
+    return (
+      state === CircuitState.Closed ||
+      state === CircuitState.Disabled ||
+      (state === CircuitState.HalfOpen && this.probesInFlight() < this.probePermits())
+    );
   }
 
   /**
@@ -402,10 +413,9 @@ export class Circuit {
     this.lastFailureAt = undefined;
     this.latency?.clear();
     this.policies?.reset();
-    const adaptive = this.timed?.adaptive;
-    if (adaptive !== undefined) {
-      adaptive.clear();
-      this.timed!.list = deadlineListFor(adaptive.current);
+    if (this.timed?.adaptive !== undefined) {
+      this.timed.adaptive.clear();
+      this.followAdaptiveTimeout();
     }
     if (this.current !== CircuitState.Closed) this.transition(CircuitState.Closed, 'reset');
     else {
@@ -566,13 +576,14 @@ export class Circuit {
     async: boolean,
     signalAt: number,
   ): T {
-    const state = this.state;
-    if (state === CircuitState.HalfOpen && this.probesInFlight() < this.probePermits()) {
-      return this.run(fn, self, args, async, signalAt, true);
-    }
+    // One reading of the clock decides the state and says when to come back.
+    const now = clockNow();
+    const state = this.stateAt(now);
+    // Never closed or disabled here: a call let through is a probe.
+    if (this.admits(state)) return this.run(fn, self, args, async, signalAt, true);
     this.rejections++;
     if (this.hooks?.observer !== undefined) this.notify('rejected');
-    const retryAfterMs = this.refusalRetryAfterMs(state);
+    const retryAfterMs = this.refusalRetryAfterMs(state, now);
     const error = withoutStackTrace(() => new CircuitOpenError(this.name, state, retryAfterMs));
     if (async) return rejectSoon(error) as T;
     throw error;
@@ -648,10 +659,6 @@ export class Circuit {
       timedOut: (call) => {
         this.timeouts++;
         this.settle(call.epoch, call.started, FAILURE, true);
-        // Successes alone move an adaptive timeout; when none come, its window empties, and
-        // it goes back to maxMs rather than time every call out for good.
-        const adaptive = this.timed!.adaptive;
-        if (adaptive?.refresh(clockNow())) this.timed!.list = deadlineListFor(adaptive.current);
         return withoutStackTrace(() => new CallTimeoutError(this.name, call.list.timeoutMs));
       },
     };
@@ -686,8 +693,17 @@ export class Circuit {
       this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed, weight);
     if (slow) this.slowCalls++;
     const adaptive = this.timed?.adaptive;
-    if (outcome === SUCCESS && ended !== NOT_MEASURED && adaptive?.succeeded(ended, elapsed)) {
-      this.timed!.list = deadlineListFor(adaptive.current);
+    // Successes alone move an adaptive timeout (every call is timed then). When none come, a
+    // timeout looks again: its window empties, and it goes back to maxMs rather than time
+    // every call out for good.
+    if (
+      adaptive !== undefined &&
+      ended !== NOT_MEASURED &&
+      (outcome === SUCCESS
+        ? adaptive.succeeded(ended, elapsed)
+        : timedOut && adaptive.refresh(ended))
+    ) {
+      this.followAdaptiveTimeout();
     }
     if (outcome === SUCCESS) this.successes++;
     else if (outcome === FAILURE) {
@@ -813,14 +829,15 @@ export class Circuit {
     openUntilEpoch?: number,
   ): void {
     const from = this.current;
+    const now = clockNow();
     const wall = wallNow();
-    const explained = this.options.historySize > 0 ? this.figuresNow() : undefined;
+    const explained = this.options.historySize > 0 ? this.figuresAt(now) : undefined;
     this.current = to;
     this.epoch++;
     this.lastStateChangeAt = wall;
     if (to === CircuitState.Open) {
       const duration = openForMs ?? openDurationMs(this.options, this.failedProbes);
-      this.openUntil = clockNow() + duration;
+      this.openUntil = now + duration;
       this.openUntilWall =
         openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
     }
@@ -832,7 +849,7 @@ export class Circuit {
     const at = wallToIso(wall);
     const changes = (this.changes ??= new StateChanges(this.options));
     if (explained !== undefined) changes.add({ from, to, reason, at, ...explained });
-    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(clockNow());
+    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(now);
     this.emit({ circuit: this.name, from, to, at, reason });
   }
 
@@ -879,8 +896,7 @@ export class Circuit {
    * permit taken, the time left to the oldest probe's bound, when it has either answered or
    * failed by the clock.
    */
-  private refusalRetryAfterMs(state: CircuitState): number {
-    const now = clockNow();
+  private refusalRetryAfterMs(state: CircuitState, now: number): number {
     if (state !== CircuitState.HalfOpen) return this.retryAfterMs(now);
     const oldest = this.probes?.starts[0];
     return oldest === undefined ? 0 : Math.max(0, Math.ceil(oldest + this.probeBoundMs() - now));
@@ -896,8 +912,7 @@ export class Circuit {
   }
 
   /** What the history keeps of the moment a state changes: the figures that explain it. */
-  private figuresNow(): Omit<CircuitTransition, 'from' | 'to' | 'reason' | 'at'> {
-    const now = clockNow();
+  private figuresAt(now: number): Omit<CircuitTransition, 'from' | 'to' | 'reason' | 'at'> {
     const totals = this.window?.totals();
     const calls = totals?.calls ?? 0;
     return {
@@ -908,11 +923,16 @@ export class Circuit {
     };
   }
 
+  /** Calls starting from now get the adaptive timeout's new value. */
+  private followAdaptiveTimeout(): void {
+    this.timed!.list = deadlineListFor(this.timed!.adaptive!.current);
+  }
+
   /** The timeout a call starting now gets, or null without `timeoutMs`. */
   private timeoutInForce(now: number): number | null {
     const timed = this.timed;
     if (timed === undefined) return null;
-    if (timed.adaptive?.refresh(now)) timed.list = deadlineListFor(timed.adaptive.current);
+    if (timed.adaptive?.refresh(now)) this.followAdaptiveTimeout();
     return timed.list.timeoutMs;
   }
 
@@ -937,20 +957,4 @@ export class Circuit {
 
 function notAFunction(method: string, value: unknown): TypeError {
   return new TypeError(`Circuit.${method}() takes a function, got ${typeof value}`);
-}
-
-/**
- * The signal a wrapped function receives: the circuit's own, or, when the caller passed a
- * signal of its own in that place, one that aborts when either does.
- */
-function followed(given: unknown, own: AbortSignal): AbortSignal {
-  return given instanceof AbortSignal ? AbortSignal.any([given, own]) : own;
-}
-
-/** `fn` given the caller's signal, beside the circuit's own when there is one. */
-function givenSignal<T>(
-  fn: (signal: AbortSignal | undefined) => T,
-  given: AbortSignal,
-): (signal: AbortSignal | undefined) => T {
-  return (own) => fn(own === undefined ? given : AbortSignal.any([own, given]));
 }
