@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import { BadRequestException } from '@nestjs/common';
 import fc from 'fast-check';
-import { isDeepStrictEqual } from 'node:util';
 import {
   CallTimeoutError,
   Circuit,
@@ -9,6 +8,7 @@ import {
   type CircuitOptions,
   type CircuitStats,
 } from '../../lib/index.js';
+import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './model-kit.js';
 
 // A model-based test: random sequences of calls (successes, counted failures, ignored errors,
 // slow calls, timeouts; sync and async), clock advances and manual commands, run against the
@@ -188,26 +188,6 @@ class Model {
   }
 }
 
-interface Real {
-  circuit: Circuit;
-}
-
-// Jest's expect() costs several microseconds a call, most of the run time here: compare
-// cheaply, and let expect() report a difference.
-function agree(actual: unknown, expected: unknown): void {
-  if (!isDeepStrictEqual(actual, expected)) expect(actual).toEqual(expected);
-}
-
-function same(actual: unknown, expected: unknown): void {
-  if (actual !== expected) expect(actual).toBe(expected);
-}
-
-function isA(actual: unknown, type: new (...args: never[]) => unknown): void {
-  if (!(actual instanceof type)) expect(actual).toBeInstanceOf(type);
-}
-
-const iso = (time: number | null) => (time === null ? null : new Date(time).toISOString());
-
 function expectAgreement(model: Model, { circuit }: Real): void {
   const now = Date.now();
   const state = model.read(now);
@@ -227,14 +207,7 @@ function expectAgreement(model: Model, { circuit }: Real): void {
     openUntil: state === 'open' ? iso(model.openUntil) : null,
     retryAfterMs: state === 'open' ? model.openUntil - now : 0,
   };
-  const stats = circuit.stats();
-  const actual = Object.fromEntries(Object.keys(expected).map((key) => [key, stats[key as never]]));
-  agree(actual, expected);
-}
-
-/** Moves the fake clock on, running the timers and promise reactions due meanwhile. */
-async function advanceBy(ms: number): Promise<void> {
-  if (ms > 0) await jest.advanceTimersByTimeAsync(ms);
+  expectStats(circuit, expected);
 }
 
 /** How long to wait first so that no window call is between 0.9 and 1 window old `offsets` later. */

@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import { BadRequestException } from '@nestjs/common';
 import fc from 'fast-check';
-import { isDeepStrictEqual } from 'node:util';
 import {
   BulkheadFullError,
   CallTimeoutError,
@@ -10,6 +9,7 @@ import {
   type CircuitOptions,
   type CircuitStats,
 } from '../../lib/index.js';
+import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './model-kit.js';
 
 // A model-based test of the policies beside the breaker: retry, bulkhead and the count window.
 // Random sequences of bursts of concurrent calls, clock advances and manual commands run against
@@ -623,8 +623,6 @@ class Burst {
   }
 }
 
-const iso = (time: number | null) => (time === null ? null : new Date(time).toISOString());
-
 function expectedStats(model: Model, now: number): Partial<CircuitStats> {
   const { config } = model;
   const state = model.read(now);
@@ -654,35 +652,6 @@ function expectedStats(model: Model, now: number): Partial<CircuitStats> {
         ? null
         : { retries: model.retries, budgetExhausted: model.budgetExhausted },
   };
-}
-
-interface Real {
-  circuit: Circuit;
-}
-
-// Jest's expect() costs several microseconds a call, most of the run time here: compare
-// cheaply, and let expect() report a difference.
-function agree(actual: unknown, expected: unknown): void {
-  if (!isDeepStrictEqual(actual, expected)) expect(actual).toEqual(expected);
-}
-
-function same(actual: unknown, expected: unknown): void {
-  if (actual !== expected) expect(actual).toBe(expected);
-}
-
-function isA(actual: unknown, type: new (...args: never[]) => unknown): void {
-  if (!(actual instanceof type)) expect(actual).toBeInstanceOf(type);
-}
-
-function expectStats(circuit: Circuit, expected: Partial<CircuitStats>): void {
-  const stats = circuit.stats();
-  const actual = Object.fromEntries(Object.keys(expected).map((key) => [key, stats[key as never]]));
-  agree(actual, expected);
-}
-
-/** Moves the fake clock on, running the timers and promise reactions due meanwhile. */
-async function advanceBy(ms: number): Promise<void> {
-  if (ms > 0) await jest.advanceTimersByTimeAsync(ms);
 }
 
 /** One caller of a burst, on the engine's side: when its function was called, what it made, what the caller got. */
