@@ -17,7 +17,7 @@ import type { Method } from './method-dispatch.js';
 export type ReturnKind = 'observable' | 'promise' | 'value' | 'unknown';
 
 /** How a protected method is built: its circuit, the method as written, and what surrounds it. */
-export interface ProtectedMethodSpec {
+interface ProtectedMethodSpec {
   circuit: Circuit;
   method: Method;
   fallback: CircuitFallback | undefined;
@@ -61,16 +61,19 @@ function protectPromiseMethod({
 function protectSyncMethod({ circuit, method, fallback, signalAt }: ProtectedMethodSpec): Method {
   const guarded = circuit.wrapSync(method, { signalAt });
   if (fallback === undefined) return guarded;
+  // The recovery is built only where an error is handled: never on a plain success.
   return function (this: unknown, ...args: unknown[]) {
-    const recover = recovery(circuit, fallback, this, args);
     let result: unknown;
     try {
       result = guarded.apply(this, args);
     } catch (error) {
-      return recover(error);
+      return recovery(circuit, fallback, this, args)(error);
     }
     // Declared as a value, yet a promise came: its failure falls back too.
-    return asPromise(result)?.then(undefined, recover) ?? result;
+    const promise = asPromise(result);
+    return promise === undefined
+      ? result
+      : promise.then(undefined, recovery(circuit, fallback, this, args));
   };
 }
 
@@ -121,12 +124,17 @@ function protectObservableMethod({
   signalAt,
 }: ProtectedMethodSpec): Method {
   return function (this: unknown, ...args: unknown[]) {
+    // Without `@CircuitSignal()` the source takes no signal, so that none is built for it.
+    const source =
+      signalAt === undefined
+        ? () => method.apply(this, args) as Observable<unknown>
+        : (signal: AbortSignal | undefined) => {
+            if (signal !== undefined) args[signalAt] = signal;
+            return method.apply(this, args) as Observable<unknown>;
+          };
     return guardObservable(
       circuit,
-      (signal) => {
-        if (signalAt !== undefined && signal !== undefined) args[signalAt] = signal;
-        return method.apply(this, args) as Observable<unknown>;
-      },
+      source,
       fallback && ((error) => fallback.call(this, error, ...args)),
     );
   };
@@ -137,6 +145,7 @@ function protectObservableMethod({
  * value or its completion is the call's success, an error before either its failure. Later
  * values and errors pass through uncounted. Unsubscribing before the outcome frees the call
  * without counting it; a timeout unsubscribes from `source` and aborts the signal it was given.
+ * A `source` that declares no parameter gets no signal: a timed circuit then builds none.
  */
 export function guardObservable<T>(
   circuit: Circuit,
@@ -147,7 +156,7 @@ export function guardObservable<T>(
     let inner: Subscription | undefined;
     let answered = false;
     let cancel: ((reason: typeof CALL_CANCELLED) => void) | undefined;
-    const call = (signal: AbortSignal | undefined) =>
+    const subscribe = (signal: AbortSignal | undefined) =>
       new Promise<void>((resolve, reject) => {
         cancel = reject;
         const answer = () => {
@@ -166,6 +175,9 @@ export function guardObservable<T>(
           },
         });
       });
+    // The circuit builds an AbortController for a timed call only when its function declares a
+    // parameter: none for a source that reads no signal. A timeout still unsubscribes, below.
+    const call = source.length === 0 ? () => subscribe(undefined) : subscribe;
     circuit.execute(call).then(undefined, (error: unknown) => {
       if (error === CALL_CANCELLED) return;
       inner?.unsubscribe();
@@ -184,7 +196,7 @@ export function guardObservable<T>(
  * Whether a fallback answers for `error`: a refusal (of the circuit or its bulkhead) or a
  * timeout of this circuit, or a counted failure.
  */
-export function fallsBack(circuit: Circuit, error: unknown): boolean {
+function fallsBack(circuit: Circuit, error: unknown): boolean {
   try {
     const own =
       isCircuitOpenError(error) || isBulkheadFullError(error) || isCallTimeoutError(error);

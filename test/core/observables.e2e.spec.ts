@@ -6,6 +6,7 @@ import {
   CircuitBreakerModule,
   CircuitBreakerRegistry,
   CircuitOpenError,
+  CircuitSignal,
   CircuitState,
 } from '../../lib/index.js';
 import { json, sleep, startApp, type RunningApp } from './support/start-app.js';
@@ -32,6 +33,11 @@ class PricesClient {
   @CircuitBreaker({ name: 'slow-prices', timeoutMs: 50 })
   slow(): Observable<string> {
     return this.source('slow');
+  }
+
+  @CircuitBreaker({ name: 'signalled-prices', timeoutMs: 50 })
+  signalled(@CircuitSignal() signal?: AbortSignal): Observable<string> {
+    return of(signal instanceof AbortSignal ? 'signalled' : 'no signal');
   }
 
   @CircuitBreaker({ name: 'probed', failureThreshold: 1, resetTimeoutMs: 100 })
@@ -159,6 +165,26 @@ describe('@CircuitBreaker() on methods returning an Observable', () => {
     expect(error).toBeInstanceOf(CallTimeoutError);
     expect(client.unsubscriptions).toBe(1);
     expect(stats('slow-prices')).toMatchObject({ timeouts: 1, failures: 1 });
+  });
+
+  it('builds an AbortSignal for a timed subscription only when the method asks for one', async () => {
+    const Original = globalThis.AbortController;
+    let built = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        built++;
+      }
+    };
+    try {
+      expect(await firstValueFrom(client.slow())).toBe('slow: 1');
+      expect(built).toBe(0); // no @CircuitSignal(): nothing would read it
+      expect(await firstValueFrom(client.signalled())).toBe('signalled');
+      expect(built).toBe(1);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+    expect(stats('slow-prices')).toMatchObject({ successes: 1, failures: 0 });
   });
 
   it('frees a call unsubscribed before its outcome without counting it: a half-open probe is not lost', async () => {
