@@ -14,10 +14,17 @@ import { classNameOf, classPrototypeOf, isObject, isSingleton } from './instance
 import { originalMethod, protectCalls, type Method } from './method-dispatch.js';
 import { protectMethod } from './protected-call.js';
 
-/** A decorated method found at start-up. */
+/** A decorated method found at start-up, with what its class tells worked out once. */
 interface Decorated {
   wrapper: InstanceWrapper;
+  /** The class's prototype (`classPrototypeOf`), where the method and a named fallback are. */
+  prototype: Record<string, Method>;
+  className: string;
   method: string;
+  /** `ClassName.method`: the circuit's name unless the decorator gives one. */
+  where: string;
+  /** The circuit's name. */
+  name: string;
   decorator: CircuitBreakerDecoratorOptions;
   isController: boolean;
 }
@@ -44,9 +51,7 @@ export class CircuitBreakerExplorer implements OnModuleInit {
   onModuleInit(): void {
     const found = this.explore();
     // Every declaration first, so that a shared circuit is built with all of its options.
-    for (const { wrapper, method, decorator } of found) {
-      this.declare(`${classNameOf(wrapper)}.${method}`, decorator);
-    }
+    for (const { name, where, decorator } of found) this.declare(name, where, decorator);
     for (const decorated of found) this.protect(decorated);
   }
 
@@ -58,12 +63,16 @@ export class CircuitBreakerExplorer implements OnModuleInit {
       const target = isSingleton(wrapper) ? wrapper.instance : wrapper.metatype;
       if (!isObject(target) || seen.has(target)) return;
       seen.add(target);
-      const prototype = classPrototypeOf(wrapper);
+      const prototype = classPrototypeOf(wrapper) as Record<string, Method>;
       if (!isObject(prototype)) return;
+      let className: string | undefined; // read once, for the class's first decorated method
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const handler = (prototype as Record<string, unknown>)[method];
-        const decorator = this.metadata.circuitOptions(handler);
-        if (decorator !== undefined) found.push({ wrapper, method, decorator, isController });
+        const decorator = this.metadata.circuitOptions(prototype[method]);
+        if (decorator === undefined) continue;
+        className ??= classNameOf(wrapper);
+        const where = `${className}.${method}`;
+        const { name = where } = decorator;
+        found.push({ wrapper, prototype, className, method, where, name, decorator, isController });
       }
     };
     for (const wrapper of this.discovery.getProviders()) visit(wrapper, false);
@@ -71,14 +80,14 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     return found;
   }
 
-  private protect({ wrapper, method, decorator, isController }: Decorated): void {
-    const prototype = classPrototypeOf(wrapper) as Record<string, Method>;
-    const circuit = this.circuitFor(`${classNameOf(wrapper)}.${method}`, decorator);
+  private protect(decorated: Decorated): void {
+    const { wrapper, prototype, method, name, isController } = decorated;
+    const circuit = this.registry.getOrCreate(name, this.declared.get(name)!.options);
     const original = originalMethod(prototype[method]!);
     const protectedMethod = protectMethod({
       circuit,
       method: original,
-      fallback: this.fallbackFor(circuit, wrapper, decorator),
+      fallback: this.fallbackFor(circuit, decorated),
       returns: this.metadata.returnKind(prototype, method, original),
       signalAt: this.metadata.signalIndex(prototype, method),
     });
@@ -92,31 +101,25 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     }
   }
 
-  private declare(where: string, decorator: CircuitBreakerDecoratorOptions): void {
-    const { name = where, fallback: _fallback, ...options } = decorator;
+  private declare(name: string, where: string, decorator: CircuitBreakerDecoratorOptions): void {
+    const { name: _name, fallback: _fallback, ...options } = decorator;
     const added = { where, options };
     const known = this.declared.get(name);
     this.declared.set(name, known === undefined ? added : joinDeclarations(name, known, added));
   }
 
-  private circuitFor(where: string, decorator: CircuitBreakerDecoratorOptions): Circuit {
-    const name = decorator.name ?? where;
-    return this.registry.getOrCreate(name, this.declared.get(name)!.options);
-  }
-
   private fallbackFor(
     circuit: Circuit,
-    wrapper: InstanceWrapper,
-    { fallback }: CircuitBreakerDecoratorOptions,
+    { prototype, className, decorator: { fallback } }: Decorated,
   ): CircuitFallback | undefined {
     if (fallback === undefined || typeof fallback === 'function') return fallback;
-    const method = (classPrototypeOf(wrapper) as Record<string, unknown>)[fallback];
+    const method: unknown = prototype[fallback];
     if (typeof method !== 'function') {
       throw new CircuitOptionsError(
         circuit.name,
         'fallback',
         fallback,
-        `the name of a method of ${classNameOf(wrapper)}`,
+        `the name of a method of ${className}`,
       );
     }
     return method as CircuitFallback;
