@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../engine/clock.js';
 import type {
   CircuitBreakerAdminGuard,
   CircuitBreakerAdminOptions,
@@ -41,7 +42,7 @@ export function resolveAdminOptions(admin: CircuitBreakerAdminOptions): Resolved
   if (
     typeof statsIntervalMs !== 'number' ||
     !(statsIntervalMs >= 10) ||
-    statsIntervalMs > 2 ** 31 - 1
+    statsIntervalMs > MAX_TIMER_MS
   ) {
     throw adminError(
       `admin.statsIntervalMs must be a number of milliseconds ≥ 10, got ${show(statsIntervalMs)}`,

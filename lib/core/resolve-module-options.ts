@@ -13,7 +13,7 @@ export const DEFAULT_MAX_CIRCUITS = 10_000;
 export function checkModuleOptions(
   options: unknown,
 ): asserts options is CircuitBreakerRegistryOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (!isPlainObject(options)) {
     throw moduleError('options', options, 'an object such as { defaults, circuits }, or nothing');
   }
   const { defaults, circuits, maxCircuits } = options as CircuitBreakerRegistryOptions;
@@ -41,9 +41,8 @@ export function checkModuleOptions(
 
 /** Checks that `forRootAsync()` was given an object, such as `{ useFactory, inject }`. */
 export function checkAsyncModuleOptions(options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new CircuitOptionsError(
-      '',
+  if (!isPlainObject(options)) {
+    throw moduleError(
       'options',
       options,
       'an object such as { useFactory, inject }',
@@ -60,10 +59,16 @@ export function configuredOptions(
   return circuits !== undefined && Object.hasOwn(circuits, name) ? circuits[name] : undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object that is not an array (nor null): what an options object must be. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function moduleError(option: string, value: unknown, expected: string): CircuitOptionsError {
-  return new CircuitOptionsError('', option, value, expected, 'CircuitBreakerModule');
+function moduleError(
+  option: string,
+  value: unknown,
+  expected: string,
+  subject = 'CircuitBreakerModule',
+): CircuitOptionsError {
+  return new CircuitOptionsError('', option, value, expected, subject);
 }

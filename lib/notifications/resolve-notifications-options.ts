@@ -1,3 +1,5 @@
+import { isPlainObject } from '../core/resolve-module-options.js';
+import { MAX_TIMER_MS } from '../engine/clock.js';
 import type {
   CircuitBreakerNotificationsOptions,
   CircuitBreakerWebhook,
@@ -5,16 +7,14 @@ import type {
 } from './circuit-breaker-notifications-options.interface.js';
 import { NOTIFICATION_EVENTS } from './notification-event.js';
 
-export const DEFAULT_MIN_INTERVAL_MS = 30_000;
-export const DEFAULT_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRIES = 3;
-export const DEFAULT_RETRY_DELAY_MS = 1_000;
-export const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
-export const DEFAULT_MAX_QUEUE_SIZE = 1_000;
-export const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
+const DEFAULT_MIN_INTERVAL_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_RETRIES = 3;
+const DEFAULT_RETRY_DELAY_MS = 1_000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+const DEFAULT_MAX_QUEUE_SIZE = 1_000;
+const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
 
-/** Past this, setTimeout fires at once: no delay of the notifier may be longer. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 /** HTTP's `token`: what a header name may be made of. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Set by the notifier for every POST: `connection: close` is how no socket outlives a message. */
@@ -58,7 +58,7 @@ export type ResolvedNotificationsOptions = Required<
 export function resolveNotificationsOptions(
   notifications: CircuitBreakerNotificationsOptions,
 ): ResolvedNotificationsOptions {
-  if (!isObject(notifications)) {
+  if (!isPlainObject(notifications)) {
     throw optionError('notifications', 'an object such as { webhooks: [{ url }] }', notifications);
   }
   rejectUnknown('notifications', notifications, OPTIONS);
@@ -93,7 +93,7 @@ export function resolveNotificationsOptions(
 }
 
 function resolveWebhook(webhook: CircuitBreakerWebhook, option: string): ResolvedWebhook {
-  if (!isObject(webhook)) throw optionError(option, 'an object such as { url }', webhook);
+  if (!isPlainObject(webhook)) throw optionError(option, 'an object such as { url }', webhook);
   rejectUnknown(option, webhook, WEBHOOK_OPTIONS);
   const { url, origin } = checkUrl(webhook.url, `${option}.url`);
   return {
@@ -142,7 +142,7 @@ function checkEvents(events: unknown, option: string): ReadonlySet<NotificationE
 
 function checkHeaders(headers: unknown, option: string): Readonly<Record<string, string>> {
   if (headers === undefined) return {};
-  if (!isObject(headers)) {
+  if (!isPlainObject(headers)) {
     throw notificationsError(
       `${option} must be an object of header names to strings, got ${kind(headers)}`,
     );
@@ -174,16 +174,17 @@ function checkFormat(format: unknown, option: string): 'json' | 'slack' {
   throw optionError(option, "'json' or 'slack'", format, true);
 }
 
+/** Past MAX_TIMER_MS, setTimeout fires at once: no delay of the notifier may be longer. */
 function wholeNumber(option: string, value: unknown, min: number): number {
   if (
     typeof value === 'number' &&
     Number.isSafeInteger(value) &&
     value >= min &&
-    value <= MAX_DELAY_MS
+    value <= MAX_TIMER_MS
   ) {
     return value;
   }
-  throw optionError(option, `a whole number in [${min}, ${MAX_DELAY_MS}]`, value);
+  throw optionError(option, `a whole number in [${min}, ${MAX_TIMER_MS}]`, value);
 }
 
 function rejectUnknown(option: string, given: object, known: readonly string[]): void {
@@ -201,10 +202,6 @@ function suggestion(event: string): string {
   return NOTIFICATION_EVENTS.includes(spelled as NotificationEvent) && spelled !== event
     ? ` (did you mean '${spelled}'?)`
     : '';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
