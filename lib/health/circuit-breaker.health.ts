@@ -69,17 +69,17 @@ export class CircuitBreakerHealthIndicator {
       circuits === undefined
         ? this.registry.all()
         : circuits.flatMap((name) => this.registry.get(name) ?? []);
-    const entries: Array<[string, { state: CircuitState; retryAfterMs: number }]> = [];
+    const entries: Array<[string, CircuitHealthDetails[string]]> = [];
     const open: string[] = [];
-    let status: HalfOpenHealth = 'up';
+    let anyHalfOpen = false;
     for (const circuit of selected) {
       const { state, retryAfterMs } = circuit.stats();
       entries.push([circuit.name, { state, retryAfterMs }]);
       if (state === CircuitState.Open || state === CircuitState.ForcedOpen) open.push(circuit.name);
-      else if (state === CircuitState.HalfOpen && halfOpen !== 'up' && status !== 'down')
-        status = halfOpen;
+      else if (state === CircuitState.HalfOpen) anyHalfOpen = true;
     }
-    if (open.length > 0) status = 'down';
+    // An open circuit outweighs a half-open one, which counts as `halfOpen` says.
+    const status: HalfOpenHealth = open.length > 0 ? 'down' : anyHalfOpen ? halfOpen : 'up';
     const session = (await this.healthIndicators()).check(key) as HealthIndicatorSession;
     // Own properties whatever the names: `details.__proto__ = …` would set a prototype instead.
     const data = { open, circuits: Object.fromEntries(entries) };
