@@ -10,7 +10,7 @@ import type { CircuitStats } from '../engine/circuit-stats.js';
 export const MAX_LISTED_CIRCUITS = 1_000;
 
 /** A page of the circuits: where it starts and how many it holds at most. */
-export interface CircuitPage {
+interface CircuitPage {
   offset: number;
   limit: number;
 }

@@ -6,7 +6,7 @@ import { CallTimeoutError, isCallTimeoutError } from '../engine/errors/call-time
 import { CircuitOpenError, isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
 
 /** What a caller outside the process is told of a refusal or a timeout, as JSON. */
-export interface CircuitFailureBody {
+interface CircuitFailureBody {
   statusCode: 503 | 504;
   error: 'Service Unavailable' | 'Gateway Timeout';
   message: string;
@@ -62,7 +62,7 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
 /** What the filter answers: a refusal of the circuit or of its bulkhead, or a timeout. */
 type CircuitFailure = CircuitOpenError | BulkheadFullError | CallTimeoutError;
 
-export function bodyOf(error: CircuitFailure): CircuitFailureBody {
+function bodyOf(error: CircuitFailure): CircuitFailureBody {
   const { circuit, message } = error;
   if (isCallTimeoutError(error)) {
     return { statusCode: 504, error: 'Gateway Timeout', message, circuit };

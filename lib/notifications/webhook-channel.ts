@@ -25,7 +25,7 @@ export interface WebhookDeliveryStats {
   readonly queued: number;
 }
 
-export interface NotificationLogger {
+interface NotificationLogger {
   log(message: string): void;
   warn(message: string): void;
 }
