@@ -31,15 +31,17 @@ export class CountWindow implements OutcomeWindow {
    */
   record(failed: boolean, slow: boolean): boolean {
     const at = this.next;
+    const slot = (at / CALLS_PER_SLOT) | 0;
+    const shift = (at - slot * CALLS_PER_SLOT) * 2;
+    const packed = this.slots[slot]!;
     if (this.calls === this.size) {
-      const leaving = this.callAt(at);
+      // The call being overwritten leaves the totals (the bits `callAt(at)` reads).
+      const leaving = (packed >> shift) & 3;
       if (leaving & FAILED) this.failures--;
       if (leaving & SLOW) this.slow--;
     } else this.calls++;
-    const slot = (at / CALLS_PER_SLOT) | 0;
-    const shift = (at - slot * CALLS_PER_SLOT) * 2;
     const bits = (failed ? FAILED : 0) | (slow ? SLOW : 0);
-    this.slots[slot] = (this.slots[slot]! & ~(3 << shift)) | (bits << shift);
+    this.slots[slot] = (packed & ~(3 << shift)) | (bits << shift);
     if (failed) this.failures++;
     if (slow) this.slow++;
     this.next = at + 1 === this.size ? 0 : at + 1;

@@ -1,3 +1,4 @@
+import { bucketsPassed, endOfBucket } from './time-buckets.js';
 /** Call durations over the rolling window, as `stats().latency` shows them. Milliseconds. */
 export interface LatencySummary {
   /**
@@ -153,7 +154,8 @@ export class LatencyHistogram {
 
   /** Moves the newest slice forward to the one holding `now`, emptying those that fell out. */
   private advance(now: number): void {
-    const passed = this.slicesPassed(now);
+    const endsAt = endOfBucket(now, this.sliceMs);
+    const passed = bucketsPassed(endsAt, this.newestEndsAt, this.sliceMs);
     // Few samples in the slice just ended: time more calls; after a quiet spell, all of them.
     if (passed > 1) this.stride = 1;
     else if (this.meta[this.newest * META + 3]! < SAMPLES_PER_SLICE / 4 && this.stride > 1)
@@ -167,20 +169,18 @@ export class LatencyHistogram {
         this.meta.fill(0, this.newest * META, (this.newest + 1) * META);
       }
     }
-    this.newestEndsAt = (Math.floor(now / this.sliceMs) + 1) * this.sliceMs;
+    this.newestEndsAt = endsAt;
   }
 
   /** The slices still in the window at `now`, newest first. */
   private liveSlices(now: number): number[] {
-    const gone = now >= this.newestEndsAt ? this.slicesPassed(now) : 0;
+    const gone =
+      now >= this.newestEndsAt
+        ? bucketsPassed(endOfBucket(now, this.sliceMs), this.newestEndsAt, this.sliceMs)
+        : 0;
     const live: number[] = [];
     for (let age = 0; age < SLICES - gone; age++) live.push((this.newest - age + SLICES) % SLICES);
     return live;
-  }
-
-  private slicesPassed(now: number): number {
-    const endOfNow = (Math.floor(now / this.sliceMs) + 1) * this.sliceMs;
-    return Math.round((endOfNow - this.newestEndsAt) / this.sliceMs);
   }
 
   // Keeps the proportions, which is all the percentiles read; exact counts live in `meta`.

@@ -1,3 +1,5 @@
+import { bucketsPassed, endOfBucket } from './time-buckets.js';
+
 const BUCKETS = 10;
 /** Room for rounding: 0.29 × 100 is 28.999999999999996, and allows 29. */
 const EPSILON = 1e-9;
@@ -52,12 +54,12 @@ export class RetryBudget {
 
   private move(now: number): void {
     if (now < this.newestEndsAt) return;
-    const endOfNow = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
-    const passed = Math.min(BUCKETS, Math.round((endOfNow - this.newestEndsAt) / this.bucketMs));
+    const endsAt = endOfBucket(now, this.bucketMs);
+    const passed = Math.min(BUCKETS, bucketsPassed(endsAt, this.newestEndsAt, this.bucketMs));
     for (let step = 0; step < passed; step++) {
       this.newest = (this.newest + 1) % BUCKETS;
       this.firsts[this.newest] = this.retries[this.newest] = 0;
     }
-    this.newestEndsAt = endOfNow;
+    this.newestEndsAt = endsAt;
   }
 }

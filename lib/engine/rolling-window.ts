@@ -7,6 +7,7 @@ import {
 import type { WindowBucket, WindowSnapshot } from './circuit-snapshot.js';
 import { clockNow } from './clock.js';
 import type { OutcomeWindow, WindowTotals } from './outcome-window.js';
+import { bucketsPassed, endOfBucket } from './time-buckets.js';
 
 const BUCKETS = 10;
 /**
@@ -106,7 +107,7 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
     this.clear();
     if (snapshot.type !== 'time' || snapshot.windowMs !== this.windowMs()) return false;
     this.newestAt = 0;
-    this.startBucketAt(clockNow());
+    this.startBucketAt(endOfBucket(clockNow(), this.bucketMs));
     const aged = Math.round(elapsedMs / this.bucketMs);
     for (let age = 0; age + aged < BUCKETS; age++) {
       const [calls, failures, slow] = snapshot.buckets[age]!;
@@ -149,7 +150,8 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
   private bucketsGone(): number {
     if (!this.mayHaveEnded()) return 0;
     const now = clockNow();
-    return now >= this.newestEndsAt ? this.bucketsPassed(now) : 0;
+    if (now < this.newestEndsAt) return 0;
+    return bucketsPassed(endOfBucket(now, this.bucketMs), this.newestEndsAt, this.bucketMs);
   }
 
   /**
@@ -158,7 +160,8 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
    */
   private moveTo(now: number): boolean {
     if (now < this.newestEndsAt) return false;
-    const passed = this.bucketsPassed(now);
+    const endsAt = endOfBucket(now, this.bucketMs);
+    const passed = bucketsPassed(endsAt, this.newestEndsAt, this.bucketMs);
     const calls = this.calls;
     if (passed >= BUCKETS) this.clear();
     else {
@@ -169,13 +172,13 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
         if (this.slowRing !== undefined) this.slowRing[at] = 0;
       }
     }
-    this.startBucketAt(now);
+    this.startBucketAt(endsAt);
     return this.calls < calls;
   }
 
-  /** Makes the bucket holding `now` the newest, and has its end watched when worth it. */
-  private startBucketAt(now: number): void {
-    this.newestEndsAt = this.endOfBucket(now);
+  /** Makes the bucket ending at `endsAt` the newest, and has its end watched when worth it. */
+  private startBucketAt(endsAt: number): void {
+    this.newestEndsAt = endsAt;
     if (this.bucketMs >= SHORTEST_WATCHED_BUCKET_MS) {
       this.due = false;
       watchBoundary(this.newestEndsAt, this);
@@ -190,15 +193,5 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
   /** Where in the ring the bucket `age` buckets older than the newest is. */
   private bucketAt(age: number): number {
     return (this.newestAt + BUCKETS - age) % BUCKETS;
-  }
-
-  /** How many buckets the newest one moves forward to hold `now`. */
-  private bucketsPassed(now: number): number {
-    return Math.round((this.endOfBucket(now) - this.newestEndsAt) / this.bucketMs);
-  }
-
-  /** When the bucket holding `now` ends. */
-  private endOfBucket(now: number): number {
-    return (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
   }
 }

@@ -17,63 +17,46 @@ export interface CircuitTransition {
 }
 
 /**
- * The last `size` state changes of one circuit, oldest first, in a ring: bounded memory, and
- * nothing at all on the call path (it is written on state changes only).
+ * The last `size` values added, in a ring: pushed until it is full, then each overwrites the
+ * oldest. Bounded memory, and written on state changes only: nothing on the call path.
  */
-export class TransitionHistory {
-  private readonly entries: CircuitTransition[] = [];
+class Ring<T> {
+  private readonly items: T[] = [];
   private next = 0;
 
   constructor(private readonly size: number) {}
 
-  add(transition: CircuitTransition): void {
-    if (this.entries.length < this.size) this.entries.push(transition);
-    else this.entries[this.next] = transition;
+  add(item: T): void {
+    if (this.items.length < this.size) this.items.push(item);
+    else this.items[this.next] = item;
     this.next = (this.next + 1) % this.size;
   }
 
   /** Oldest first. */
-  list(): CircuitTransition[] {
-    return this.entries.length < this.size
-      ? [...this.entries]
-      : [...this.entries.slice(this.next), ...this.entries.slice(0, this.next)];
+  list(): T[] {
+    return this.items.length < this.size
+      ? [...this.items]
+      : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+
+  get full(): boolean {
+    return this.items.length === this.size;
+  }
+
+  /** Once the ring is full, the oldest is the next to be overwritten. */
+  get oldest(): T | undefined {
+    return this.items[this.full ? this.next : 0];
   }
 }
 
 /**
- * Whether a circuit flaps: it opened more than `opens` times within `withinMs`. Keeps the times
- * of its last `opens + 1` openings (the monotonic clock), written when it opens.
- */
-export class FlapDetector {
-  private readonly openedAt: number[] = [];
-  private next = 0;
-
-  constructor(
-    private readonly opens: number,
-    private readonly withinMs: number,
-  ) {}
-
-  opened(now: number): void {
-    if (this.openedAt.length <= this.opens) this.openedAt.push(now);
-    else this.openedAt[this.next] = now;
-    this.next = (this.next + 1) % (this.opens + 1);
-  }
-
-  flapping(now: number): boolean {
-    if (this.openedAt.length <= this.opens) return false;
-    const oldest = this.openedAt[this.next]!; // the ring is full: the next to go is the oldest
-    return now - oldest <= this.withinMs;
-  }
-}
-
-/**
- * What a circuit remembers of its state changes: the last `historySize` of them, and its
- * openings, to tell whether it flaps. Built at the first change: a circuit that never changed
- * state keeps nothing.
+ * What a circuit remembers of its state changes: the last `historySize` of them, and the times
+ * of its last `flapThreshold + 1` openings (the monotonic clock), to tell whether it flaps.
+ * Built at the first change: a circuit that never changed state keeps nothing.
  */
 export class StateChanges {
-  private history: TransitionHistory | undefined;
-  private flaps: FlapDetector | undefined;
+  private history: Ring<CircuitTransition> | undefined;
+  private openings: Ring<number> | undefined;
 
   constructor(
     private readonly options: Pick<
@@ -82,22 +65,24 @@ export class StateChanges {
     >,
   ) {}
 
+  /** Called only when `historySize` > 0: the circuit works out no figures to keep otherwise. */
   add(transition: CircuitTransition): void {
-    const { historySize } = this.options;
-    if (historySize > 0) (this.history ??= new TransitionHistory(historySize)).add(transition);
+    (this.history ??= new Ring(this.options.historySize)).add(transition);
   }
 
   /** An opening from closed, at `now` (the monotonic clock). */
   opened(now: number): void {
-    const { flapThreshold, flapWindowMs } = this.options;
-    (this.flaps ??= new FlapDetector(flapThreshold, flapWindowMs)).opened(now);
+    (this.openings ??= new Ring(this.options.flapThreshold + 1)).add(now);
   }
 
   list(): CircuitTransition[] {
     return this.history?.list() ?? [];
   }
 
+  /** Whether the circuit opened more than `flapThreshold` times within `flapWindowMs`. */
   flapping(now: number): boolean {
-    return this.flaps?.flapping(now) ?? false;
+    const openings = this.openings;
+    if (openings === undefined || !openings.full) return false;
+    return now - openings.oldest! <= this.options.flapWindowMs;
   }
 }
