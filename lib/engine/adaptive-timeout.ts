@@ -1,5 +1,13 @@
 import { CircuitOptionsError } from './errors/circuit-options.error.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import {
+  COUNT_RULE,
+  MULTIPLIER_RULE,
+  POSITIVE_DELAY_RULE,
+  isNumber,
+  mergeCheckedOptions,
+  type OptionRules,
+} from './option-rules.js';
 
 /**
  * `timeoutMs` as a timeout that follows the dependency: `multiplier` times the `percentile` of
@@ -21,36 +29,18 @@ export interface AdaptiveTimeoutOptions {
 
 export type ResolvedAdaptiveTimeout = Readonly<Required<AdaptiveTimeoutOptions>>;
 
-const MAX_DELAY_MS = 2_147_483_647;
-const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
-const delay = (v: unknown) => isNumber(v) && v > 0 && v <= MAX_DELAY_MS;
-
-const RULES: Record<keyof AdaptiveTimeoutOptions, [(value: unknown) => boolean, string]> = {
+const RULES: OptionRules<AdaptiveTimeoutOptions> = {
   percentile: [(v) => isNumber(v) && v > 0 && v < 1, 'a ratio in (0, 1), such as 0.99'],
-  multiplier: [(v) => isNumber(v) && v >= 1 && v < Infinity, 'a finite number ≥ 1'],
-  minMs: [delay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
-  maxMs: [delay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
-  minCalls: [(v) => Number.isInteger(v) && (v as number) >= 1, 'an integer ≥ 1'],
+  multiplier: MULTIPLIER_RULE,
+  minMs: POSITIVE_DELAY_RULE,
+  maxMs: POSITIVE_DELAY_RULE,
+  minCalls: COUNT_RULE,
 };
 
 /** Checks an adaptive `timeoutMs` and fills in its defaults, naming `timeoutMs.<option>` when wrong. */
 export function resolveAdaptiveTimeout(circuit: string, given: object): ResolvedAdaptiveTimeout {
   const resolved: Record<string, unknown> = { multiplier: 2, minCalls: 20 };
-  for (const [option, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    if (!Object.hasOwn(RULES, option)) {
-      throw new CircuitOptionsError(
-        circuit,
-        `timeoutMs.${option}`,
-        value,
-        `one of ${Object.keys(RULES).join(', ')}`,
-      );
-    }
-    const [valid, expected] = RULES[option as keyof AdaptiveTimeoutOptions];
-    if (!valid(value))
-      throw new CircuitOptionsError(circuit, `timeoutMs.${option}`, value, expected);
-    resolved[option] = value;
-  }
+  mergeCheckedOptions(circuit, 'timeoutMs.', RULES, given, resolved);
   for (const required of ['percentile', 'minMs', 'maxMs'] as const) {
     if (resolved[required] === undefined) {
       throw new CircuitOptionsError(

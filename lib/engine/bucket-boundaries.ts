@@ -5,6 +5,8 @@
 // the clock's origin), so it fires about once per bucket length in use, and not at all when no
 // call is recorded.
 
+import { MAX_TIMER_MS } from './clock.js';
+
 /** A window waiting for its bucket's end. */
 export interface BoundaryWatcher {
   /** The boundary is at most `EARLY_MS` away, or past: read the clock from now on. */
@@ -19,8 +21,6 @@ export interface BoundaryWatcher {
 const EARLY_MS = 1;
 /** Shorter buckets read the clock on every call: a timer each millisecond would cost more. */
 export const SHORTEST_WATCHED_BUCKET_MS = 10;
-// setTimeout fires at once for longer delays.
-const MAX_DELAY_MS = 2_147_483_647;
 
 /** Watchers by the boundary they wait for (`performance.now()` time). */
 const pending = new Map<number, BoundaryWatcher[]>();
@@ -29,9 +29,10 @@ let armedFor = Infinity;
 let armedWith: typeof setTimeout | undefined;
 
 /**
- * Calls `watcher.boundaryNear()` shortly before `at`. Returns false when no timer can be trusted
- * to (the live `setTimeout` is not the one armed: Jest's fake timers switched on or off), and
- * the watcher must read the clock itself.
+ * Calls `watcher.boundaryNear()` shortly before `at`. When the live `setTimeout` is not the one
+ * the timer was armed with (Jest's fake timers switched on or off), every watcher already waiting
+ * is told at once, so that it reads the clock afresh, and the timer is armed again with the live
+ * one; until then `boundariesAreWatched()` is false.
  */
 export function watchBoundary(at: number, watcher: BoundaryWatcher): void {
   if (armedWith !== setTimeout) restartWithLiveTimers();
@@ -60,7 +61,7 @@ function restartWithLiveTimers(): void {
 function arm(at: number): void {
   if (timer !== undefined) clearTimeout(timer);
   armedFor = at;
-  const delay = Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(at - EARLY_MS - performance.now())));
+  const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(at - EARLY_MS - performance.now())));
   timer = setTimeout(fire, delay);
   timer.unref?.();
 }

@@ -1,4 +1,5 @@
 import type { CircuitStateChange } from './circuit-state.js';
+import { MAX_TIMER_MS } from './clock.js';
 import { CircuitOptionsError } from './errors/circuit-options.error.js';
 import {
   resolveAdaptiveTimeout,
@@ -6,6 +7,20 @@ import {
   type ResolvedAdaptiveTimeout,
 } from './adaptive-timeout.js';
 import { countsAsFailure } from './counts-as-failure.js';
+import {
+  COUNT_RULE,
+  DELAY_RULE,
+  ERROR_TEST_RULE,
+  MULTIPLIER_RULE,
+  POSITIVE_DELAY_RULE,
+  ZERO_OR_MORE_RULE,
+  count,
+  isNumber,
+  mergeCheckedOptions,
+  positiveDelay,
+  type OptionCheck,
+  type OptionRules,
+} from './option-rules.js';
 import {
   resolveRetryOptions,
   type ResolvedRetryOptions,
@@ -134,56 +149,47 @@ export const DEFAULT_CIRCUIT_OPTIONS: ResolvedCircuitOptions = Object.freeze({
   maxQueued: 0,
 });
 
-// setTimeout fires at once for delays beyond this, so no timing option may exceed it.
-const MAX_DELAY_MS = 2_147_483_647;
+const ratio: OptionCheck = (value) => isNumber(value) && value > 0 && value <= 1;
 
-type Check = (value: unknown) => boolean;
-const isNumber = (value: unknown): value is number =>
-  typeof value === 'number' && !Number.isNaN(value);
-const count: Check = (value) => Number.isInteger(value) && (value as number) >= 1;
-const ratio: Check = (value) => isNumber(value) && value > 0 && value <= 1;
-const positiveDelay: Check = (value) => isNumber(value) && value > 0 && value <= MAX_DELAY_MS;
-const delay: Check = (value) => isNumber(value) && value >= 0 && value <= MAX_DELAY_MS;
-const fn: Check = (value) => typeof value === 'function';
-
-const RULES: { readonly [K in keyof CircuitOptions]-?: readonly [Check, string] } = {
+const RULES: OptionRules<CircuitOptions> = {
   failureThreshold: [
     (v) => count(v) || v === Infinity,
     'an integer ≥ 1, or Infinity to turn the rule off',
   ],
   failureRateThreshold: [ratio, 'a ratio in (0, 1]'],
-  slowCallDurationMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  slowCallDurationMs: POSITIVE_DELAY_RULE,
   slowCallRateThreshold: [ratio, 'a ratio in (0, 1]'],
-  minimumThroughput: [count, 'an integer ≥ 1'],
-  windowMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  minimumThroughput: COUNT_RULE,
+  windowMs: POSITIVE_DELAY_RULE,
   windowType: [(v) => v === 'time' || v === 'count', "'time' or 'count'"],
   windowSize: [
     (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100_000,
     'an integer in [1, 100000]',
   ],
-  resetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
-  backoffMultiplier: [(v) => isNumber(v) && v >= 1 && v < Infinity, 'a finite number ≥ 1'],
-  maxResetTimeoutMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
+  resetTimeoutMs: DELAY_RULE,
+  backoffMultiplier: MULTIPLIER_RULE,
+  maxResetTimeoutMs: DELAY_RULE,
   jitter: [(v) => isNumber(v) && v >= 0 && v <= 1, 'a number in [0, 1]'],
-  halfOpenMaxCalls: [count, 'an integer ≥ 1'],
-  probeTimeoutMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
-  successThreshold: [count, 'an integer ≥ 1'],
+  halfOpenMaxCalls: COUNT_RULE,
+  probeTimeoutMs: POSITIVE_DELAY_RULE,
+  successThreshold: COUNT_RULE,
   timeoutMs: [
     (v) => positiveDelay(v) || (typeof v === 'object' && v !== null && !Array.isArray(v)),
-    `a number of milliseconds in (0, ${MAX_DELAY_MS}], or { percentile, multiplier, minMs, maxMs }`,
+    `a number of milliseconds in (0, ${MAX_TIMER_MS}], or { percentile, multiplier, minMs, maxMs }`,
   ],
-  isFailure: [fn, 'a function (error) => boolean'],
-  onStateChange: [fn, 'a function (change) => void'],
+  isFailure: ERROR_TEST_RULE,
+  onStateChange: [(v) => typeof v === 'function', 'a function (change) => void'],
   trackLatency: [(v) => typeof v === 'boolean', 'true or false'],
   historySize: [
     (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1_000,
     'an integer in [0, 1000]',
   ],
-  flapThreshold: [count, 'an integer ≥ 1'],
-  flapWindowMs: [positiveDelay, `a number of milliseconds in (0, ${MAX_DELAY_MS}]`],
+  flapThreshold: COUNT_RULE,
+  flapWindowMs: POSITIVE_DELAY_RULE,
+  // Arrays pass here: resolveRetryOptions refuses them once the layers are merged.
   retry: [(v) => typeof v === 'object' && v !== null, 'an object such as { attempts: 3 }'],
-  maxConcurrent: [count, 'an integer ≥ 1'],
-  maxQueued: [(v) => Number.isInteger(v) && (v as number) >= 0, 'an integer ≥ 0'],
+  maxConcurrent: COUNT_RULE,
+  maxQueued: ZERO_OR_MORE_RULE,
 };
 
 /** One place that declares a shared circuit's options (a decorated method), and what it gives. */
@@ -258,20 +264,7 @@ export function resolveCircuitOptions(
     if (layer === null || typeof layer !== 'object') {
       throw new CircuitOptionsError(circuit, 'options', layer, 'an object');
     }
-    for (const [option, value] of Object.entries(layer)) {
-      if (value === undefined) continue;
-      if (!Object.hasOwn(RULES, option)) {
-        throw new CircuitOptionsError(
-          circuit,
-          option,
-          value,
-          `one of ${Object.keys(RULES).join(', ')}`,
-        );
-      }
-      const [valid, expected] = RULES[option as keyof CircuitOptions];
-      if (!valid(value)) throw new CircuitOptionsError(circuit, option, value, expected);
-      merged[option] = value;
-    }
+    mergeCheckedOptions(circuit, '', RULES, layer, merged);
   }
   if (merged.slowCallRateThreshold !== undefined && merged.slowCallDurationMs === undefined) {
     throw new CircuitOptionsError(
@@ -281,7 +274,9 @@ export function resolveCircuitOptions(
       'set together with slowCallDurationMs (which calls are slow)',
     );
   }
-  if (merged.retry !== undefined) merged.retry = resolveRetryOptions(circuit, merged.retry);
+  if (merged.retry !== undefined) {
+    merged.retry = resolveRetryOptions(circuit, merged.retry as object);
+  }
   if (typeof merged.timeoutMs === 'object') {
     merged.timeoutMs = resolveAdaptiveTimeout(circuit, merged.timeoutMs as object);
   }

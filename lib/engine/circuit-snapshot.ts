@@ -1,5 +1,6 @@
 import { CircuitState } from './circuit-state.js';
 import type { CircuitStats } from './circuit-stats.js';
+import { MAX_TIMER_MS } from './clock.js';
 import { CircuitSnapshotError } from './errors/circuit-snapshot.error.js';
 
 /** The snapshot format this version writes, and the only one it restores. */
@@ -61,8 +62,6 @@ export interface CircuitRegistrySnapshot {
   circuits: CircuitSnapshot[];
 }
 
-// setTimeout's limit, as for the options: no open period is longer.
-const MAX_REMAINING_MS = 2_147_483_647;
 const MAX_WINDOW_SIZE = 100_000;
 const WINDOW_BUCKETS = 10;
 const STATES = new Set<unknown>(Object.values(CircuitState));
@@ -92,11 +91,12 @@ export function checkCircuitSnapshot(value: unknown, at = ''): CircuitSnapshot {
     throw new CircuitSnapshotError(field('state'), state, `one of ${[...STATES].join(', ')}`);
   }
   const openRemainingMs = whole(snapshot.openRemainingMs, field('openRemainingMs'));
-  if (openRemainingMs > (state === CircuitState.Open ? MAX_REMAINING_MS : 0)) {
+  // No open period is longer than a timer can wait, as for the options.
+  if (openRemainingMs > (state === CircuitState.Open ? MAX_TIMER_MS : 0)) {
     throw new CircuitSnapshotError(
       field('openRemainingMs'),
       openRemainingMs,
-      state === CircuitState.Open ? `at most ${MAX_REMAINING_MS}` : `0 when the state is ${state}`,
+      state === CircuitState.Open ? `at most ${MAX_TIMER_MS}` : `0 when the state is ${state}`,
     );
   }
   const counters = record(snapshot.counters, field('counters'));
@@ -147,7 +147,7 @@ function checkWindow(value: unknown, at: string): WindowSnapshot {
   const window = record(value, at);
   if (window.type === 'time') {
     const windowMs = window.windowMs;
-    if (!(typeof windowMs === 'number' && windowMs > 0 && windowMs <= MAX_REMAINING_MS)) {
+    if (!(typeof windowMs === 'number' && windowMs > 0 && windowMs <= MAX_TIMER_MS)) {
       throw new CircuitSnapshotError(`${at}.windowMs`, windowMs, 'a number of milliseconds > 0');
     }
     const buckets = list(window.buckets, `${at}.buckets`, WINDOW_BUCKETS, WINDOW_BUCKETS);

@@ -1,4 +1,14 @@
 import { CircuitOptionsError } from './errors/circuit-options.error.js';
+import {
+  DELAY_RULE,
+  ERROR_TEST_RULE,
+  MULTIPLIER_RULE,
+  POSITIVE_DELAY_RULE,
+  ZERO_OR_MORE_RULE,
+  isNumber,
+  mergeCheckedOptions,
+  type OptionRules,
+} from './option-rules.js';
 
 /**
  * `retry`: calls that fail are tried again, each attempt a call of the circuit (counted by its
@@ -54,48 +64,33 @@ const DEFAULT_RETRY = {
   minRetries: 10,
 } as const;
 
-const MAX_DELAY_MS = 2_147_483_647;
-const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
-const delay = (v: unknown) => isNumber(v) && v >= 0 && v <= MAX_DELAY_MS;
-
-const RULES: Record<keyof RetryOptions, [(value: unknown) => boolean, string]> = {
+const RULES: OptionRules<RetryOptions> = {
   attempts: [
     (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100,
     'an integer in [1, 100]',
   ],
-  delayMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
-  maxDelayMs: [delay, `a number of milliseconds in [0, ${MAX_DELAY_MS}]`],
-  multiplier: [(v) => isNumber(v) && v >= 1 && v < Infinity, 'a finite number ≥ 1'],
+  delayMs: DELAY_RULE,
+  maxDelayMs: DELAY_RULE,
+  multiplier: MULTIPLIER_RULE,
   jitter: [(v) => v === 'full' || v === 'none', "'full' or 'none'"],
-  retryOn: [(v) => typeof v === 'function', 'a function (error) => boolean'],
+  retryOn: ERROR_TEST_RULE,
   budgetRatio: [(v) => isNumber(v) && v >= 0 && v <= 100, 'a number in [0, 100]'],
-  minRetries: [(v) => Number.isInteger(v) && (v as number) >= 0, 'an integer ≥ 0'],
-  deadlineMs: [
-    (v) => delay(v) && (v as number) > 0,
-    `a number of milliseconds in (0, ${MAX_DELAY_MS}]`,
-  ],
+  minRetries: ZERO_OR_MORE_RULE,
+  deadlineMs: POSITIVE_DELAY_RULE,
 };
 
-/** Checks `retry` and fills in its defaults; throws `CircuitOptionsError` naming `retry.<option>`. */
-export function resolveRetryOptions(circuit: string, retry: unknown): ResolvedRetryOptions {
-  if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) {
+/**
+ * Checks `retry`, an object the circuit's own rule for it has let through, and fills in its
+ * defaults; throws `CircuitOptionsError` naming `retry.<option>`.
+ */
+export function resolveRetryOptions(circuit: string, retry: object): ResolvedRetryOptions {
+  // Arrays pass that rule and are refused here, once the layers are merged: refused there, a
+  // bad set of options would report a different error first.
+  if (Array.isArray(retry)) {
     throw new CircuitOptionsError(circuit, 'retry', retry, 'an object such as { attempts: 3 }');
   }
   const resolved: Record<string, unknown> = { ...DEFAULT_RETRY };
-  for (const [option, value] of Object.entries(retry)) {
-    if (value === undefined) continue;
-    if (!Object.hasOwn(RULES, option)) {
-      throw new CircuitOptionsError(
-        circuit,
-        `retry.${option}`,
-        value,
-        `one of ${Object.keys(RULES).join(', ')}`,
-      );
-    }
-    const [valid, expected] = RULES[option as keyof RetryOptions];
-    if (!valid(value)) throw new CircuitOptionsError(circuit, `retry.${option}`, value, expected);
-    resolved[option] = value;
-  }
+  mergeCheckedOptions(circuit, 'retry.', RULES, retry, resolved);
   if ((resolved.maxDelayMs as number) < (resolved.delayMs as number)) {
     throw new CircuitOptionsError(
       circuit,
