@@ -43,7 +43,11 @@ export type CircuitAttachment = (circuit: Circuit) => (() => void) | void;
 @Injectable()
 export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly circuits = new Map<string, Circuit>();
-  private readonly maxCircuits: number;
+  /**
+   * How many circuits this registry holds at most: the module's `maxCircuits`, or 10 000. The
+   * metrics read it, so that their own cap defaults to this one.
+   */
+  readonly maxCircuits: number;
   /** Per attachment, what undoes it on each circuit it touched. */
   private readonly attachments = new Map<CircuitAttachment, Map<Circuit, () => void>>();
   private readonly changes = new Subject<CircuitStateChange>();

@@ -18,8 +18,6 @@ type TimedOutcome = (typeof TIMED_OUTCOMES)[number];
 export interface DurationTally {
   /** Per bucket upper bound (same order as the buckets), calls that took no longer; not cumulative. */
   readonly perBucket: number[];
-  /** Calls longer than the last bucket. */
-  overflow: number;
   sumSeconds: number;
   count: number;
 }
@@ -48,7 +46,6 @@ export class CallTally {
     for (const outcome of TIMED_OUTCOMES) {
       this.durations[outcome] = {
         perBucket: buckets.map(() => 0),
-        overflow: 0,
         sumSeconds: 0,
         count: 0,
       };
@@ -70,7 +67,7 @@ export class CallTally {
         return;
       }
     }
-    duration.overflow += weight;
+    // Longer than the last bucket: only `count` has it (the +Inf bucket is read from there).
   };
 
   transition(from: CircuitState, to: CircuitState): void {

@@ -1,15 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import type { CircuitBreakerRegistryOptions } from '../core/circuit-breaker-registry-options.interface.js';
+import { Inject, Injectable } from '@nestjs/common';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './circuit-breaker-opentelemetry-options.interface.js';
-import { attachExporter, loadPeer } from './metrics-exporter.js';
+import { loadPeer, MetricsExporterProvider, type MetricsExporter } from './metrics-exporter.js';
 import { OpenTelemetryMetrics } from './opentelemetry-metrics.js';
 import {
   resolveOpenTelemetryOptions,
@@ -22,40 +15,30 @@ import {
  * the Prometheus metrics (`CircuitBreakerMetrics`): each has its own tallies.
  */
 @Injectable()
-export class CircuitBreakerOpenTelemetryMetrics implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('CircuitBreakerOpenTelemetryMetrics');
-  private readonly options: ResolvedOpenTelemetryOptions | undefined;
-  private detach: (() => void) | undefined;
-
+export class CircuitBreakerOpenTelemetryMetrics extends MetricsExporterProvider<ResolvedOpenTelemetryOptions> {
   constructor(
     @Inject(CIRCUIT_BREAKER_OPTIONS)
-    {
-      openTelemetry,
-      maxCircuits,
-    }: CircuitBreakerRegistryOptions & { openTelemetry?: CircuitBreakerOpenTelemetryOptions },
-    private readonly circuits: CircuitBreakerRegistry,
+    { openTelemetry }: { openTelemetry?: CircuitBreakerOpenTelemetryOptions },
+    circuits: CircuitBreakerRegistry,
   ) {
-    this.options =
+    super(
+      'CircuitBreakerOpenTelemetryMetrics',
+      circuits,
       openTelemetry === undefined
         ? undefined
-        : resolveOpenTelemetryOptions(openTelemetry, maxCircuits);
+        : resolveOpenTelemetryOptions(openTelemetry, circuits.maxCircuits),
+    );
   }
 
-  async onModuleInit(): Promise<void> {
-    if (this.options === undefined) return;
+  protected override async create(
+    options: ResolvedOpenTelemetryOptions,
+    warn: (message: string) => void,
+  ): Promise<MetricsExporter> {
     const api = await loadPeer(
       'openTelemetry',
       '@opentelemetry/api',
       () => import('@opentelemetry/api'),
     );
-    const metrics = new OpenTelemetryMetrics(api, this.options, (message) =>
-      this.logger.warn(message),
-    );
-    this.detach = attachExporter(this.circuits, metrics);
-  }
-
-  onApplicationShutdown(): void {
-    this.detach?.();
-    this.detach = undefined;
+    return new OpenTelemetryMetrics(api, options, warn);
   }
 }

@@ -1,15 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import type { CircuitBreakerRegistryOptions } from '../core/circuit-breaker-registry-options.interface.js';
+import { Inject, Injectable } from '@nestjs/common';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
-import { attachExporter, loadPeer } from './metrics-exporter.js';
+import { loadPeer, MetricsExporterProvider, type MetricsExporter } from './metrics-exporter.js';
 import { PrometheusMetrics } from './prometheus-metrics.js';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-metrics-options.js';
 
@@ -18,33 +11,23 @@ import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-me
  * Without it this does nothing and prom-client is never loaded.
  */
 @Injectable()
-export class CircuitBreakerMetrics implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('CircuitBreakerMetrics');
-  private readonly options: ResolvedMetricsOptions | undefined;
-  private detach: (() => void) | undefined;
-
+export class CircuitBreakerMetrics extends MetricsExporterProvider<ResolvedMetricsOptions> {
   constructor(
-    @Inject(CIRCUIT_BREAKER_OPTIONS)
-    {
-      metrics,
-      maxCircuits,
-    }: CircuitBreakerRegistryOptions & { metrics?: CircuitBreakerMetricsOptions },
-    private readonly circuits: CircuitBreakerRegistry,
+    @Inject(CIRCUIT_BREAKER_OPTIONS) { metrics }: { metrics?: CircuitBreakerMetricsOptions },
+    circuits: CircuitBreakerRegistry,
   ) {
-    this.options = metrics === undefined ? undefined : resolveMetricsOptions(metrics, maxCircuits);
-  }
-
-  async onModuleInit(): Promise<void> {
-    if (this.options === undefined) return;
-    const client = await loadPeer('metrics', 'prom-client', () => import('prom-client'));
-    const metrics = new PrometheusMetrics(client, this.options, (message) =>
-      this.logger.warn(message),
+    super(
+      'CircuitBreakerMetrics',
+      circuits,
+      metrics === undefined ? undefined : resolveMetricsOptions(metrics, circuits.maxCircuits),
     );
-    this.detach = attachExporter(this.circuits, metrics);
   }
 
-  onApplicationShutdown(): void {
-    this.detach?.();
-    this.detach = undefined;
+  protected override async create(
+    options: ResolvedMetricsOptions,
+    warn: (message: string) => void,
+  ): Promise<MetricsExporter> {
+    const client = await loadPeer('metrics', 'prom-client', () => import('prom-client'));
+    return new PrometheusMetrics(client, options, warn);
   }
 }

@@ -22,14 +22,14 @@ type OpenTelemetryApi = typeof import('@opentelemetry/api');
  * dotted lowercase, one `circuit_breaker` namespace for the metrics and their attributes, units
  * in the unit field (UCUM: `s`, `{call}`), counters of countable things plural, no `_total`.
  */
-export const METRIC = {
+const METRIC = {
   state: 'circuit_breaker.state',
   calls: 'circuit_breaker.calls',
   transitions: 'circuit_breaker.transitions',
   duration: 'circuit_breaker.call.duration',
 } as const;
 
-export const ATTRIBUTE = {
+const ATTRIBUTE = {
   circuit: 'circuit_breaker.name',
   outcome: 'circuit_breaker.call.outcome',
   state: 'circuit_breaker.state',

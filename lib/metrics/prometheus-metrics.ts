@@ -28,7 +28,7 @@ const METRICS = ['state', 'calls_total', 'transitions_total', 'call_duration_sec
  */
 export class PrometheusMetrics implements MetricsExporter {
   private readonly circuits: TrackedCircuits;
-  private readonly registries: Registry[];
+  private readonly registry: Registry;
   readonly attach: CircuitAttachment;
 
   constructor(
@@ -39,25 +39,21 @@ export class PrometheusMetrics implements MetricsExporter {
     this.circuits = new TrackedCircuits('metrics', options.maxCircuits, warn, options.buckets);
     this.attach = this.circuits.attach;
     // Any registry given is prom-client's (its type is described, not imported, by the options).
-    this.registries = [(options.registry as Registry | undefined) ?? client.register];
+    this.registry = (options.registry as Registry | undefined) ?? client.register;
     const { prefix, buckets } = options;
-    const registers = this.registries;
+    const registers = [this.registry]; // prom-client's metrics take a list of registries
     const tracked = this.circuits.tallies;
     stateGauge(client, `${prefix}state`, registers, tracked);
     callsCounter(client, `${prefix}calls_total`, registers, tracked);
     transitionsCounter(client, `${prefix}transitions_total`, registers, tracked);
-    for (const registry of registers) {
-      registry.registerMetric(
-        durationHistogram(`${prefix}call_duration_seconds`, buckets, tracked),
-      );
-    }
+    this.registry.registerMetric(
+      durationHistogram(`${prefix}call_duration_seconds`, buckets, tracked),
+    );
   }
 
   /** Takes the metrics out of the registry. */
   close(): void {
-    for (const registry of this.registries) {
-      for (const name of METRICS) registry.removeSingleMetric(`${this.options.prefix}${name}`);
-    }
+    for (const name of METRICS) this.registry.removeSingleMetric(`${this.options.prefix}${name}`);
   }
 }
 

@@ -1,11 +1,14 @@
-import { DEFAULT_MAX_CIRCUITS } from '../core/resolve-module-options.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
-import { checkBuckets, checkMaxCircuits, metricsOptionError } from './metrics-option-checks.js';
+import {
+  checkOptionsObject,
+  metricsOptionError,
+  resolveSharedOptions,
+} from './metrics-option-checks.js';
 
+/** The default `metrics.prefix` of every metric's name. */
 export const DEFAULT_METRICS_PREFIX = 'circuit_breaker_';
-/** From 5 ms to 10 s: calls to a dependency, fast answers from a cache to slow timeouts. */
-export const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** `metrics` once checked, with every default filled in (`registry` alone may stay unset). */
 export type ResolvedMetricsOptions = Required<Omit<CircuitBreakerMetricsOptions, 'registry'>> &
   Pick<CircuitBreakerMetricsOptions, 'registry'>;
 
@@ -16,17 +19,10 @@ export type ResolvedMetricsOptions = Required<Omit<CircuitBreakerMetricsOptions,
  */
 export function resolveMetricsOptions(
   metrics: CircuitBreakerMetricsOptions,
-  registryMaxCircuits = DEFAULT_MAX_CIRCUITS,
+  registryMaxCircuits: number,
 ): ResolvedMetricsOptions {
-  if (typeof metrics !== 'object' || metrics === null) {
-    throw metricsOptionError('metrics', metrics, 'an object such as {} or { registry }');
-  }
-  const {
-    registry,
-    prefix = DEFAULT_METRICS_PREFIX,
-    maxCircuits = registryMaxCircuits,
-    buckets = DEFAULT_DURATION_BUCKETS,
-  } = metrics;
+  checkOptionsObject('metrics', metrics, '{ registry }');
+  const { registry, prefix = DEFAULT_METRICS_PREFIX } = metrics;
   if (
     registry !== undefined &&
     typeof (registry as { registerMetric?: unknown }).registerMetric !== 'function'
@@ -40,7 +36,5 @@ export function resolveMetricsOptions(
       'letters, digits, _ and : (not starting with a digit)',
     );
   }
-  checkMaxCircuits('metrics.maxCircuits', maxCircuits);
-  checkBuckets('metrics.buckets', buckets);
-  return { registry, prefix, maxCircuits, buckets: [...buckets] };
+  return { registry, prefix, ...resolveSharedOptions('metrics', metrics, registryMaxCircuits) };
 }

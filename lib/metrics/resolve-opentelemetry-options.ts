@@ -1,11 +1,14 @@
-import { DEFAULT_MAX_CIRCUITS } from '../core/resolve-module-options.js';
 import type {
   CircuitBreakerOpenTelemetryOptions,
   OpenTelemetryMeter,
 } from './circuit-breaker-opentelemetry-options.interface.js';
-import { checkBuckets, checkMaxCircuits, metricsOptionError } from './metrics-option-checks.js';
-import { DEFAULT_DURATION_BUCKETS } from './resolve-metrics-options.js';
+import {
+  checkOptionsObject,
+  metricsOptionError,
+  resolveSharedOptions,
+} from './metrics-option-checks.js';
 
+/** `openTelemetry` once checked, with every default filled in (`meter` alone may stay unset). */
 export type ResolvedOpenTelemetryOptions = Required<
   Omit<CircuitBreakerOpenTelemetryOptions, 'meter'>
 > &
@@ -28,16 +31,10 @@ const METER_MEMBERS: ReadonlyArray<keyof OpenTelemetryMeter> = [
  */
 export function resolveOpenTelemetryOptions(
   openTelemetry: CircuitBreakerOpenTelemetryOptions,
-  registryMaxCircuits = DEFAULT_MAX_CIRCUITS,
+  registryMaxCircuits: number,
 ): ResolvedOpenTelemetryOptions {
-  if (typeof openTelemetry !== 'object' || openTelemetry === null) {
-    throw metricsOptionError('openTelemetry', openTelemetry, 'an object such as {} or { meter }');
-  }
-  const {
-    meter,
-    maxCircuits = registryMaxCircuits,
-    buckets = DEFAULT_DURATION_BUCKETS,
-  } = openTelemetry;
+  checkOptionsObject('openTelemetry', openTelemetry, '{ meter }');
+  const { meter } = openTelemetry;
   if (
     meter !== undefined &&
     (typeof meter !== 'object' ||
@@ -50,7 +47,8 @@ export function resolveOpenTelemetryOptions(
       'an OpenTelemetry Meter, such as metrics.getMeter(name)',
     );
   }
-  checkMaxCircuits('openTelemetry.maxCircuits', maxCircuits);
-  checkBuckets('openTelemetry.buckets', buckets);
-  return { meter, maxCircuits, buckets: [...buckets] };
+  return {
+    meter,
+    ...resolveSharedOptions('openTelemetry', openTelemetry, registryMaxCircuits),
+  };
 }
