@@ -5,7 +5,7 @@
 // the clock's origin), so it fires about once per bucket length in use, and not at all when no
 // call is recorded.
 
-import { MAX_TIMER_MS } from './clock.js';
+import { EarliestTimer } from './earliest-timer.js';
 
 /** A window waiting for its bucket's end. */
 export interface BoundaryWatcher {
@@ -24,9 +24,7 @@ export const SHORTEST_WATCHED_BUCKET_MS = 10;
 
 /** Watchers by the boundary they wait for (`performance.now()` time). */
 const pending = new Map<number, BoundaryWatcher[]>();
-let timer: ReturnType<typeof setTimeout> | undefined;
-let armedFor = Infinity;
-let armedWith: typeof setTimeout | undefined;
+const timer = new EarliestTimer(fire);
 
 /**
  * Calls `watcher.boundaryNear()` shortly before `at`. When the live `setTimeout` is not the one
@@ -35,40 +33,31 @@ let armedWith: typeof setTimeout | undefined;
  * one; until then `boundariesAreWatched()` is false.
  */
 export function watchBoundary(at: number, watcher: BoundaryWatcher): void {
-  if (armedWith !== setTimeout) restartWithLiveTimers();
+  if (!timer.live) restartWithLiveTimers();
   let group = pending.get(at);
   if (group === undefined) pending.set(at, (group = []));
   group.push(watcher);
-  if (at < armedFor) arm(at);
+  if (at < timer.armedFor) arm(at);
 }
 
 /** Whether a watcher not yet told may trust that its boundary is still ahead. */
 export function boundariesAreWatched(): boolean {
-  return armedWith === setTimeout;
+  return timer.live;
 }
 
 /** Another clock now drives timers: every watcher reads it afresh. */
 function restartWithLiveTimers(): void {
-  if (timer !== undefined) clearTimeout(timer);
-  timer = undefined;
-  armedFor = Infinity;
-  armedWith = setTimeout;
+  timer.disarm();
   const waiting = [...pending.values()];
   pending.clear();
   for (const group of waiting) for (const watcher of group) watcher.boundaryNear();
 }
 
 function arm(at: number): void {
-  if (timer !== undefined) clearTimeout(timer);
-  armedFor = at;
-  const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(at - EARLY_MS - performance.now())));
-  timer = setTimeout(fire, delay);
-  timer.unref?.();
+  timer.arm(at, at - EARLY_MS - performance.now());
 }
 
 function fire(): void {
-  timer = undefined;
-  armedFor = Infinity;
   const now = performance.now();
   let next = Infinity;
   for (const [at, group] of pending) {

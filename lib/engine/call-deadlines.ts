@@ -1,3 +1,5 @@
+import { EarliestTimer } from './earliest-timer.js';
+
 /** What a circuit does when one of its timed calls settles or runs out of time. */
 export interface TimedCallOwner {
   settled(call: TimedCall, error: unknown, failed: boolean): void;
@@ -37,9 +39,7 @@ export class DeadlineList {
 }
 
 const lists = new Map<number, DeadlineList>();
-let timer: ReturnType<typeof setTimeout> | undefined;
-let armedFor = Infinity;
-let armedWith: typeof setTimeout | undefined;
+const timer = new EarliestTimer(expire);
 // Hands the caller's resolve/reject to the call being tracked without a closure per call.
 let receiving: TimedCall;
 const receive = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
@@ -89,8 +89,8 @@ export function trackDeadline<T>(
 
 /** Stops the timer if no timed call is waiting on it (for shutdown). */
 export function stopIdleDeadlineTimer(): void {
-  if (timer !== undefined && [...lists.values()].every((list) => list.oldest === undefined))
-    disarm();
+  if (timer.armedFor !== Infinity && [...lists.values()].every((list) => list.oldest === undefined))
+    timer.disarm();
 }
 
 function append(call: TimedCall): void {
@@ -101,9 +101,10 @@ function append(call: TimedCall): void {
     call.prev = list.newest;
   }
   list.newest = call;
-  // A timer armed through a setTimeout that is no longer the global one (Jest's fake timers
-  // switched on or off since) may never fire: arm again.
-  if (call.deadline < armedFor || armedWith !== setTimeout) arm(call.deadline, call.started);
+  // A timer that is not live may never fire: arm it again.
+  if (call.deadline < timer.armedFor || !timer.live) {
+    timer.arm(call.deadline, call.deadline - call.started);
+  }
 }
 
 /** Marks the call done and unlinks it; false when it already was. */
@@ -119,23 +120,7 @@ function finish(call: TimedCall): boolean {
   return true;
 }
 
-function arm(deadline: number, now: number): void {
-  if (timer !== undefined) clearTimeout(timer);
-  armedFor = deadline;
-  armedWith = setTimeout;
-  timer = setTimeout(expire, Math.max(1, Math.ceil(deadline - now)));
-  timer.unref();
-}
-
-function disarm(): void {
-  clearTimeout(timer);
-  timer = undefined;
-  armedFor = Infinity;
-}
-
 function expire(): void {
-  timer = undefined;
-  armedFor = Infinity;
   const now = performance.now();
   let next = Infinity;
   for (const list of lists.values()) {
@@ -148,5 +133,5 @@ function expire(): void {
     }
     if (list.oldest !== undefined) next = Math.min(next, list.oldest.deadline);
   }
-  if (next !== Infinity) arm(next, now);
+  if (next !== Infinity) timer.arm(next, next - now);
 }
