@@ -12,6 +12,8 @@ export type {
 export type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 export { CircuitBreaker } from './core/circuit-breaker.decorator.js';
 export { CircuitSignal } from './core/circuit-signal.decorator.js';
+export { SkipCircuitBreaker } from './core/skip-circuit-breaker.decorator.js';
+export { IdempotentRoute } from './core/idempotent-route.decorator.js';
 export { CircuitBreakerInterceptor } from './core/circuit-breaker.interceptor.js';
 export { CircuitBreakerRegistry, type CircuitAttachment } from './core/circuit-breaker.registry.js';
 export {

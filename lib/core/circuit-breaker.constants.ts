@@ -8,3 +8,7 @@ export const CIRCUIT_BREAKER_OPTIONS = Symbol('CIRCUIT_BREAKER_OPTIONS');
 export const CIRCUIT_BREAKER_METADATA = 'nestjs-circuit-breaker:circuit';
 /** Metadata key under which `@CircuitSignal()` records the index of its parameter. */
 export const CIRCUIT_SIGNAL_METADATA = 'nestjs-circuit-breaker:signal';
+/** Metadata key under which `@SkipCircuitBreaker()` records whether the interceptor skips a route or controller. */
+export const CIRCUIT_BREAKER_SKIP_METADATA = 'nestjs-circuit-breaker:skip';
+/** Metadata key under which `@IdempotentRoute()` records that a route may be retried whatever its HTTP method. */
+export const IDEMPOTENT_ROUTE_METADATA = 'nestjs-circuit-breaker:idempotent';
