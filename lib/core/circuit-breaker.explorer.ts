@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Circuit } from '../engine/circuit.js';
@@ -9,10 +9,17 @@ import type {
   CircuitFallback,
 } from './circuit-breaker-decorator-options.interface.js';
 import { CircuitBreakerMetadataAccessor } from './circuit-breaker-metadata.accessor.js';
+import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
+import { CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
 import { classNameOf, classPrototypeOf, isObject, isSingleton } from './instance-wrapper.js';
 import { originalMethod, protectCalls, type Method } from './method-dispatch.js';
 import { protectMethod } from './protected-call.js';
+import { configuredOptions } from './resolve-module-options.js';
+import { routeRetryError } from './route-retry.error.js';
+
+/** How the circuit of a route that must not run twice is built. */
+const NO_RETRY = { retries: false };
 
 /** A decorated method found at start-up, with what its class tells worked out once. */
 interface Decorated {
@@ -27,6 +34,11 @@ interface Decorated {
   name: string;
   decorator: CircuitBreakerDecoratorOptions;
   isController: boolean;
+  /**
+   * Whether its circuit may retry it: a provider's method, or a controller's handler that may
+   * run twice for one request (`CircuitBreakerMetadataAccessor.mayRetry`).
+   */
+  retries: boolean;
 }
 
 /**
@@ -35,6 +47,11 @@ interface Decorated {
  * controller's instance, or a request-scoped or transient class, gets it through the dispatch
  * the decorator put on the class (see `dispatchToProtected`). Options are validated here, so
  * bad ones fail start-up.
+ *
+ * A controller's handler that must not run twice for one request (a POST route...) gets a
+ * circuit without `retry`; a retry it could not honour fails start-up. So does the circuit of an
+ * undecorated route that `circuits[name]` configures (for the interceptor): the registry
+ * would otherwise build it at start-up with the module's default retry.
  */
 @Injectable()
 export class CircuitBreakerExplorer implements OnModuleInit {
@@ -46,43 +63,84 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly metadata: CircuitBreakerMetadataAccessor,
     private readonly registry: CircuitBreakerRegistry,
+    @Inject(CIRCUIT_BREAKER_OPTIONS)
+    private readonly moduleOptions: CircuitBreakerRegistryOptions,
   ) {}
 
   onModuleInit(): void {
-    const found = this.explore();
+    const { found, onceOnlyRoutes } = this.explore();
     // Every declaration first, so that a shared circuit is built with all of its options.
-    for (const { name, where, decorator } of found) this.declare(name, where, decorator);
-    for (const decorated of found) this.protect(decorated);
+    for (const decorated of found) this.declare(decorated);
+    const retrying = new Set(found.filter((d) => d.retries).map((d) => d.name));
+    for (const decorated of found) this.protect(decorated, retrying.has(decorated.name));
+    for (const route of onceOnlyRoutes) this.registry.getOrCreate(route, undefined, NO_RETRY);
   }
 
-  /** Every decorated method of every provider and controller, each class once. */
-  private explore(): Decorated[] {
+  /**
+   * Every decorated method of every provider and controller, each class once; and the
+   * undecorated routes, configured in `circuits[name]`, that must not run twice.
+   */
+  private explore(): { found: Decorated[]; onceOnlyRoutes: string[] } {
     const seen = new WeakSet<object>();
     const found: Decorated[] = [];
+    const onceOnlyRoutes: string[] = [];
     const visit = (wrapper: InstanceWrapper, isController: boolean) => {
       const target = isSingleton(wrapper) ? wrapper.instance : wrapper.metatype;
       if (!isObject(target) || seen.has(target)) return;
       seen.add(target);
       const prototype = classPrototypeOf(wrapper) as Record<string, Method>;
       if (!isObject(prototype)) return;
-      let className: string | undefined; // read once, for the class's first decorated method
+      let className: string | undefined; // read once, for the class's first method of interest
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const decorator = this.metadata.circuitOptions(prototype[method]);
-        if (decorator === undefined) continue;
+        const handler = prototype[method]!;
+        const decorator = this.metadata.circuitOptions(handler);
+        if (decorator === undefined && !isController) continue;
         className ??= classNameOf(wrapper);
         const where = `${className}.${method}`;
+        const retries = !isController || this.metadata.mayRetry(handler, prototype.constructor);
+        if (decorator === undefined) {
+          if (!retries && this.isConfigured(where)) onceOnlyRoutes.push(where);
+          continue;
+        }
         const { name = where } = decorator;
-        found.push({ wrapper, prototype, className, method, where, name, decorator, isController });
+        found.push({
+          wrapper,
+          prototype,
+          className,
+          method,
+          where,
+          name,
+          decorator,
+          isController,
+          retries,
+        });
       }
     };
     for (const wrapper of this.discovery.getProviders()) visit(wrapper, false);
     for (const wrapper of this.discovery.getControllers()) visit(wrapper, true);
-    return found;
+    return { found, onceOnlyRoutes };
   }
 
-  private protect(decorated: Decorated): void {
-    const { wrapper, prototype, method, name, isController } = decorated;
-    const circuit = this.registry.getOrCreate(name, this.declared.get(name)!.options);
+  /** Whether `circuits[name]` configures it: the registry then builds it at start-up. */
+  private isConfigured(name: string): boolean {
+    return configuredOptions(this.moduleOptions.circuits, name) !== undefined;
+  }
+
+  /** `mayRetry`: whether any method the circuit protects may be retried. */
+  private protect(decorated: Decorated, mayRetry: boolean): void {
+    const { wrapper, prototype, method, name, where, isController, retries } = decorated;
+    const options = this.declared.get(name)!.options;
+    const circuit = this.registry.getOrCreate(name, options, mayRetry ? undefined : NO_RETRY);
+    if (!retries && circuit.options.retry !== undefined) {
+      // A circuit shared with methods that retry: it would retry this handler too.
+      throw routeRetryError(
+        name,
+        where,
+        this.metadata.httpMethod(prototype[method]!),
+        options.retry ?? circuit.options.retry,
+        true,
+      );
+    }
     const original = originalMethod(prototype[method]!);
     const protectedMethod = protectMethod({
       circuit,
@@ -101,8 +159,17 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     }
   }
 
-  private declare(name: string, where: string, decorator: CircuitBreakerDecoratorOptions): void {
+  private declare({ name, where, decorator, retries, prototype, method }: Decorated): void {
     const { name: _name, fallback: _fallback, ...options } = decorator;
+    if (!retries && options.retry !== undefined) {
+      throw routeRetryError(
+        name,
+        where,
+        this.metadata.httpMethod(prototype[method]!),
+        options.retry,
+        false,
+      );
+    }
     const added = { where, options };
     const known = this.declared.get(name);
     this.declared.set(name, known === undefined ? added : joinDeclarations(name, known, added));

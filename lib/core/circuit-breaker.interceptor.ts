@@ -21,7 +21,11 @@ const guarded = new WeakSet<object>();
  *
  * A route that carries `@CircuitBreaker()` is left to the decorator, which protects it already
  * with its own name, options and fallback: never twice. `@CircuitBreaker()` alone costs a
- * request nothing; an interceptor runs on every request of the routes it covers.
+ * request nothing; an interceptor runs on every request of the routes it covers. A route or
+ * controller marked `@SkipCircuitBreaker()` gets no circuit.
+ *
+ * A route's circuit retries (`retry`) only a handler that may run twice for one request: an
+ * HTTP GET, HEAD, OPTIONS, PUT or DELETE route, or one marked `@IdempotentRoute()`.
  *
  * @example
  * \@UseInterceptors(CircuitBreakerInterceptor)
@@ -53,10 +57,14 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
     const handler = context.getHandler();
     let circuit = this.circuits.get(handler);
     if (circuit === undefined) {
+      const controller = context.getClass();
       circuit =
-        this.metadata.circuitOptions(handler) === undefined
-          ? this.registry.getOrCreate(`${context.getClass().name}.${handler.name}`)
-          : null;
+        this.metadata.circuitOptions(handler) !== undefined ||
+        this.metadata.skipsInterceptor(handler, controller)
+          ? null
+          : this.registry.getOrCreate(`${controller.name}.${handler.name}`, undefined, {
+              retries: this.metadata.mayRetry(handler, controller),
+            });
       this.circuits.set(handler, circuit);
     }
     return circuit;

@@ -6,7 +6,11 @@ import {
 } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { Circuit } from '../engine/circuit.js';
-import { resolveCircuitOptions, type CircuitOptions } from '../engine/circuit-options.js';
+import {
+  resolveCircuitOptions,
+  type CircuitOptions,
+  type ResolvedCircuitOptions,
+} from '../engine/circuit-options.js';
 import { CircuitState, type CircuitStateChange } from '../engine/circuit-state.js';
 import {
   checkRegistrySnapshot,
@@ -96,15 +100,19 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
    *
    * Names are a fixed set chosen in code, never taken from request data: beyond `maxCircuits`
    * (default 10 000) building one more throws `TooManyCircuitsError`.
+   *
+   * `{ retries: false }` builds it with no `retry`, whatever the layers say: the circuit of a
+   * route whose handler must not run twice for one request (see `@IdempotentRoute()`).
    */
-  getOrCreate(name: string, options?: CircuitOptions): Circuit {
+  getOrCreate(name: string, options?: CircuitOptions, build?: { retries: boolean }): Circuit {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
       if (this.circuits.size >= this.maxCircuits)
         throw new TooManyCircuitsError(name, this.maxCircuits);
       const { defaults, circuits } = this.moduleOptions;
       const configured = configuredOptions(circuits, name);
-      circuit = new Circuit(name, resolveCircuitOptions(name, defaults, options, configured));
+      const resolved = resolveCircuitOptions(name, defaults, options, configured);
+      circuit = new Circuit(name, build?.retries === false ? withoutRetry(resolved) : resolved);
       this.circuits.set(name, circuit);
       for (const [attachment, detachers] of this.attachments) {
         attachTo(circuit, attachment, detachers);
@@ -278,4 +286,10 @@ function undo(detach: () => void): void {
   } catch (error) {
     reportCallbackError(error, 'A CircuitBreakerRegistry attachment');
   }
+}
+
+/** `options` less its `retry`: a route circuit's, when its handler must not run twice. */
+function withoutRetry(options: ResolvedCircuitOptions): CircuitOptions {
+  const { retry: _retry, ...rest } = options;
+  return rest;
 }
