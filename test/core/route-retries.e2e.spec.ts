@@ -52,6 +52,22 @@ class InterceptedController {
   }
 }
 
+@Controller('upserts')
+@UseInterceptors(CircuitBreakerInterceptor)
+@IdempotentRoute()
+class UpsertsController {
+  @Post()
+  upsert(): Promise<string> {
+    return hang('controller opted-in POST');
+  }
+
+  @Post('once')
+  @IdempotentRoute(false)
+  once(): Promise<string> {
+    return hang('controller opted-in, route opted-out POST');
+  }
+}
+
 @Controller('decorated')
 class DecoratedController {
   @Post()
@@ -80,7 +96,10 @@ const retryEverything = CircuitBreakerModule.forRoot({
   circuits: { 'InterceptedController.update': { failureThreshold: 10 } },
 });
 
-@Module({ imports: [retryEverything], controllers: [InterceptedController, DecoratedController] })
+@Module({
+  imports: [retryEverything],
+  controllers: [InterceptedController, UpsertsController, DecoratedController],
+})
 class AppModule {}
 
 describe.each<Adapter>(['express', 'fastify'])('retries of route handlers (%s)', (adapter) => {
@@ -106,6 +125,7 @@ describe.each<Adapter>(['express', 'fastify'])('retries of route handlers (%s)',
     ['POST', '/intercepted', 'intercepted POST'],
     ['PATCH', '/intercepted', 'intercepted PATCH'],
     ['POST', '/decorated', 'decorated POST'],
+    ['POST', '/upserts/once', 'controller opted-in, route opted-out POST'],
   ])('runs a timed-out %s handler (%s) exactly once', async (method, path, route) => {
     expect(await runsFor(method, path, route)).toBe(1);
   });
@@ -115,6 +135,7 @@ describe.each<Adapter>(['express', 'fastify'])('retries of route handlers (%s)',
     ['GET', '/decorated', 'decorated GET'],
     ['POST', '/intercepted/idempotent', 'intercepted opted-in POST'],
     ['POST', '/decorated/idempotent', 'decorated opted-in POST'],
+    ['POST', '/upserts', 'controller opted-in POST'],
   ])('still retries a %s route that may run twice (%s)', async (method, path, route) => {
     expect(await runsFor(method, path, route)).toBe(2);
   });
