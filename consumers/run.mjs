@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every consumer in consumers/ against the package as users get it, on Node.js 20, 22, 24
-// and 26: builds the library once, packs it once, installs each consumer with the tarball and runs
-// its `npm test` under each Node.js line, then prints a table. Exits non-zero if anything failed.
+// and 26: packs a clean copy of the repository once (its prepack builds it), installs each
+// consumer with the tarball and runs its `npm test` under each Node.js line, then prints a
+// table. Exits non-zero if anything failed.
 //
 //   node consumers/run.mjs                      # everything (npm run test:consumers)
 //   node consumers/run.mjs --consumers=plain-node,ts-types --node=20,26
@@ -69,15 +70,14 @@ const npm = (argv, options) => run(process.execPath, [npmCli, ...argv], options)
 checkNoParentNodeModules(STAGE);
 fs.mkdirSync(path.join(STAGE, 'logs'), { recursive: true });
 
-await phase('build the library (npm run build:lib)', () =>
-  npm(['run', 'build:lib'], { cwd: REPO }),
-);
-
+// What `npm publish` ships: `npm pack` of a copy holding only the repository's files (no dist/,
+// no build of ours first), so that the package's own `prepack` must build it.
 const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nestjs-circuit-breaker-pack-'));
 let tarball;
-await phase('pack it (npm pack)', async () => {
-  const { stdout } = await npm(['pack', '--json', '--pack-destination', packDir], { cwd: REPO });
-  tarball = path.join(packDir, JSON.parse(stdout)[0].filename);
+await phase('pack a clean copy (npm pack, its prepack builds)', async () => {
+  const clean = cleanCopy(path.join(packDir, 'clean'));
+  const { stdout } = await npm(['pack', '--json', '--pack-destination', packDir], { cwd: clean });
+  tarball = path.join(packDir, JSON.parse(stdout.slice(stdout.indexOf('[')))[0].filename);
 });
 
 let nodes;
@@ -179,6 +179,30 @@ async function installConsumer({ name, install }) {
   console.log(
     `  ${name}: nestjs-circuit-breaker ${installed.version} from ${path.basename(tarball)}`,
   );
+}
+
+/**
+ * The repository's files as a clone has them (tracked, plus new files not ignored: the work in
+ * progress too), without dist/, and the repository's node_modules linked in for the build tools.
+ */
+function cleanCopy(to) {
+  const listed = spawnSync(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+    },
+  );
+  if (listed.status !== 0) fail(`git ls-files failed: ${listed.stderr}`);
+  for (const file of listed.stdout.split('\0')) {
+    if (file === '' || !fs.existsSync(path.join(REPO, file))) continue; // deleted, not yet staged
+    fs.mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
+    fs.copyFileSync(path.join(REPO, file), path.join(to, file));
+  }
+  if (fs.existsSync(path.join(to, 'dist'))) fail('the clean copy has a dist/ folder');
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(to, 'node_modules'), 'dir');
+  return to;
 }
 
 /** Copies a consumer's sources (not its node_modules or build output) over the staged copy. */

@@ -15,7 +15,10 @@ describe('the packed package', () => {
   let folder: string;
   beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'nestjs-circuit-breaker-pack-'));
-    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], {
+    // --ignore-scripts: the package's prepack would rebuild dist/ under the other test files
+    // running now; consumers/run.mjs packs a clean copy through prepack instead.
+    const pack = ['pack', '--silent', '--ignore-scripts', '--pack-destination', folder];
+    const tarball = execFileSync('npm', pack, {
       cwd: root,
       encoding: 'utf8',
     }).trim();
