@@ -658,7 +658,7 @@ export class Circuit {
         this.settle(call.epoch, call.started, failed ? this.classify(error) : SUCCESS),
       timedOut: (call) => {
         this.timeouts++;
-        this.settle(call.epoch, call.started, FAILURE, true);
+        this.settle(call.epoch, call.started, FAILURE, call.list.timeoutMs);
         return withoutStackTrace(() => new CallTimeoutError(this.name, call.list.timeoutMs));
       },
     };
@@ -674,7 +674,8 @@ export class Circuit {
     }
   }
 
-  private settle(epoch: number, started: number, outcome: Outcome, timedOut = false): void {
+  /** `timedOutAfterMs`: for a call that ran out of time, the timeout it ran under. */
+  private settle(epoch: number, started: number, outcome: Outcome, timedOutAfterMs?: number): void {
     this.inFlight--;
     // One reading of the clock serves the latency, the slow-call rule and the observers. A call
     // that began before timing did, or that the sample left out, is not timed.
@@ -690,18 +691,21 @@ export class Circuit {
     const slowAfterMs = this.options.slowCallDurationMs;
     const slow = slowAfterMs !== undefined && ended !== NOT_MEASURED && elapsed >= slowAfterMs;
     if (this.hooks?.observer !== undefined)
-      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed, weight);
+      this.notify(
+        timedOutAfterMs !== undefined ? 'timeout' : OUTCOME_NAMES[outcome]!,
+        elapsed,
+        weight,
+      );
     if (slow) this.slowCalls++;
     const adaptive = this.timed?.adaptive;
-    // Successes alone move an adaptive timeout (every call is timed then). When none come, a
-    // timeout looks again: its window empties, and it goes back to maxMs rather than time
-    // every call out for good.
+    // Successes and timeouts move an adaptive timeout (every call is timed then): a timeout
+    // says the dependency took at least that long, and backs it off (see `AdaptiveTimeout`).
     if (
       adaptive !== undefined &&
       ended !== NOT_MEASURED &&
       (outcome === SUCCESS
         ? adaptive.succeeded(ended, elapsed)
-        : timedOut && adaptive.refresh(ended))
+        : timedOutAfterMs !== undefined && adaptive.timedOut(ended, timedOutAfterMs))
     ) {
       this.followAdaptiveTimeout();
     }
