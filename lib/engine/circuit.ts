@@ -226,17 +226,30 @@ export class Circuit {
   /**
    * The state at `now` (by `clockNow()`) of an open or half-open circuit, moved on as the clock
    * says: open → half-open when the open duration has passed, half-open → open when the oldest
-   * probe has run past `probeTimeoutMs`.
+   * probe has run past `probeTimeoutMs`. Each step is taken as of when its time ran out, not when
+   * someone looks: after a quiet spell a hung probe's reopening is timed from its deadline, and
+   * if that open period has passed too, the circuit is half-open again (a few steps at most).
    */
   private stateAt(now: number): CircuitState {
-    const current = this.current;
-    if (current === CircuitState.Open) {
-      if (now >= this.openUntil) this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
-    } else if (current === CircuitState.HalfOpen && this.probes!.starts.length > 0) {
-      if (now >= this.probes!.starts[0]! + this.options.probeTimeoutMs) {
+    for (;;) {
+      const current = this.current;
+      if (current === CircuitState.Open) {
+        const until = this.openUntil;
+        if (now < until) break;
+        this.transition(
+          CircuitState.HalfOpen,
+          'reset_timeout_elapsed',
+          undefined,
+          undefined,
+          until,
+        );
+      } else if (current === CircuitState.HalfOpen && this.probes!.starts.length > 0) {
+        // Whole milliseconds, as every clock time a circuit keeps; never after `now`.
+        const deadline = Math.ceil(this.probes!.starts[0]! + this.options.probeTimeoutMs);
+        if (now < deadline) break;
         this.failedProbes++;
-        this.transition(CircuitState.Open, 'probe_timed_out');
-      }
+        this.transition(CircuitState.Open, 'probe_timed_out', undefined, undefined, deadline);
+      } else break;
     }
     return this.current;
   }
@@ -825,23 +838,27 @@ export class Circuit {
   /**
    * Moves to `to`. Opening, it stays open `openForMs` (by default the duration its options and
    * failed probes give), until `openUntilEpoch` by the wall clock when another replica said so.
+   * `asOf` (a `clockNow()` time, not after now) is when a change the clock decided came due:
+   * the change is dated then on both clocks, and an open period runs from then.
    */
   private transition(
     to: CircuitState,
     reason: CircuitTransitionReason,
     openForMs?: number,
     openUntilEpoch?: number,
+    asOf?: number,
   ): void {
     const from = this.current;
     const now = clockNow();
-    const wall = wallNow();
+    const since = asOf ?? now;
+    const wall = wallNow() - (now - since);
     const explained = this.options.historySize > 0 ? this.figuresAt(now) : undefined;
     this.current = to;
     this.epoch++;
     this.lastStateChangeAt = wall;
     if (to === CircuitState.Open) {
       const duration = openForMs ?? openDurationMs(this.options, this.failedProbes);
-      this.openUntil = now + duration;
+      this.openUntil = since + duration;
       this.openUntilWall =
         openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
     }
@@ -853,7 +870,7 @@ export class Circuit {
     const at = wallToIso(wall);
     const changes = (this.changes ??= new StateChanges(this.options));
     if (explained !== undefined) changes.add({ from, to, reason, at, ...explained });
-    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(now);
+    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(since);
     this.emit({ circuit: this.name, from, to, at, reason });
   }
 
