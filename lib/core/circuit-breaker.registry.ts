@@ -112,7 +112,15 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
       const pending = this.pendingSnapshots.get(name);
       if (pending !== undefined) {
         this.pendingSnapshots.delete(name);
-        circuit.restore(pending);
+        try {
+          circuit.restore(pending);
+        } catch (refused) {
+          // Its options were not known when the snapshot came: it starts afresh, and says why.
+          process.emitWarning(
+            `Circuit "${name}" starts afresh: ${(refused as Error).message}`,
+            'CircuitSnapshotWarning',
+          );
+        }
       }
       this.builtCircuits.next(circuit);
     }
@@ -200,6 +208,10 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
         `at most maxCircuits (${this.maxCircuits})`,
       );
     }
+    // What only a built circuit's options bound is checked for every one before any is restored.
+    circuits.forEach((restored, index) =>
+      this.circuits.get(restored.name)?.checkSnapshot(restored, `circuits[${index}].`),
+    );
     this.pendingSnapshots = new Map();
     for (const restored of circuits) {
       const circuit = this.circuits.get(restored.name);

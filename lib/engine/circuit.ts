@@ -35,7 +35,7 @@ import {
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { longestOpenMs, openDurationMs } from './open-duration.js';
+import { longestBackoffStep, longestOpenMs, openDurationMs } from './open-duration.js';
 import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
 import { CountWindow } from './count-window.js';
@@ -247,7 +247,7 @@ export class Circuit {
         // Whole milliseconds, as every clock time a circuit keeps; never after `now`.
         const deadline = Math.ceil(this.probes!.starts[0]! + this.options.probeTimeoutMs);
         if (now < deadline) break;
-        this.failedProbes++;
+        this.countFailedProbe();
         this.transition(CircuitState.Open, 'probe_timed_out', undefined, undefined, deadline);
       } else break;
     }
@@ -387,10 +387,7 @@ export class Circuit {
    * of another circuit, or with a value out of place.
    */
   restore(snapshot: CircuitSnapshot): void {
-    const restored = checkCircuitSnapshot(snapshot);
-    if (restored.name !== this.name) {
-      throw new CircuitSnapshotError('name', restored.name, `"${this.name}", this circuit's name`);
-    }
+    const restored = this.checkSnapshot(snapshot);
     const elapsed = Math.max(0, Date.now() - Date.parse(restored.takenAt));
     ({
       successes: this.successes,
@@ -412,6 +409,33 @@ export class Circuit {
       this.transition(state, 'restored', Math.min(left, longestOpenMs(this.options)));
     } else if (state !== this.current) this.transition(state, 'restored');
     else this.epoch++;
+  }
+
+  /**
+   * Checks `snapshot` as one this circuit could restore (`checkCircuitSnapshot`, its name, and a
+   * backoff step its options could reach) and returns the checked copy; `at` prefixes field
+   * names. The registry checks every circuit's before it restores any.
+   * @throws CircuitSnapshotError naming the field at fault.
+   * @internal
+   */
+  checkSnapshot(snapshot: unknown, at = ''): CircuitSnapshot {
+    const restored = checkCircuitSnapshot(snapshot, at);
+    if (restored.name !== this.name) {
+      throw new CircuitSnapshotError(
+        `${at}name`,
+        restored.name,
+        `"${this.name}", this circuit's name`,
+      );
+    }
+    const longest = longestBackoffStep(this.options);
+    if (restored.backoffStep > longest) {
+      throw new CircuitSnapshotError(
+        `${at}backoffStep`,
+        restored.backoffStep,
+        `at most ${longest} (where this circuit's open duration stops growing)`,
+      );
+    }
+    return restored;
   }
 
   /** Closes the circuit with fresh counters, stats included. Calls in flight no longer count. */
@@ -763,12 +787,17 @@ export class Circuit {
     if (at !== -1) starts.splice(at, 1);
     // A slow probe fails when slowness is what the circuit watches: the dependency has not recovered.
     if (outcome === FAILURE || (slow && this.options.slowCallRateThreshold !== undefined)) {
-      this.failedProbes++;
+      this.countFailedProbe();
       return this.transition(CircuitState.Open, 'probe_failed');
     }
     if (outcome === SUCCESS && ++probes.successes >= this.options.successThreshold) {
       this.transition(CircuitState.Closed, 'probes_succeeded');
     }
+  }
+
+  /** One more backoff step, up to the one whose open duration is the cap: past it nothing changes. */
+  private countFailedProbe(): void {
+    if (this.failedProbes < longestBackoffStep(this.options)) this.failedProbes++;
   }
 
   /** Probes let through in this half-open period that have not answered: one start each. */
