@@ -114,7 +114,7 @@ interface CircuitHooks {
  * it lets probes through (half-open) and closes again when they succeed.
  *
  * No timer runs per circuit: the open → half-open step is taken from the clock when the
- * circuit is next used or read.
+ * circuit is next used or read, as of when it came due.
  *
  * @example
  * const inventory = new Circuit('inventory', { failureThreshold: 3, timeoutMs: 2_000 });
