@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import fc from 'fast-check';
 import {
   CallTimeoutError,
   Circuit,
@@ -228,6 +229,34 @@ describe('Circuit: transitions decided from the clock are dated when their time 
     jest.advanceTimersByTime(1_000);
     expect(circuit.state).toBe(CircuitState.HalfOpen);
     expect(changes.at(-1)).toMatchObject({ reason: 'reset_timeout_elapsed', at: at(800) });
+  });
+
+  it('says the same after any quiet spell as a circuit watched every millisecond', () => {
+    const options = fc.record({
+      resetTimeoutMs: fc.integer({ min: 1, max: 500 }),
+      probeTimeoutMs: fc.integer({ min: 1, max: 500 }),
+      backoffMultiplier: fc.constantFrom(1, 2, 3),
+      maxResetTimeoutMs: fc.integer({ min: 1, max: 2_000 }),
+    });
+    fc.assert(
+      fc.property(options, fc.integer({ min: 0, max: 3_000 }), (given, quietMs) => {
+        // Both tripped at one time, each with one probe hanging from the end of its open period.
+        const [watchedOne, quietOne] = [openCircuit(given), openCircuit(given)];
+        jest.advanceTimersByTime(given.resetTimeoutMs);
+        void answerOf(watchedOne, hangs);
+        void answerOf(quietOne, hangs);
+        for (let ms = 0; ms < quietMs; ms++) {
+          jest.advanceTimersByTime(1);
+          void watchedOne.state;
+        }
+        const seen = (circuit: Circuit) => ({
+          stats: circuit.stats(),
+          history: steps(circuit.history()),
+        });
+        expect(seen(quietOne)).toEqual(seen(watchedOne));
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('dates the end of an open period when it ended, read however late', () => {
