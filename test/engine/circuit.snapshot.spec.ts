@@ -445,11 +445,12 @@ describe('Circuit restore: a snapshot it refuses', () => {
     expect(restored.stats().nextOpenDurationMs).toBe(300_000);
   });
 
-  it('reads no rate above 1 from a restored time window', () => {
+  it('reads no rate above 1 from the fullest bucket it takes, nor once that bucket is halved', async () => {
     const timeWindow: CircuitOptions = {
       slowCallRateThreshold: 0.5,
       slowCallDurationMs: 100,
       windowMs: 10_000,
+      failureThreshold: Infinity,
     };
     const full = 2 ** 26 - 2;
     const circuit = new Circuit('payments', timeWindow);
@@ -462,6 +463,11 @@ describe('Circuit restore: a snapshot it refuses', () => {
       },
     });
     expect(circuit.stats()).toMatchObject({ windowCalls: full, slowCallRate: 1 });
+    // One more slow call fills the bucket: its counts are halved, slow calls with the rest.
+    const slowCall = circuit.execute(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await jest.advanceTimersByTimeAsync(100);
+    await slowCall;
+    expect(circuit.stats()).toMatchObject({ windowCalls: (full + 1 - 1) / 2, slowCallRate: 1 });
   });
 
   it('takes a copy: changing the snapshot afterwards changes nothing', () => {
