@@ -79,8 +79,9 @@ const BACKOFF = 2;
  * call is evidence too: it took at least its timeout. So each timeout raises a floor to twice
  * the timeout that call ran under (within `maxMs`), held for one window from that timeout; by
  * then the window's successes are those of the slower dependency and the percentile carries it.
- * Calls that time out together, under one timeout, raise the floor once. A dependency that
- * hangs still times every call out, each twice as late up to `maxMs`, and trips the circuit.
+ * Calls that time out together, under one timeout, raise the floor once (and the circuit counts
+ * only the first towards its trip rules, see `Circuit.settle`). A dependency that hangs still
+ * times every call out, each twice as late up to `maxMs`, and trips the circuit.
  */
 export class AdaptiveTimeout {
   private readonly successes: LatencyHistogram;

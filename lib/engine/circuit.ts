@@ -735,6 +735,12 @@ export class Circuit {
       );
     if (slow) this.slowCalls++;
     const adaptive = this.timed?.adaptive;
+    // A call that timed out under a timeout the adaptive one has since raised (one of the calls
+    // in flight together when the dependency slowed down: the first to time out raised it) says
+    // nothing the first did not. The caller gets its timeout and the stats count it, but the
+    // trip rules do not count it again: a slowdown under load is not that many failures.
+    const superseded =
+      timedOutAfterMs !== undefined && adaptive !== undefined && timedOutAfterMs < adaptive.current;
     // Successes and timeouts move an adaptive timeout (every call is timed then): a timeout
     // says the dependency took at least that long, and backs it off (see `AdaptiveTimeout`).
     if (
@@ -754,7 +760,7 @@ export class Circuit {
 
     if (epoch !== this.epoch) return;
     if (this.current === CircuitState.HalfOpen) this.probeSettled(started, outcome, slow);
-    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow);
+    else if (outcome !== IGNORED && !superseded) this.callSettled(outcome === FAILURE, slow);
   }
 
   // A call of the closed (or disabled) state: feed the rules.

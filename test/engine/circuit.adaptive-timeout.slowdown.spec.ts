@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import {
   CallTimeoutError,
   Circuit,
+  CircuitOpenError,
   CircuitState,
   type AdaptiveTimeoutOptions,
   type CircuitStateChange,
@@ -98,6 +99,59 @@ describe('Circuit: an adaptive timeout follows a healthy dependency that slows d
     // Five timeouts in a row (the default failureThreshold), each twice as long, within maxMs.
     expect(timeouts).toHaveLength(5);
     timeouts.slice(1).forEach((ms, i) => expect(ms).toBe(Math.min(2_000, 2 * timeouts[i]!)));
+  });
+
+  /**
+   * `workers` callers, each calling again as soon as it has its answer, for `forMs` of the clock;
+   * the dependency answers after `ms` (never, for Infinity). How many calls timed out.
+   */
+  async function loadFor(circuit: Circuit, workers: number, forMs: number, ms: number) {
+    let timedOut = 0;
+    let refused = 0;
+    const until = performance.now() + forMs;
+    const dependency = () =>
+      new Promise((resolve) => {
+        if (ms !== Infinity) setTimeout(resolve, ms);
+      });
+    const worker = async () => {
+      while (performance.now() < until) {
+        await circuit.execute(dependency).catch((error: unknown) => {
+          if (error instanceof CallTimeoutError) timedOut++;
+          else if (error instanceof CircuitOpenError) refused++;
+          else throw error;
+        });
+        if (refused > 0) return;
+      }
+    };
+    let done = false;
+    const all = Promise.all(Array.from({ length: workers }, worker)).finally(() => (done = true));
+    while (!done) await jest.advanceTimersByTimeAsync(1);
+    await all;
+    return { timedOut, refused };
+  }
+
+  it('10 ms → 30 ms under load (20 calls in flight): followed, the circuit stays closed', async () => {
+    const { circuit, changes } = watched({ percentile: 0.99, minMs: 5, maxMs: 1_000 });
+    expect(await loadFor(circuit, 20, 5_000, 10)).toEqual({ timedOut: 0, refused: 0 });
+    within5Percent(circuit.stats().timeoutMs, 20);
+    // The calls in flight when it slows down time out together, under the old timeout.
+    const slowed = await loadFor(circuit, 20, 10_000, 30);
+    expect(slowed.refused).toBe(0);
+    expect(slowed.timedOut).toBeGreaterThan(0);
+    expect(slowed.timedOut).toBeLessThanOrEqual(20);
+    expect(changes).toEqual([]);
+    within5Percent(circuit.stats().timeoutMs, 60);
+  });
+
+  it('a dependency that hangs under load still trips the circuit, within a few times maxMs', async () => {
+    const { circuit, changes } = watched(README);
+    await loadFor(circuit, 20, 5_000, 40);
+    const started = performance.now();
+    const hung = await loadFor(circuit, 20, 60_000, Infinity);
+    expect(hung.refused).toBeGreaterThan(0);
+    expect(changes).toMatchObject([{ from: 'closed', to: 'open', reason: 'consecutive_failures' }]);
+    // Timeouts of 80, 160… ms, each wave's first counted, then 2 s each once at maxMs.
+    expect(performance.now() - started).toBeLessThan(5 * 2_000 + 4_000);
   });
 
   it('calls that time out together back it off once, not once each', async () => {
