@@ -196,7 +196,8 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   /**
    * Restores every circuit of `snapshot` (see `Circuit.restore()`): those built now at once, the
    * others when they are built, so it may run before the decorated methods are set up. A later
-   * call replaces what an earlier one left waiting.
+   * call replaces what an earlier one left waiting. A circuit built later checks its snapshot
+   * against its options then (the backoff step): refused, it starts afresh with a process warning.
    * @throws CircuitSnapshotError, having restored nothing, when any of its circuits is refused.
    */
   restore(snapshot: CircuitRegistrySnapshot): void {
