@@ -120,7 +120,15 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
       const pending = this.pendingSnapshots.get(name);
       if (pending !== undefined) {
         this.pendingSnapshots.delete(name);
-        circuit.restore(pending);
+        try {
+          circuit.restore(pending);
+        } catch (refused) {
+          // Its options were not known when the snapshot came: it starts afresh, and says why.
+          process.emitWarning(
+            `Circuit "${name}" starts afresh: ${(refused as Error).message}`,
+            'CircuitSnapshotWarning',
+          );
+        }
       }
       this.builtCircuits.next(circuit);
     }
@@ -196,7 +204,8 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   /**
    * Restores every circuit of `snapshot` (see `Circuit.restore()`): those built now at once, the
    * others when they are built, so it may run before the decorated methods are set up. A later
-   * call replaces what an earlier one left waiting.
+   * call replaces what an earlier one left waiting. A circuit built later checks its snapshot
+   * against its options then (the backoff step): refused, it starts afresh with a process warning.
    * @throws CircuitSnapshotError, having restored nothing, when any of its circuits is refused.
    */
   restore(snapshot: CircuitRegistrySnapshot): void {
@@ -208,6 +217,10 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
         `at most maxCircuits (${this.maxCircuits})`,
       );
     }
+    // What only a built circuit's options bound is checked for every one before any is restored.
+    circuits.forEach((restored, index) =>
+      this.circuits.get(restored.name)?.checkSnapshot(restored, `circuits[${index}].`),
+    );
     this.pendingSnapshots = new Map();
     for (const restored of circuits) {
       const circuit = this.circuits.get(restored.name);

@@ -12,7 +12,8 @@ import {
 /**
  * `timeoutMs` as a timeout that follows the dependency: `multiplier` times the `percentile` of
  * the durations of recent successful calls, never below `minMs` nor above `maxMs`; `maxMs`
- * until `minCalls` successes are measured.
+ * until `minCalls` successes are measured. A call that times out doubles the timeout (within
+ * `maxMs`) for one window, so that a dependency slower than the timeout is followed.
  */
 export interface AdaptiveTimeoutOptions {
   /** Which percentile of successful calls, in (0, 1), e.g. 0.99. */
@@ -64,21 +65,36 @@ export function resolveAdaptiveTimeout(circuit: string, given: object): Resolved
 
 /** How often, in successful calls, the timeout is worked out again from their durations. */
 const EVERY = 16;
+/** A call that timed out backs the timeout off by this factor, as TCP's retransmission timer does. */
+const BACKOFF = 2;
 
 /**
  * The timeout in force for a circuit with an adaptive `timeoutMs`, from the durations of its
- * successful calls over its window (a histogram of its own: timeouts and failures would pull the
- * percentile towards the timeout itself). Worked out again every 16 successes, and when read.
+ * successful calls over its window (a histogram of its own: failures, often fast, would pull the
+ * percentile down). Worked out again every 16 successes, on each timeout, and when read.
+ *
+ * Successes alone can only follow a dependency that stays within the timeout: one that slows
+ * down past it (10 ms to 30 ms under a timeout of 20) would time every call out, leave the
+ * percentile where it was, and open the circuit on a dependency that never failed. A timed-out
+ * call is evidence too: it took at least its timeout. So each timeout raises a floor to twice
+ * the timeout that call ran under (within `maxMs`), held for one window from that timeout; by
+ * then the window's successes are those of the slower dependency and the percentile carries it.
+ * Calls that time out together, under one timeout, raise the floor once (and the circuit counts
+ * only the first towards its trip rules, see `Circuit.settle`). A dependency that hangs still
+ * times every call out, each twice as late up to `maxMs`, and trips the circuit.
  */
 export class AdaptiveTimeout {
   private readonly successes: LatencyHistogram;
   private untilRefresh = EVERY;
+  /** What timeouts have shown: the timeout in force is at least `floorMs` until `floorUntil`. */
+  private floorMs = 0;
+  private floorUntil = 0;
   /** The timeout in force, in whole milliseconds. */
   current: number;
 
   constructor(
     private readonly options: ResolvedAdaptiveTimeout,
-    windowMs: number,
+    private readonly windowMs: number,
   ) {
     this.successes = new LatencyHistogram(windowMs);
     this.current = Math.ceil(options.maxMs);
@@ -87,18 +103,33 @@ export class AdaptiveTimeout {
   /** Counts a successful call; returns true when the timeout in force changed. */
   succeeded(now: number, durationMs: number): boolean {
     this.successes.record(now, durationMs);
-    if (--this.untilRefresh > 0) return false;
+    // A floor that has run out is let go at once, not up to 16 successes later.
+    if (--this.untilRefresh > 0 && (this.floorMs === 0 || now < this.floorUntil)) return false;
+    return this.refresh(now);
+  }
+
+  /**
+   * Counts a call that ran out of `timeoutMs` (the timeout it started with): the dependency takes
+   * at least that long now. Returns true when the timeout in force changed.
+   */
+  timedOut(now: number, timeoutMs: number): boolean {
+    const floor = Math.min(this.options.maxMs, BACKOFF * timeoutMs);
+    if (floor >= this.floorMs) {
+      this.floorMs = floor;
+      this.floorUntil = now + this.windowMs;
+    }
     return this.refresh(now);
   }
 
   /** Works the timeout out again at `now`; returns true when it changed. */
   refresh(now: number): boolean {
     this.untilRefresh = EVERY;
+    if (now >= this.floorUntil) this.floorMs = 0;
     const { percentile, multiplier, minMs, maxMs, minCalls } = this.options;
     const { calls, valueMs } = this.successes.percentile(now, percentile);
-    const next = Math.ceil(
-      calls < minCalls ? maxMs : Math.min(maxMs, Math.max(minMs, multiplier * valueMs)),
-    );
+    const followed =
+      calls < minCalls ? maxMs : Math.min(maxMs, Math.max(minMs, multiplier * valueMs));
+    const next = Math.ceil(Math.max(followed, this.floorMs));
     if (next === this.current) return false;
     this.current = next;
     return true;
@@ -106,6 +137,7 @@ export class AdaptiveTimeout {
 
   clear(): void {
     this.successes.clear();
+    this.floorMs = this.floorUntil = 0;
     this.current = Math.ceil(this.options.maxMs);
   }
 }

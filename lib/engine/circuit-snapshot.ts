@@ -64,6 +64,17 @@ export interface CircuitRegistrySnapshot {
 
 const MAX_WINDOW_SIZE = 100_000;
 const WINDOW_BUCKETS = 10;
+/**
+ * The most calls a time bucket holds: the rolling window halves a bucket's counts (rates kept)
+ * when it reaches one more. A bucket beyond it is no window's.
+ */
+export const MAX_BUCKET_CALLS = 2 ** 26 - 2;
+/** States in which a circuit keeps its backoff step: it starts afresh at 0 on closing or disabling. */
+const BACKING_OFF = new Set<unknown>([
+  CircuitState.Open,
+  CircuitState.HalfOpen,
+  CircuitState.ForcedOpen,
+]);
 const STATES = new Set<unknown>(Object.values(CircuitState));
 const COUNTERS: readonly (keyof SnapshotCounters)[] = [
   'successes',
@@ -77,6 +88,9 @@ const COUNTERS: readonly (keyof SnapshotCounters)[] = [
 /**
  * Checks `value` as a circuit snapshot and returns a copy of it, or throws `CircuitSnapshotError`
  * naming the first field at fault. `at` prefixes field names (a registry's `circuits[2].`).
+ * Refused: anything no circuit could have written, such as a backoff step in a closed circuit,
+ * more timeouts than failures, or a bucket fuller than a bucket holds. What depends on the
+ * restoring circuit's options (the largest backoff step) `Circuit.restore()` checks.
  */
 export function checkCircuitSnapshot(value: unknown, at = ''): CircuitSnapshot {
   const snapshot = record(value, at || 'snapshot');
@@ -99,24 +113,67 @@ export function checkCircuitSnapshot(value: unknown, at = ''): CircuitSnapshot {
       state === CircuitState.Open ? `at most ${MAX_TIMER_MS}` : `0 when the state is ${state}`,
     );
   }
-  const counters = record(snapshot.counters, field('counters'));
+  const backoffStep = whole(snapshot.backoffStep, field('backoffStep'));
+  if (backoffStep > 0 && !BACKING_OFF.has(state)) {
+    throw new CircuitSnapshotError(
+      field('backoffStep'),
+      backoffStep,
+      `0 when the state is ${state}`,
+    );
+  }
+  const counters = checkCounters(record(snapshot.counters, field('counters')), field);
+  const consecutiveFailures = whole(snapshot.consecutiveFailures, field('consecutiveFailures'));
+  // Each failure in a row was counted as a failure, and reset() clears both.
+  if (consecutiveFailures > counters.failures) {
+    throw new CircuitSnapshotError(
+      field('consecutiveFailures'),
+      consecutiveFailures,
+      `at most counters.failures (${counters.failures})`,
+    );
+  }
   return {
     version: CIRCUIT_SNAPSHOT_VERSION,
     name,
     takenAt: isoTime(snapshot.takenAt, field('takenAt')),
     state,
     openRemainingMs,
-    backoffStep: whole(snapshot.backoffStep, field('backoffStep')),
-    consecutiveFailures: whole(snapshot.consecutiveFailures, field('consecutiveFailures')),
+    backoffStep,
+    consecutiveFailures,
     lastFailureAt:
       snapshot.lastFailureAt === null
         ? null
         : isoTime(snapshot.lastFailureAt, field('lastFailureAt')),
-    counters: Object.fromEntries(
-      COUNTERS.map((counter) => [counter, whole(counters[counter], field(`counters.${counter}`))]),
-    ) as unknown as SnapshotCounters,
+    counters,
     window: snapshot.window === null ? null : checkWindow(snapshot.window, field('window')),
   };
+}
+
+/** The counters, each an integer ≥ 0, timeouts among the failures, slow calls among the calls. */
+function checkCounters(
+  given: Record<string, unknown>,
+  field: (name: string) => string,
+): SnapshotCounters {
+  const counters = Object.fromEntries(
+    COUNTERS.map((counter) => [counter, whole(given[counter], field(`counters.${counter}`))]),
+  ) as unknown as SnapshotCounters;
+  const { successes, failures, ignored, timeouts, slowCalls } = counters;
+  if (timeouts > failures) {
+    throw new CircuitSnapshotError(
+      field('counters.timeouts'),
+      timeouts,
+      `at most counters.failures (${failures}): a timeout is a failure`,
+    );
+  }
+  // Refusals run nothing, so are never slow.
+  const ran = successes + failures + ignored;
+  if (slowCalls > ran) {
+    throw new CircuitSnapshotError(
+      field('counters.slowCalls'),
+      slowCalls,
+      `at most the calls counted (${ran}): successes, failures and ignored`,
+    );
+  }
+  return counters;
 }
 
 /** Checks `value` as a registry snapshot and returns a copy: every circuit checked, no name twice. */
@@ -175,6 +232,13 @@ function checkWindow(value: unknown, at: string): WindowSnapshot {
 
 function checkBucket(value: unknown, at: string): WindowBucket {
   const [calls, failures, slow] = list(value, at, 3, 3).map((n, i) => whole(n, `${at}[${i}]`));
+  if (calls! > MAX_BUCKET_CALLS) {
+    throw new CircuitSnapshotError(
+      `${at}[0]`,
+      calls,
+      `at most ${MAX_BUCKET_CALLS} (what a bucket holds)`,
+    );
+  }
   if (failures! > calls! || slow! > calls!) {
     throw new CircuitSnapshotError(at, value, '[calls, failures, slow], neither above calls');
   }

@@ -35,7 +35,7 @@ import {
 import type { CircuitStats } from './circuit-stats.js';
 import { clockNow, epochToWall, wallNow, wallToEpoch, wallToIso } from './clock.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { longestOpenMs, openDurationMs } from './open-duration.js';
+import { longestBackoffStep, longestOpenMs, openDurationMs } from './open-duration.js';
 import { asPromise, rejectSoon } from './promise-like.js';
 import { reportCallbackError } from './report-callback-error.js';
 import { CountWindow } from './count-window.js';
@@ -114,7 +114,7 @@ interface CircuitHooks {
  * it lets probes through (half-open) and closes again when they succeed.
  *
  * No timer runs per circuit: the open → half-open step is taken from the clock when the
- * circuit is next used or read.
+ * circuit is next used or read, as of when it came due.
  *
  * @example
  * const inventory = new Circuit('inventory', { failureThreshold: 3, timeoutMs: 2_000 });
@@ -226,17 +226,30 @@ export class Circuit {
   /**
    * The state at `now` (by `clockNow()`) of an open or half-open circuit, moved on as the clock
    * says: open → half-open when the open duration has passed, half-open → open when the oldest
-   * probe has run past `probeTimeoutMs`.
+   * probe has run past `probeTimeoutMs`. Each step is taken as of when its time ran out, not when
+   * someone looks: after a quiet spell a hung probe's reopening is timed from its deadline, and
+   * if that open period has passed too, the circuit is half-open again (a few steps at most).
    */
   private stateAt(now: number): CircuitState {
-    const current = this.current;
-    if (current === CircuitState.Open) {
-      if (now >= this.openUntil) this.transition(CircuitState.HalfOpen, 'reset_timeout_elapsed');
-    } else if (current === CircuitState.HalfOpen && this.probes!.starts.length > 0) {
-      if (now >= this.probes!.starts[0]! + this.options.probeTimeoutMs) {
-        this.failedProbes++;
-        this.transition(CircuitState.Open, 'probe_timed_out');
-      }
+    for (;;) {
+      const current = this.current;
+      if (current === CircuitState.Open) {
+        const until = this.openUntil;
+        if (now < until) break;
+        this.transition(
+          CircuitState.HalfOpen,
+          'reset_timeout_elapsed',
+          undefined,
+          undefined,
+          until,
+        );
+      } else if (current === CircuitState.HalfOpen && this.probes!.starts.length > 0) {
+        // Whole milliseconds, as every clock time a circuit keeps; never after `now`.
+        const deadline = Math.ceil(this.probes!.starts[0]! + this.options.probeTimeoutMs);
+        if (now < deadline) break;
+        this.countFailedProbe();
+        this.transition(CircuitState.Open, 'probe_timed_out', undefined, undefined, deadline);
+      } else break;
     }
     return this.current;
   }
@@ -374,10 +387,7 @@ export class Circuit {
    * of another circuit, or with a value out of place.
    */
   restore(snapshot: CircuitSnapshot): void {
-    const restored = checkCircuitSnapshot(snapshot);
-    if (restored.name !== this.name) {
-      throw new CircuitSnapshotError('name', restored.name, `"${this.name}", this circuit's name`);
-    }
+    const restored = this.checkSnapshot(snapshot);
     const elapsed = Math.max(0, Date.now() - Date.parse(restored.takenAt));
     ({
       successes: this.successes,
@@ -399,6 +409,33 @@ export class Circuit {
       this.transition(state, 'restored', Math.min(left, longestOpenMs(this.options)));
     } else if (state !== this.current) this.transition(state, 'restored');
     else this.epoch++;
+  }
+
+  /**
+   * Checks `snapshot` as one this circuit could restore (`checkCircuitSnapshot`, its name, and a
+   * backoff step its options could reach) and returns the checked copy; `at` prefixes field
+   * names. The registry checks every circuit's before it restores any.
+   * @throws CircuitSnapshotError naming the field at fault.
+   * @internal
+   */
+  checkSnapshot(snapshot: unknown, at = ''): CircuitSnapshot {
+    const restored = checkCircuitSnapshot(snapshot, at);
+    if (restored.name !== this.name) {
+      throw new CircuitSnapshotError(
+        `${at}name`,
+        restored.name,
+        `"${this.name}", this circuit's name`,
+      );
+    }
+    const longest = longestBackoffStep(this.options);
+    if (restored.backoffStep > longest) {
+      throw new CircuitSnapshotError(
+        `${at}backoffStep`,
+        restored.backoffStep,
+        `at most ${longest} (where this circuit's open duration stops growing)`,
+      );
+    }
+    return restored;
   }
 
   /** Closes the circuit with fresh counters, stats included. Calls in flight no longer count. */
@@ -658,7 +695,7 @@ export class Circuit {
         this.settle(call.epoch, call.started, failed ? this.classify(error) : SUCCESS),
       timedOut: (call) => {
         this.timeouts++;
-        this.settle(call.epoch, call.started, FAILURE, true);
+        this.settle(call.epoch, call.started, FAILURE, call.list.timeoutMs);
         return withoutStackTrace(() => new CallTimeoutError(this.name, call.list.timeoutMs));
       },
     };
@@ -674,7 +711,8 @@ export class Circuit {
     }
   }
 
-  private settle(epoch: number, started: number, outcome: Outcome, timedOut = false): void {
+  /** `timedOutAfterMs`: for a call that ran out of time, the timeout it ran under. */
+  private settle(epoch: number, started: number, outcome: Outcome, timedOutAfterMs?: number): void {
     this.inFlight--;
     // One reading of the clock serves the latency, the slow-call rule and the observers. A call
     // that began before timing did, or that the sample left out, is not timed.
@@ -690,18 +728,27 @@ export class Circuit {
     const slowAfterMs = this.options.slowCallDurationMs;
     const slow = slowAfterMs !== undefined && ended !== NOT_MEASURED && elapsed >= slowAfterMs;
     if (this.hooks?.observer !== undefined)
-      this.notify(timedOut ? 'timeout' : OUTCOME_NAMES[outcome]!, elapsed, weight);
+      this.notify(
+        timedOutAfterMs !== undefined ? 'timeout' : OUTCOME_NAMES[outcome]!,
+        elapsed,
+        weight,
+      );
     if (slow) this.slowCalls++;
     const adaptive = this.timed?.adaptive;
-    // Successes alone move an adaptive timeout (every call is timed then). When none come, a
-    // timeout looks again: its window empties, and it goes back to maxMs rather than time
-    // every call out for good.
+    // A call that timed out under a timeout the adaptive one has since raised (one of the calls
+    // in flight together when the dependency slowed down: the first to time out raised it) says
+    // nothing the first did not. The caller gets its timeout and the stats count it, but the
+    // trip rules do not count it again: a slowdown under load is not that many failures.
+    const superseded =
+      timedOutAfterMs !== undefined && adaptive !== undefined && timedOutAfterMs < adaptive.current;
+    // Successes and timeouts move an adaptive timeout (every call is timed then): a timeout
+    // says the dependency took at least that long, and backs it off (see `AdaptiveTimeout`).
     if (
       adaptive !== undefined &&
       ended !== NOT_MEASURED &&
       (outcome === SUCCESS
         ? adaptive.succeeded(ended, elapsed)
-        : timedOut && adaptive.refresh(ended))
+        : timedOutAfterMs !== undefined && adaptive.timedOut(ended, timedOutAfterMs))
     ) {
       this.followAdaptiveTimeout();
     }
@@ -713,7 +760,7 @@ export class Circuit {
 
     if (epoch !== this.epoch) return;
     if (this.current === CircuitState.HalfOpen) this.probeSettled(started, outcome, slow);
-    else if (outcome !== IGNORED) this.callSettled(outcome === FAILURE, slow);
+    else if (outcome !== IGNORED && !superseded) this.callSettled(outcome === FAILURE, slow);
   }
 
   // A call of the closed (or disabled) state: feed the rules.
@@ -746,12 +793,17 @@ export class Circuit {
     if (at !== -1) starts.splice(at, 1);
     // A slow probe fails when slowness is what the circuit watches: the dependency has not recovered.
     if (outcome === FAILURE || (slow && this.options.slowCallRateThreshold !== undefined)) {
-      this.failedProbes++;
+      this.countFailedProbe();
       return this.transition(CircuitState.Open, 'probe_failed');
     }
     if (outcome === SUCCESS && ++probes.successes >= this.options.successThreshold) {
       this.transition(CircuitState.Closed, 'probes_succeeded');
     }
+  }
+
+  /** One more backoff step, up to the one whose open duration is the cap: past it nothing changes. */
+  private countFailedProbe(): void {
+    if (this.failedProbes < longestBackoffStep(this.options)) this.failedProbes++;
   }
 
   /** Probes let through in this half-open period that have not answered: one start each. */
@@ -821,23 +873,27 @@ export class Circuit {
   /**
    * Moves to `to`. Opening, it stays open `openForMs` (by default the duration its options and
    * failed probes give), until `openUntilEpoch` by the wall clock when another replica said so.
+   * `asOf` (a `clockNow()` time, not after now) is when a change the clock decided came due:
+   * the change is dated then on both clocks, and an open period runs from then.
    */
   private transition(
     to: CircuitState,
     reason: CircuitTransitionReason,
     openForMs?: number,
     openUntilEpoch?: number,
+    asOf?: number,
   ): void {
     const from = this.current;
     const now = clockNow();
-    const wall = wallNow();
+    const since = asOf ?? now;
+    const wall = wallNow() - (now - since);
     const explained = this.options.historySize > 0 ? this.figuresAt(now) : undefined;
     this.current = to;
     this.epoch++;
     this.lastStateChangeAt = wall;
     if (to === CircuitState.Open) {
       const duration = openForMs ?? openDurationMs(this.options, this.failedProbes);
-      this.openUntil = now + duration;
+      this.openUntil = since + duration;
       this.openUntilWall =
         openUntilEpoch === undefined ? wall + duration : epochToWall(openUntilEpoch);
     }
@@ -849,7 +905,7 @@ export class Circuit {
     const at = wallToIso(wall);
     const changes = (this.changes ??= new StateChanges(this.options));
     if (explained !== undefined) changes.add({ from, to, reason, at, ...explained });
-    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(now);
+    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(since);
     this.emit({ circuit: this.name, from, to, at, reason });
   }
 

@@ -27,3 +27,20 @@ export function openDurationMs(
 export function longestOpenMs(options: ResolvedCircuitOptions): number {
   return Math.max(options.maxResetTimeoutMs, options.resetTimeoutMs);
 }
+
+/**
+ * The backoff step at which the open duration reaches the cap: failed probes past it change
+ * nothing, so the circuit counts no further, and a snapshot's step beyond it is no circuit's
+ * with these options. 0 when nothing backs off (a multiplier of 1, or no open duration).
+ */
+export function longestBackoffStep(options: ResolvedCircuitOptions): number {
+  const { resetTimeoutMs, backoffMultiplier } = options;
+  const cap = longestOpenMs(options);
+  if (resetTimeoutMs === 0 || backoffMultiplier === 1) return 0;
+  const reaches = (step: number) => resetTimeoutMs * backoffMultiplier ** step >= cap;
+  // The logarithm gives it within a step; the power, as openDurationMs works it out, settles it.
+  let step = Math.max(0, Math.ceil(Math.log(cap / resetTimeoutMs) / Math.log(backoffMultiplier)));
+  while (step > 0 && reaches(step - 1)) step--;
+  while (!reaches(step)) step++;
+  return step;
+}

@@ -4,7 +4,7 @@ import {
   watchBoundary,
   type BoundaryWatcher,
 } from './bucket-boundaries.js';
-import type { WindowBucket, WindowSnapshot } from './circuit-snapshot.js';
+import { MAX_BUCKET_CALLS, type WindowBucket, type WindowSnapshot } from './circuit-snapshot.js';
 import { clockNow } from './clock.js';
 import type { OutcomeWindow, WindowTotals } from './outcome-window.js';
 import { bucketsPassed, endOfBucket } from './time-buckets.js';
@@ -16,8 +16,11 @@ const BUCKETS = 10;
  * per call.
  */
 const CALL = 2 ** 26;
-/** A bucket whose calls reach this many has both its counts halved: the rates stay. */
-const MAX_CALLS = CALL - 1;
+/**
+ * A bucket whose calls reach this many (2^26 - 1) has its counts halved, slow calls too: the
+ * rates stay. A bucket never holds more than MAX_BUCKET_CALLS, which a snapshot's are checked against.
+ */
+const MAX_CALLS = MAX_BUCKET_CALLS + 1;
 
 /**
  * Counts calls, failures and (when asked to) slow calls over the last `windowMs`, in a fixed
@@ -109,16 +112,13 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
     this.newestAt = 0;
     this.startBucketAt(endOfBucket(clockNow(), this.bucketMs));
     const aged = Math.round(elapsedMs / this.bucketMs);
+    // A checked snapshot's buckets hold no more than a bucket does (see checkCircuitSnapshot).
     for (let age = 0; age + aged < BUCKETS; age++) {
       const [calls, failures, slow] = snapshot.buckets[age]!;
-      // A snapshot's counts may exceed what a bucket holds: halved as recording would have.
-      let scale = 1;
-      while (calls / scale > MAX_CALLS) scale *= 2;
       const at = this.bucketAt(age + aged);
-      const kept = Math.floor(calls / scale);
-      this.ring[at] = kept * CALL + Math.floor(failures / scale);
+      this.ring[at] = calls * CALL + failures;
       if (this.slowRing !== undefined) this.slowRing[at] = slow;
-      this.calls += kept;
+      this.calls += calls;
     }
     return true;
   }
@@ -134,11 +134,15 @@ export class RollingWindow implements OutcomeWindow, BoundaryWatcher {
     return [calls, packed - calls * CALL, this.slowRing?.[at] ?? 0];
   }
 
-  /** Halves a bucket's counts, keeping its rates, before they outgrow their share of a number. */
+  /**
+   * Halves a bucket's counts, keeping its rates, before they outgrow their share of a number.
+   * Slow calls too: left whole, they would outnumber the calls.
+   */
   private halve(at: number): void {
     const [calls, failures] = this.bucket(at);
     const kept = Math.floor(calls / 2);
     this.ring[at] = kept * CALL + Math.floor(failures / 2);
+    if (this.slowRing !== undefined) this.slowRing[at] = Math.floor(this.slowRing[at]! / 2);
     this.calls -= calls - kept;
   }
 

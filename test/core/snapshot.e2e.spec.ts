@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import {
   Controller,
   Get,
@@ -128,6 +129,43 @@ describe('CircuitBreakerRegistry snapshot() and restore()', () => {
     expect(() => registry.restore(spoiled)).toThrow(/"circuits\[\d\]\.backoffStep" must be/);
     expect(registry.get('inventory')!.state).toBe('closed');
     expect(registry.getOrCreate('late').state).toBe('closed');
+  });
+
+  it('restores nothing when a built circuit’s options refuse its backoff step; one not built yet starts afresh', async () => {
+    app = await startApp(AppModule);
+    const registry = app.get(CircuitBreakerRegistry);
+    await tripInventory();
+    registry.getOrCreate('late').forceOpen();
+    const snapshot = registry.snapshot();
+    registry.resetAll();
+    // A backoffMultiplier of 1 (the default) never backs off: no circuit of it writes step 3.
+    const spoiled = {
+      ...snapshot,
+      circuits: snapshot.circuits.map((circuit) =>
+        circuit.name === 'late' ? { ...circuit, backoffStep: 3 } : circuit,
+      ),
+    };
+    expect(() => registry.restore(spoiled)).toThrow(
+      /"circuits\[\d\]\.backoffStep" must be at most 0/,
+    );
+    expect(registry.get('inventory')!.state).toBe('closed');
+    expect(registry.get('late')!.state).toBe('closed');
+
+    registry.remove('late'); // not built: its options are not known until it is
+    registry.restore(spoiled);
+    expect(registry.get('inventory')!.state).toBe('open');
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      expect(registry.getOrCreate('late').state).toBe('closed');
+      expect(warn.mock.calls).toEqual([
+        [
+          expect.stringMatching(/^Circuit "late" starts afresh: .*"backoffStep" must be at most 0/),
+          'CircuitSnapshotWarning',
+        ],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses a snapshot naming a circuit twice, or more circuits than maxCircuits', async () => {

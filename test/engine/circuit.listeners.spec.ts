@@ -52,7 +52,7 @@ describe('Circuit: onStateChange', () => {
         circuit: 'inventory',
         from: 'open',
         to: 'half_open',
-        at: at(2_500),
+        at: at(2_000), // when the open period ended, seen at 2.5 s
         reason: 'reset_timeout_elapsed',
       },
       {

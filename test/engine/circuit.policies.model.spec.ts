@@ -187,10 +187,13 @@ class Model {
     return copy;
   }
 
-  /** An open circuit is half-open once its open duration has passed, from when it is next used or read. */
+  /**
+   * An open circuit is half-open once its open duration has passed, seen when it is next used or
+   * read, and dated when the period ended.
+   */
   read(now: number): State {
     if (this.state === 'open' && now >= this.openUntil) {
-      this.to('half_open', now);
+      this.to('half_open', this.openUntil); // dated when the open period ended
       this.probeSuccesses = 0;
     }
     return this.state;

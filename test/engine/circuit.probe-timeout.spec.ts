@@ -1,13 +1,15 @@
 import { jest } from '@jest/globals';
+import fc from 'fast-check';
 import {
   CallTimeoutError,
   Circuit,
   CircuitOpenError,
   CircuitOptionsError,
   CircuitState,
+  type CircuitOptions,
   type CircuitStateChange,
 } from '../../lib/index.js';
-import { answerOf, halfOpenCircuit } from './circuit-test-kit.js';
+import { answerOf, halfOpenCircuit, openCircuit } from './circuit-test-kit.js';
 
 /** A call that never answers: a TCP black hole. */
 const hangs = () => new Promise<never>(() => {});
@@ -148,5 +150,120 @@ describe('Circuit: probeTimeoutMs, a hung probe never wedges the circuit half-op
     expect(() => new Circuit('inventory', { probeTimeoutMs: probeTimeoutMs as number })).toThrow(
       CircuitOptionsError,
     );
+  });
+});
+
+// A transition decided from the clock happens when its time runs out, whoever looks and when: a
+// probe's deadline, then the open period from there. The first look after a quiet spell takes
+// every step that has come due, each dated when it came due.
+describe('Circuit: transitions decided from the clock are dated when their time ran out', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    jest.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
+  });
+  afterEach(() => jest.useRealTimers());
+
+  const at = (ms: number) => new Date(Date.parse('2030-01-01T00:00:00.000Z') + ms).toISOString();
+
+  /** Trips at 0 s, lets one probe hang from `resetTimeoutMs` (100 ms): its deadline is 300 ms later. */
+  function hungProbe(options: CircuitOptions = {}) {
+    const changes: CircuitStateChange[] = [];
+    const circuit = openCircuit({
+      resetTimeoutMs: 100,
+      probeTimeoutMs: 300,
+      onStateChange: (change) => changes.push(change),
+      ...options,
+    });
+    jest.advanceTimersByTime(circuit.stats().retryAfterMs);
+    void answerOf(circuit, hangs);
+    expect(circuit.state).toBe(CircuitState.HalfOpen);
+    return { circuit, changes };
+  }
+
+  const steps = (changes: readonly { from: string; to: string; reason: string; at: string }[]) =>
+    changes.map(({ from, to, reason, at }) => ({ from, to, reason, at }));
+
+  it('admits the first caller after a quiet spell as a probe: the reopened period ended long ago', async () => {
+    const { circuit, changes } = hungProbe();
+    jest.advanceTimersByTime(2_000); // 2.1 s: the probe ran out at 400 ms, the reopening at 500 ms
+    await expect(answerOf(circuit, async () => 'ok')).resolves.toEqual({ value: 'ok' });
+    const expected = [
+      { from: 'closed', to: 'open', reason: 'consecutive_failures', at: at(0) },
+      { from: 'open', to: 'half_open', reason: 'reset_timeout_elapsed', at: at(100) },
+      { from: 'half_open', to: 'open', reason: 'probe_timed_out', at: at(400) },
+      { from: 'open', to: 'half_open', reason: 'reset_timeout_elapsed', at: at(500) },
+      { from: 'half_open', to: 'closed', reason: 'probes_succeeded', at: at(2_100) },
+    ];
+    expect(steps(changes)).toEqual(expected);
+    expect(steps(circuit.history())).toEqual(expected);
+  });
+
+  it('reads the same from stats(): half-open since the reopened period ended', () => {
+    const { circuit } = hungProbe();
+    jest.advanceTimersByTime(2_000);
+    expect(circuit.stats()).toMatchObject({
+      state: 'half_open',
+      lastStateChangeAt: at(500),
+      retryAfterMs: 0,
+      nextOpenDurationMs: 100,
+    });
+  });
+
+  it('times the reopened period from the probe’s deadline, not from the look', async () => {
+    const { circuit, changes } = hungProbe({ resetTimeoutMs: 1_000 });
+    jest.advanceTimersByTime(1_000); // trips at 0, probe from 1 s, deadline 1.3 s, now 2 s
+    const refused = (await answerOf(circuit, async () => 'no')) as { thrown: CircuitOpenError };
+    expect(refused.thrown).toBeInstanceOf(CircuitOpenError);
+    expect(refused.thrown.retryAfterMs).toBe(300); // open from 1.3 s to 2.3 s
+    expect(circuit.stats()).toMatchObject({ openUntil: at(2_300), lastStateChangeAt: at(1_300) });
+    expect(changes.at(-1)).toMatchObject({ reason: 'probe_timed_out', at: at(1_300) });
+    jest.advanceTimersByTime(300);
+    expect(circuit.state).toBe(CircuitState.HalfOpen);
+  });
+
+  it('backs off from the deadline too, one step per failed probe', () => {
+    const { circuit, changes } = hungProbe({ backoffMultiplier: 4 });
+    jest.advanceTimersByTime(600); // now 700 ms; deadline 400 ms, open 400 ms from there: to 800 ms
+    expect(circuit.state).toBe(CircuitState.Open);
+    expect(circuit.stats()).toMatchObject({ retryAfterMs: 100, openUntil: at(800) });
+    jest.advanceTimersByTime(1_000);
+    expect(circuit.state).toBe(CircuitState.HalfOpen);
+    expect(changes.at(-1)).toMatchObject({ reason: 'reset_timeout_elapsed', at: at(800) });
+  });
+
+  it('says the same after any quiet spell as a circuit watched every millisecond', () => {
+    const options = fc.record({
+      resetTimeoutMs: fc.integer({ min: 1, max: 500 }),
+      probeTimeoutMs: fc.integer({ min: 1, max: 500 }),
+      backoffMultiplier: fc.constantFrom(1, 2, 3),
+      maxResetTimeoutMs: fc.integer({ min: 1, max: 2_000 }),
+    });
+    fc.assert(
+      fc.property(options, fc.integer({ min: 0, max: 3_000 }), (given, quietMs) => {
+        // Both tripped at one time, each with one probe hanging from the end of its open period.
+        const [watchedOne, quietOne] = [openCircuit(given), openCircuit(given)];
+        jest.advanceTimersByTime(given.resetTimeoutMs);
+        void answerOf(watchedOne, hangs);
+        void answerOf(quietOne, hangs);
+        for (let ms = 0; ms < quietMs; ms++) {
+          jest.advanceTimersByTime(1);
+          void watchedOne.state;
+        }
+        const seen = (circuit: Circuit) => ({
+          stats: circuit.stats(),
+          history: steps(circuit.history()),
+        });
+        expect(seen(quietOne)).toEqual(seen(watchedOne));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('dates the end of an open period when it ended, read however late', () => {
+    const changes: CircuitStateChange[] = [];
+    const circuit = openCircuit({ onStateChange: (change) => changes.push(change) });
+    jest.advanceTimersByTime(60_000);
+    expect(circuit.stats()).toMatchObject({ state: 'half_open', lastStateChangeAt: at(1_000) });
+    expect(changes.at(-1)).toMatchObject({ reason: 'reset_timeout_elapsed', at: at(1_000) });
   });
 });

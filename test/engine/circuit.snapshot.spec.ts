@@ -348,6 +348,48 @@ describe('Circuit restore: a snapshot it refuses', () => {
       }),
       /"window.buckets" must be an array of 10 entries/,
     ],
+    [
+      'a bucket with more calls than a bucket holds',
+      (s) => ({
+        ...s,
+        window: {
+          type: 'time',
+          windowMs: 10_000,
+          buckets: [[2 ** 53 - 1, 0, 2 ** 53 - 1], ...Array(9).fill([0, 0, 0])],
+        },
+      }),
+      /"window.buckets\[0\]\[0\]" must be at most 67108862 \(what a bucket holds\)/,
+    ],
+    [
+      'a backoff step while closed',
+      (s) => ({ ...s, backoffStep: 40 }),
+      /"backoffStep" must be 0 when the state is closed/,
+    ],
+    [
+      'a backoff step while disabled',
+      (s) => ({ ...s, state: 'disabled', backoffStep: 1 }),
+      /"backoffStep" must be 0 when the state is disabled/,
+    ],
+    [
+      'a backoff step past what its cap allows',
+      (s) => ({ ...s, state: 'open', openRemainingMs: 100, backoffStep: 1 }),
+      /"backoffStep" must be at most 0 \(where this circuit.s open duration stops growing\)/,
+    ],
+    [
+      'more timeouts than failures',
+      (s) => ({ ...s, counters: { ...s.counters, timeouts: s.counters.failures + 1 } }),
+      /"counters.timeouts" must be at most counters.failures \(1\): a timeout is a failure/,
+    ],
+    [
+      'more slow calls than calls',
+      (s) => ({ ...s, counters: { ...s.counters, slowCalls: 3 } }),
+      /"counters.slowCalls" must be at most the calls counted \(2\)/,
+    ],
+    [
+      'more failures in a row than failures',
+      (s) => ({ ...s, consecutiveFailures: 2 }),
+      /"consecutiveFailures" must be at most counters.failures \(1\)/,
+    ],
     ['an array', () => [], /"snapshot" must be an object/],
     ['null', () => null, /"snapshot" must be an object/],
   ];
@@ -370,6 +412,62 @@ describe('Circuit restore: a snapshot it refuses', () => {
     expect(
       JSON.stringify({ ...circuit.stats(), snapshot: { ...circuit.snapshot(), takenAt: 0 } }),
     ).toBe(before);
+  });
+
+  it('takes a backoff step up to the one whose open duration reaches the cap, no further', () => {
+    // resetTimeoutMs 1 s × 2^step reaches maxResetTimeoutMs (300 s) at step 9 (512 s, capped).
+    const backoff = { failureThreshold: 1, resetTimeoutMs: 1_000, backoffMultiplier: 2 };
+    const open = { ...stored(openCircuit(backoff)), openRemainingMs: 1_000 };
+    const circuit = new Circuit('payments', backoff);
+    circuit.restore({ ...open, backoffStep: 9 });
+    expect(circuit.stats().nextOpenDurationMs).toBe(300_000);
+    expect(() => circuit.restore({ ...open, backoffStep: 10 })).toThrow(
+      /"backoffStep" must be at most 9/,
+    );
+    // The case: a closed snapshot with step 40 would have opened the next trip for 300 s.
+    expect(() =>
+      circuit.restore({ ...open, state: CircuitState.Closed, openRemainingMs: 0, backoffStep: 40 }),
+    ).toThrow(/"backoffStep" must be 0 when the state is closed/);
+  });
+
+  it('never counts its own backoff step past that one: what it writes, it takes back', () => {
+    const backoff = { failureThreshold: 1, resetTimeoutMs: 1_000, backoffMultiplier: 2 };
+    const circuit = openCircuit(backoff);
+    for (let probe = 0; probe < 12; probe++) {
+      jest.advanceTimersByTime(circuit.stats().retryAfterMs);
+      attempt(circuit, fails());
+    }
+    expect(circuit.stats()).toMatchObject({ openDurationMs: 300_000, nextOpenDurationMs: 300_000 });
+    const snapshot = stored(circuit);
+    expect(snapshot.backoffStep).toBe(9);
+    const restored = new Circuit('payments', backoff);
+    restored.restore(snapshot);
+    expect(restored.stats().nextOpenDurationMs).toBe(300_000);
+  });
+
+  it('reads no rate above 1 from the fullest bucket it takes, nor once that bucket is halved', async () => {
+    const timeWindow: CircuitOptions = {
+      slowCallRateThreshold: 0.5,
+      slowCallDurationMs: 100,
+      windowMs: 10_000,
+      failureThreshold: Infinity,
+    };
+    const full = 2 ** 26 - 2;
+    const circuit = new Circuit('payments', timeWindow);
+    circuit.restore({
+      ...stored(circuit),
+      window: {
+        type: 'time',
+        windowMs: 10_000,
+        buckets: [[full, 0, full], ...Array(9).fill([0, 0, 0])],
+      },
+    });
+    expect(circuit.stats()).toMatchObject({ windowCalls: full, slowCallRate: 1 });
+    // One more slow call fills the bucket: its counts are halved, slow calls with the rest.
+    const slowCall = circuit.execute(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await jest.advanceTimersByTimeAsync(100);
+    await slowCall;
+    expect(circuit.stats()).toMatchObject({ windowCalls: (full + 1 - 1) / 2, slowCallRate: 1 });
   });
 
   it('takes a copy: changing the snapshot afterwards changes nothing', () => {

@@ -98,7 +98,7 @@ describe('Circuit: stats()', () => {
     jest.advanceTimersByTime(2_000);
     expect(circuit.stats()).toMatchObject({
       state: 'half_open',
-      lastStateChangeAt: at(2_500), // decided when read
+      lastStateChangeAt: at(1_500), // when the open period ended, read later
       openUntil: null,
     });
     run(circuit, 'S');
