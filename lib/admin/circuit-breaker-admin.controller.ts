@@ -77,11 +77,14 @@ export function createCircuitBreakerAdminController({ path, guards }: ResolvedAd
       return renderDashboard(base);
     }
 
-    /** Server-Sent Events: `state` on every change, `stats` snapshots. Ends when the app closes. */
+    /**
+     * Server-Sent Events: `circuits` on connecting, then `circuit` (one circuit's stats) as it
+     * changes, and `removed`. Ends when the app closes.
+     */
     @Sse('events')
     stream(@Res() response: ServerResponse | { raw: ServerResponse }): Observable<MessageEvent> {
       const raw = 'raw' in response ? response.raw : response; // Fastify's reply, or Express's
-      return this.events.stream().pipe(tap({ complete: () => closeConnectionAfter(raw) }));
+      return this.events.stream(raw).pipe(tap({ complete: () => closeConnectionAfter(raw) }));
     }
 
     @Get(':name')

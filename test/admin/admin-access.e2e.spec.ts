@@ -87,7 +87,7 @@ describe('the admin API’s guards', () => {
     expect((await post(`${app.admin}/inventory/force-open`, allowed)).status).toBe(200);
     const stream = await EventStream.open(`${app.admin}/events`, allowed);
     expect(stream.status).toBe(200);
-    await stream.next(({ type }) => type === 'stats');
+    await stream.next(({ type }) => type === 'circuits');
     stream.close();
   });
 });
