@@ -1,7 +1,7 @@
 /** Where the admin API is mounted unless `admin.path` says otherwise. */
 export const DEFAULT_ADMIN_PATH = 'circuit-breakers';
 
-/** How often the admin event stream sends every circuit's stats unless told otherwise. */
+/** How often the admin event stream sends the circuits whose figures moved, unless told otherwise. */
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
 
 /** The circuit names the admin API accepts in a URL; any other answers 400. */
