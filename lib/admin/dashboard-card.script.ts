@@ -2,9 +2,10 @@ import { ADMIN_CIRCUIT_NAME } from './circuit-breaker-admin.constants.js';
 
 /**
  * The dashboard's cards, in the browser: one per circuit, built with the DOM API (a name
- * reaches the page only through `textContent` and `dataset`), updated from each circuit's stats
- * and sampled every second for their sparklines. Part of the page script's scope: `run()` (a
- * button's command) and `showTimeline()` (a click on the card elsewhere) come from there.
+ * reaches the page only through `textContent` and `dataset`), updated from each circuit's
+ * stats and sampled every `statsIntervalMs` for their sparklines. Part of the page script's
+ * scope: `run()` (a button's command) and `showTimeline()` (a click on the card elsewhere) come
+ * from there.
  */
 export const DASHBOARD_CARD_SCRIPT = `
   const STATES = [
@@ -188,7 +189,7 @@ export const DASHBOARD_CARD_SCRIPT = `
     tickCard(entry, now);
   }
 
-  /** The card's figures now, as its sparklines' newest points: the page takes one every second. */
+  /** The card's figures now, as its sparklines' newest points: one every \`statsIntervalMs\`. */
   function sample(entry) {
     const stats = entry.stats;
     if (!stats) return;

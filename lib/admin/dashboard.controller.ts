@@ -9,7 +9,7 @@ import type { ResolvedAdminOptions } from './resolve-admin-options.js';
  * session cookie), or with the bearer token it asks for when the API answers 401 or 403.
  * Mounted before the admin controller, so that `dashboard` is never read as a circuit's name.
  */
-export function createDashboardController({ path }: ResolvedAdminOptions): Type {
+export function createDashboardController({ path, statsIntervalMs }: ResolvedAdminOptions): Type {
   @Controller(path)
   class CircuitBreakerDashboardController {
     @Get('dashboard')
@@ -25,7 +25,7 @@ export function createDashboardController({ path }: ResolvedAdminOptions): Type 
       const base = /\/dashboard\/?$/i.test(url)
         ? url.replace(/\/dashboard\/?$/i, '')
         : `/${path.replace(/^\/+|\/+$/g, '')}`;
-      return renderDashboard(base);
+      return renderDashboard(base, statsIntervalMs); // the figures move that often
     }
   }
   return CircuitBreakerDashboardController;

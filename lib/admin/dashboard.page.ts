@@ -33,9 +33,9 @@ const FAVICON =
  * The dashboard: one self-contained HTML page, no CDN and no build step. `basePath` is where
  * the admin API answers as the browser sees it (e.g. `/api/circuit-breakers`); the page listens
  * to `basePath/events` and posts commands to `basePath/:name/...`. Its sign-in form shows only
- * when the API asks for a token.
+ * when the API asks for a token. The sparklines take a point every `sampleMs`.
  */
-export function renderDashboard(basePath: string): string {
+export function renderDashboard(basePath: string, sampleMs: number): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,7 +46,7 @@ export function renderDashboard(basePath: string): string {
 <link rel="icon" href="${FAVICON}">
 <style>${DASHBOARD_STYLES}</style>
 </head>
-<body data-base="${escapeHtml(basePath.replace(/\/+$/, ''))}">
+<body data-base="${escapeHtml(basePath.replace(/\/+$/, ''))}" data-sample-ms="${sampleMs}">
 <header class="top">
   <div class="brand">
     <svg class="logo" viewBox="0 0 24 24" aria-hidden="true"><path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/></svg>

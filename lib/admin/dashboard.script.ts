@@ -150,7 +150,7 @@ ${DASHBOARD_STREAM_SCRIPT}
 
   setInterval(() => {
     for (const entry of cards.values()) sample(entry);
-  }, 1000);
+  }, Number(document.body.dataset.sampleMs) || 1000);
 
   connect();
 })();
