@@ -35,6 +35,21 @@ describe.each(['express', 'fastify'] as const)('the admin event stream on %s', (
     stream.close();
   });
 
+  it('says when the registry has forgotten a circuit, and sends one it builds', async () => {
+    const stream = await EventStream.open(`${app.admin}/events`);
+    await stream.next(({ type }) => type === 'circuits');
+    app.registry.remove('payments');
+    app.registry.getOrCreate('search');
+    expect((await stream.next(({ type }) => type === 'removed')).data).toEqual({
+      name: 'payments',
+    });
+    expect((await stream.next(({ type }) => type === 'circuit')).data).toMatchObject({
+      name: 'search',
+      state: CircuitState.Closed,
+    });
+    stream.close();
+  });
+
   it('sends a state change as that one circuit’s stats, not the list', async () => {
     for (let i = 0; i < 50; i++) app.registry.getOrCreate(`other-${i}`);
     const stream = await EventStream.open(`${app.admin}/events`);
