@@ -32,6 +32,7 @@ export type {
   CircuitBreakerAdminOptions,
   CircuitBreakerAdminGuard,
 } from './admin/circuit-breaker-admin-options.interface.js';
+export { AdminTokenGuard } from './admin/admin-token.guard.js';
 
 // Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
 export type {

@@ -18,7 +18,9 @@ export interface CircuitBreakerAdminOptions {
   /** Where the API is mounted, under the app's global prefix. Default `'circuit-breakers'`. */
   path?: string;
   /**
-   * Guards for every admin route, the dashboard and the event stream included. A guard class is
+   * Guards for every admin route, the event stream included; the dashboard page itself (the same
+   * static page for everyone, no data) is served without them, and authenticates its requests
+   * (a session cookie, or a bearer token it asks for: see `AdminTokenGuard`). A guard class is
    * built in the circuit-breaker module: what it injects must be global or exported to it.
    */
   guards?: CircuitBreakerAdminGuard[];
@@ -27,6 +29,9 @@ export interface CircuitBreakerAdminOptions {
    * network that already keeps strangers out, such as a demo on loopback.
    */
   public?: boolean;
-  /** How often the event stream sends every circuit's stats, in milliseconds. Default `1_000`. */
+  /**
+   * How often the event stream checks the circuits' figures and sends those that moved, in
+   * milliseconds. Default `1_000`. State changes are sent as they happen.
+   */
   statsIntervalMs?: number;
 }

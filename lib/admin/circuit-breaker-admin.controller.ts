@@ -1,12 +1,10 @@
 import {
   Controller,
   Get,
-  Header,
   HttpCode,
   Param,
   Post,
   Query,
-  Req,
   Res,
   Sse,
   UseGuards,
@@ -24,7 +22,6 @@ import { CircuitBreakerAdminEvents } from './circuit-breaker-admin.events.js';
 import { parsePage, statsOf } from './circuit-list.js';
 import { CircuitNamePipe } from './circuit-name.pipe.js';
 import { closeConnectionAfter } from './close-connection-after.js';
-import { DASHBOARD_HEADERS, renderDashboard } from './dashboard.page.js';
 import type { ResolvedAdminOptions } from './resolve-admin-options.js';
 
 type Command = 'reset' | 'forceOpen' | 'disable' | 'release';
@@ -32,7 +29,7 @@ type Command = 'reset' | 'forceOpen' | 'disable' | 'release';
 /**
  * The admin controller for one `forRoot()`: its path and guards are options, and a controller's
  * are decorators, so the class is built here. The static routes come before `:name`, so
- * `events` and `dashboard` are never read as circuit names.
+ * `events` is never read as a circuit's name. The dashboard page has its own controller.
  */
 export function createCircuitBreakerAdminController({ path, guards }: ResolvedAdminOptions): Type {
   @Controller(path)
@@ -60,28 +57,14 @@ export function createCircuitBreakerAdminController({ path, guards }: ResolvedAd
       return statsOf(circuits, page);
     }
 
-    /** The dashboard: one self-contained page, fed by `events`. */
-    @Get('dashboard')
-    @Header('Content-Type', 'text/html; charset=utf-8')
-    @Header('Cache-Control', 'no-store')
-    @Header('Content-Security-Policy', DASHBOARD_HEADERS.contentSecurityPolicy)
-    @Header('X-Content-Type-Options', 'nosniff')
-    @Header('X-Frame-Options', 'DENY')
-    @Header('Referrer-Policy', 'no-referrer')
-    dashboard(@Req() request: { originalUrl?: string; url?: string }): string {
-      // From the request, so a global prefix is part of it.
-      const url = (request.originalUrl ?? request.url ?? '').split('?')[0]!;
-      const base = /\/dashboard\/?$/i.test(url)
-        ? url.replace(/\/dashboard\/?$/i, '')
-        : `/${path.replace(/^\/+|\/+$/g, '')}`;
-      return renderDashboard(base);
-    }
-
-    /** Server-Sent Events: `state` on every change, `stats` snapshots. Ends when the app closes. */
+    /**
+     * Server-Sent Events: `circuits` on connecting, then `circuit` (one circuit's stats) as it
+     * changes, and `removed`. Ends when the app closes.
+     */
     @Sse('events')
     stream(@Res() response: ServerResponse | { raw: ServerResponse }): Observable<MessageEvent> {
       const raw = 'raw' in response ? response.raw : response; // Fastify's reply, or Express's
-      return this.events.stream().pipe(tap({ complete: () => closeConnectionAfter(raw) }));
+      return this.events.stream(raw).pipe(tap({ complete: () => closeConnectionAfter(raw) }));
     }
 
     @Get(':name')

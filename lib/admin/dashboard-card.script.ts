@@ -2,9 +2,10 @@ import { ADMIN_CIRCUIT_NAME } from './circuit-breaker-admin.constants.js';
 
 /**
  * The dashboard's cards, in the browser: one per circuit, built with the DOM API (a name
- * reaches the page only through `textContent` and `dataset`), updated from stats and state
- * changes. Part of the page script's scope: `run()` (a button's command) and `showTimeline()`
- * (a click on the card elsewhere) come from there.
+ * reaches the page only through `textContent` and `dataset`), updated from each circuit's
+ * stats and sampled every `statsIntervalMs` for their sparklines. Part of the page script's
+ * scope: `run()` (a button's command) and `showTimeline()` (a click on the card elsewhere) come
+ * from there.
  */
 export const DASHBOARD_CARD_SCRIPT = `
   const STATES = [
@@ -95,7 +96,7 @@ export const DASHBOARD_CARD_SCRIPT = `
     const buttons = new Map();
     const entry = {
       name, card, state, flap, rate, latency, retryTime, barFill, values, since, buttons,
-      samples: [], timed: false, lastStateChangeAt: null, deadline: 0, openMs: 1, changedAt: 0, busy: false,
+      stats: null, samples: [], timed: false, lastStateChangeAt: null, deadline: 0, openMs: 1, changedAt: 0, busy: false,
     };
     for (const [action, label] of ACTIONS) {
       const button = h('button', '', label);
@@ -149,25 +150,12 @@ export const DASHBOARD_CARD_SCRIPT = `
     }
   }
 
-  /** One circuit's stats; \`sample\` for the periodic snapshots that feed the sparklines. */
-  function update(entry, stats, sample) {
+  /** One circuit's stats, as the stream sends them. */
+  function update(entry, stats) {
+    entry.stats = stats;
     const now = performance.now();
     setState(entry, stats.state);
     const done = stats.successes + stats.failures;
-    if (sample) {
-      const last = entry.samples[entry.samples.length - 1];
-      if (last && (done < last.done || stats.failures < last.failures)) entry.samples = [];
-      const previous = entry.samples[entry.samples.length - 1];
-      const ran = previous ? done - previous.done : 0;
-      const point = ran > 0 ? (stats.failures - previous.failures) / ran : previous ? lastPoint(entry.rate) : 0;
-      entry.samples.push({ at: now, done, failures: stats.failures });
-      while (entry.samples.length > 2 && now - entry.samples[1].at >= RECENT_MS) entry.samples.shift();
-      addPoint(entry.rate, Math.max(0, Math.min(1, point)));
-      drawSpark(entry.rate.spark, entry.rate.points, 1);
-      addPoint(entry.latency, stats.latency ? stats.latency.p99Ms : null);
-      const top = Math.max(0, ...entry.latency.points.filter((p) => p !== null));
-      drawSpark(entry.latency.spark, entry.latency.points, top * 1.15);
-    }
     const oldest = entry.samples[0];
     const recentCalls = oldest ? done - oldest.done : 0;
     let rate = 0;
@@ -199,6 +187,27 @@ export const DASHBOARD_CARD_SCRIPT = `
       entry.openMs = Math.max(1, Date.parse(stats.openUntil) - entry.changedAt) || stats.retryAfterMs || 1;
     }
     tickCard(entry, now);
+  }
+
+  /** The card's figures now, as its sparklines' newest points: one every \`statsIntervalMs\`. */
+  function sample(entry) {
+    const stats = entry.stats;
+    if (!stats) return;
+    const now = performance.now();
+    const done = stats.successes + stats.failures;
+    const last = entry.samples[entry.samples.length - 1];
+    if (last && (done < last.done || stats.failures < last.failures)) entry.samples = [];
+    const previous = entry.samples[entry.samples.length - 1];
+    const ran = previous ? done - previous.done : 0;
+    const point = ran > 0 ? (stats.failures - previous.failures) / ran : previous ? lastPoint(entry.rate) : 0;
+    entry.samples.push({ at: now, done, failures: stats.failures });
+    while (entry.samples.length > 2 && now - entry.samples[1].at >= RECENT_MS) entry.samples.shift();
+    addPoint(entry.rate, Math.max(0, Math.min(1, point)));
+    drawSpark(entry.rate.spark, entry.rate.points, 1);
+    addPoint(entry.latency, stats.latency ? stats.latency.p99Ms : null);
+    const top = Math.max(0, ...entry.latency.points.filter((p) => p !== null));
+    drawSpark(entry.latency.spark, entry.latency.points, top * 1.15);
+    update(entry, stats); // the failure figure covers the samples
   }
 
   /** The p99 of the window's calls; "not timed" for a circuit that never reported a latency. */

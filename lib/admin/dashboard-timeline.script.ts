@@ -1,8 +1,8 @@
 /**
  * The dashboard's timeline panel, in the browser: one circuit's last state changes from
  * `GET basePath/:name/history`, newest first, each with its time, from → to, the reason in
- * words and the figures that explain it. Opened from a card, refreshed on that circuit's
- * `state` events, closed by its button or Escape. Part of the page script's scope.
+ * words and the figures that explain it. Opened from a card, refreshed when that circuit's
+ * stats say it changed state, closed by its button or Escape. Part of the page script's scope.
  */
 export const DASHBOARD_TIMELINE_SCRIPT = `
   const REASONS = {
@@ -56,16 +56,7 @@ export const DASHBOARD_TIMELINE_SCRIPT = `
     if (card.isConnected) card.focus();
   }
 
-  /** A state change of \`name\` (a \`state\` event): its history has one more entry. */
-  function timelineChanged(name, at) {
-    if (!shown || shown.name !== name) return;
-    seenAt = at;
-    loadTimeline();
-  }
-  /**
-   * Stats of \`entry\`: a change the page has not heard of (the event stream was down) shows
-   * as a newer \`lastStateChangeAt\`.
-   */
+  /** Stats of \`entry\`: a newer \`lastStateChangeAt\` is one more entry in its history. */
   function timelineStats(entry, lastStateChangeAt) {
     if (shown !== entry || lastStateChangeAt === seenAt) return;
     seenAt = lastStateChangeAt;
@@ -84,10 +75,7 @@ export const DASHBOARD_TIMELINE_SCRIPT = `
       return;
     }
     try {
-      const response = await fetch(base + '/' + encodeURIComponent(entry.name) + '/history', {
-        credentials: 'same-origin',
-        headers: { accept: 'application/json' },
-      });
+      const response = await api('/' + encodeURIComponent(entry.name) + '/history');
       if (!response.ok) throw new Error(await failure(response));
       const history = await response.json();
       if (ticket === request) renderTimeline(history);

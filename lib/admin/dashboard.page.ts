@@ -31,10 +31,11 @@ const FAVICON =
 
 /**
  * The dashboard: one self-contained HTML page, no CDN and no build step. `basePath` is where
- * the admin API answers as the browser sees it (e.g. `/api/circuit-breakers`); the page reads
- * `GET basePath`, listens to `basePath/events` and posts commands to `basePath/:name/...`.
+ * the admin API answers as the browser sees it (e.g. `/api/circuit-breakers`); the page listens
+ * to `basePath/events` and posts commands to `basePath/:name/...`. Its sign-in form shows only
+ * when the API asks for a token. The sparklines take a point every `sampleMs`.
  */
-export function renderDashboard(basePath: string): string {
+export function renderDashboard(basePath: string, sampleMs: number): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -45,7 +46,7 @@ export function renderDashboard(basePath: string): string {
 <link rel="icon" href="${FAVICON}">
 <style>${DASHBOARD_STYLES}</style>
 </head>
-<body data-base="${escapeHtml(basePath.replace(/\/+$/, ''))}">
+<body data-base="${escapeHtml(basePath.replace(/\/+$/, ''))}" data-sample-ms="${sampleMs}">
 <header class="top">
   <div class="brand">
     <svg class="logo" viewBox="0 0 24 24" aria-hidden="true"><path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/></svg>
@@ -55,6 +56,15 @@ export function renderDashboard(basePath: string): string {
   <div class="counts" id="counts" aria-label="Circuits per state"></div>
   <input class="filter" id="filter" type="search" placeholder="Filter circuits" aria-label="Filter circuits" autocomplete="off">
 </header>
+<form class="signin" id="signin" hidden>
+  <p id="signin-note"></p>
+  <label for="signin-token">Admin token</label>
+  <div class="signin-row">
+    <input id="signin-token" type="password" autocomplete="off" spellcheck="false" required>
+    <button type="submit">Sign in</button>
+  </div>
+  <p class="signin-hint">Kept for this tab only, and sent as <code>Authorization: Bearer</code>.</p>
+</form>
 <main>
   <section class="grid" id="grid" aria-live="polite"></section>
   <div class="empty" id="empty" hidden><b>No circuits yet</b>Circuits appear here as soon as the application creates them.</div>

@@ -1,12 +1,16 @@
+import { DASHBOARD_AUTH_SCRIPT } from './dashboard-auth.script.js';
 import { DASHBOARD_CARD_SCRIPT } from './dashboard-card.script.js';
 import { DASHBOARD_ELEMENTS_SCRIPT } from './dashboard-elements.script.js';
 import { DASHBOARD_FORMAT_SCRIPT } from './dashboard-format.script.js';
+import { DASHBOARD_STREAM_SCRIPT } from './dashboard-stream.script.js';
 import { DASHBOARD_TIMELINE_SCRIPT } from './dashboard-timeline.script.js';
 
 /**
- * The dashboard's script, run in the browser: the cards (`DASHBOARD_CARD_SCRIPT`) built from
- * `GET basePath`, kept live by the `events` stream; the header's counts, the filter, the
- * buttons' commands, and the timeline panel a card opens (`DASHBOARD_TIMELINE_SCRIPT`).
+ * The dashboard's script, run in the browser: the cards (`DASHBOARD_CARD_SCRIPT`) built and kept
+ * live from the `events` stream (`DASHBOARD_STREAM_SCRIPT`): the whole list on connecting, then
+ * one circuit at a time; the header's counts, the filter, the buttons' commands, and the
+ * timeline panel a card opens (`DASHBOARD_TIMELINE_SCRIPT`). Every request goes through `api()`
+ * (`DASHBOARD_AUTH_SCRIPT`), which authenticates it.
  */
 export const DASHBOARD_SCRIPT = `
 'use strict';
@@ -14,8 +18,10 @@ export const DASHBOARD_SCRIPT = `
   const base = document.body.dataset.base || '';
 ${DASHBOARD_ELEMENTS_SCRIPT}
 ${DASHBOARD_FORMAT_SCRIPT}
+${DASHBOARD_AUTH_SCRIPT}
 ${DASHBOARD_CARD_SCRIPT}
 ${DASHBOARD_TIMELINE_SCRIPT}
+${DASHBOARD_STREAM_SCRIPT}
   const byName = new Intl.Collator(undefined, { numeric: true });
   const grid = document.getElementById('grid');
   const empty = document.getElementById('empty');
@@ -62,29 +68,31 @@ ${DASHBOARD_TIMELINE_SCRIPT}
     empty.hidden = !loaded || cards.size > 0;
   }
 
-  function applySnapshot(list) {
+  /** The whole list: on connecting, and when the stream had to catch up. */
+  function applyList(list) {
     loaded = true;
     const seen = new Set();
     for (const stats of list) {
       seen.add(stats.name);
-      update(cards.get(stats.name) || add(stats.name), stats, true);
+      update(cards.get(stats.name) || add(stats.name), stats);
     }
-    for (const [name, entry] of cards) {
-      if (!seen.has(name)) {
-        entry.card.remove();
-        cards.delete(name);
-        timelineRemoved(name);
-      }
-    }
+    for (const name of cards.keys()) if (!seen.has(name)) remove(name);
     refreshPage();
   }
 
-  function applyChange(change) {
-    const entry = cards.get(change.circuit);
+  function remove(name) {
+    const entry = cards.get(name);
     if (!entry) return;
-    setState(entry, change.to);
-    entry.changedAt = Date.parse(change.at) || Date.now();
-    timelineChanged(change.circuit, change.at);
+    entry.card.remove();
+    cards.delete(name);
+    timelineRemoved(name);
+  }
+
+  function streamEvent(type, data) {
+    if (type === 'circuits') return applyList(data);
+    if (type === 'circuit') update(cards.get(data.name) || add(data.name), data);
+    else if (type === 'removed') remove(data.name);
+    else return;
     refreshPage();
   }
 
@@ -92,13 +100,9 @@ ${DASHBOARD_TIMELINE_SCRIPT}
     entry.busy = true;
     refreshButtons(entry);
     try {
-      const response = await fetch(base + '/' + encodeURIComponent(entry.name) + '/' + action, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { accept: 'application/json' },
-      });
+      const response = await api('/' + encodeURIComponent(entry.name) + '/' + action, { method: 'POST' });
       if (!response.ok) throw new Error(await failure(response));
-      update(entry, await response.json(), false);
+      update(entry, await response.json());
     } catch (error) {
       say(label + ' ' + entry.name + ' failed: ' + error.message);
     } finally {
@@ -138,33 +142,16 @@ ${DASHBOARD_TIMELINE_SCRIPT}
     live.lastElementChild.textContent = text;
   }
 
-  function connect() {
-    const source = new EventSource(base + '/events');
-    source.addEventListener('open', () => setLive('live', 'live'));
-    source.addEventListener('error', () => {
-      if (source.readyState === EventSource.CLOSED) {
-        setLive('offline', 'offline, retrying');
-        setTimeout(connect, 5000);
-      } else {
-        setLive('retrying', 'reconnecting');
-      }
-    });
-    source.addEventListener('stats', (event) => applySnapshot(JSON.parse(event.data)));
-    source.addEventListener('state', (event) => applyChange(JSON.parse(event.data)));
-  }
-
   setInterval(() => {
     const now = performance.now();
     for (const entry of cards.values()) tickCard(entry, now);
     tickTimeline();
   }, 250);
 
-  fetch(base || '/', { credentials: 'same-origin', headers: { accept: 'application/json' } })
-    .then(async (response) => {
-      if (!response.ok) throw new Error(await failure(response));
-      applySnapshot(await response.json());
-    })
-    .catch((error) => say('Could not load the circuits: ' + error.message));
+  setInterval(() => {
+    for (const entry of cards.values()) sample(entry);
+  }, Number(document.body.dataset.sampleMs) || 1000);
+
   connect();
 })();
 `;

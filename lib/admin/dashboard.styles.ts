@@ -165,6 +165,24 @@ main { padding: 24px 28px 40px; }
 .actions button[data-action='reset']:hover:not(:disabled) { border-color: var(--closed); }
 .actions button:disabled { opacity: 0.35; cursor: default; }
 .actions button:focus-visible, .filter:focus-visible { outline: 2px solid rgba(56, 189, 248, 0.7); outline-offset: 1px; }
+.signin {
+  max-width: 440px; margin: 48px auto 0; padding: 22px 24px;
+  background: var(--panel); border: 1px solid var(--line); border-radius: 14px;
+}
+.signin[hidden] { display: none; }
+.signin p { margin: 0 0 14px; }
+.signin label { display: block; margin-bottom: 6px; color: var(--muted); font-size: 12.5px; }
+.signin-row { display: flex; gap: 8px; }
+.signin input {
+  flex: 1; padding: 8px 11px; border-radius: 8px;
+  background: var(--bg); border: 1px solid var(--line); color: var(--text); font: inherit;
+}
+.signin button {
+  padding: 8px 14px; border-radius: 8px; cursor: pointer;
+  background: rgba(255, 255, 255, 0.06); border: 1px solid rgba(255, 255, 255, 0.14); color: var(--text); font: inherit;
+}
+.signin input:focus-visible, .signin button:focus-visible { outline: 2px solid rgba(56, 189, 248, 0.7); outline-offset: 1px; }
+.signin .signin-hint { margin: 12px 0 0; color: var(--faint); font-size: 12px; }
 .toast {
   position: fixed; right: 20px; bottom: 20px; max-width: 360px;
   padding: 10px 14px; border-radius: 10px; background: #2a1215; border: 1px solid rgba(239, 68, 68, 0.4);

@@ -3,6 +3,7 @@ import type { CircuitBreakerAdminOptions } from './circuit-breaker-admin-options
 import { CIRCUIT_BREAKER_ADMIN_OPTIONS } from './circuit-breaker-admin.constants.js';
 import { createCircuitBreakerAdminController } from './circuit-breaker-admin.controller.js';
 import { CircuitBreakerAdminEvents } from './circuit-breaker-admin.events.js';
+import { createDashboardController } from './dashboard.controller.js';
 import { resolveAdminOptions } from './resolve-admin-options.js';
 
 /**
@@ -18,7 +19,11 @@ export function withAdminApi(
   const options = resolveAdminOptions(admin);
   return {
     ...definition,
-    controllers: [...(definition.controllers ?? []), createCircuitBreakerAdminController(options)],
+    controllers: [
+      ...(definition.controllers ?? []),
+      createDashboardController(options), // first: `GET dashboard` before `GET :name`
+      createCircuitBreakerAdminController(options),
+    ],
     providers: [
       ...(definition.providers ?? []),
       { provide: CIRCUIT_BREAKER_ADMIN_OPTIONS, useValue: options },

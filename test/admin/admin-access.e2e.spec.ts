@@ -7,7 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CircuitBreakerModule } from '../../lib/index.js';
+import { AdminTokenGuard, CircuitBreakerModule } from '../../lib/index.js';
 import { startApp } from '../core/support/start-app.js';
 import { post, startAdminApp, type AdminApp } from './support/admin-app.js';
 import { EventStream } from './support/event-stream.js';
@@ -22,7 +22,7 @@ const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 
 /** A guard with a dependency, as a real one has: from a global module. */
 @Injectable()
-class AdminTokenGuard implements CanActivate {
+class HeaderTokenGuard implements CanActivate {
   constructor(@Inject(ADMIN_TOKEN) private readonly token: string) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -35,11 +35,11 @@ class AdminTokenGuard implements CanActivate {
 @Module({ providers: [{ provide: ADMIN_TOKEN, useValue: 's3cret' }], exports: [ADMIN_TOKEN] })
 class SecretsModule {}
 
-/** Every admin route, the dashboard and the event stream included. */
+/** Every admin route that reads or steers circuits, the event stream included. */
 const routes = [
   ['GET', ''],
   ['GET', '/inventory'],
-  ['GET', '/dashboard'],
+  ['GET', '/inventory/history'],
   ['GET', '/events'],
   ['POST', '/inventory/reset'],
   ['POST', '/inventory/force-open'],
@@ -61,6 +61,15 @@ describe('the admin API’s guards', () => {
     },
   );
 
+  it('serves the dashboard page itself, which holds no data, so that a browser can open it and sign in', async () => {
+    app = await startAdminApp({ guards: [RefuseGuard] });
+    const response = await fetch(`${app.admin}/dashboard`);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('id="signin"');
+    expect(page).not.toContain('inventory');
+  });
+
   it('a guard instance works as a guard class does', async () => {
     app = await startAdminApp({ guards: [new RefuseGuard()] }, 'fastify');
     expect((await fetch(app.admin)).status).toBe(403);
@@ -73,7 +82,7 @@ describe('the admin API’s guards', () => {
         SecretsModule,
         CircuitBreakerModule.forRoot({
           circuits: { inventory: {} },
-          admin: { guards: [AdminTokenGuard] },
+          admin: { guards: [HeaderTokenGuard] },
         }),
       ],
     })
@@ -87,8 +96,51 @@ describe('the admin API’s guards', () => {
     expect((await post(`${app.admin}/inventory/force-open`, allowed)).status).toBe(200);
     const stream = await EventStream.open(`${app.admin}/events`, allowed);
     expect(stream.status).toBe(200);
-    await stream.next(({ type }) => type === 'stats');
+    await stream.next(({ type }) => type === 'circuits');
     stream.close();
+  });
+});
+
+describe.each(['express', 'fastify'] as const)('AdminTokenGuard on %s', (adapter) => {
+  const token = 'a-long-admin-token-0123456789';
+  let app: AdminApp;
+  beforeAll(
+    async () => (app = await startAdminApp({ guards: [new AdminTokenGuard(token)] }, adapter)),
+  );
+  afterAll(() => app.close());
+
+  it.each([
+    ['no Authorization header', {}],
+    ['another token', { authorization: 'Bearer a-long-admin-token-0123456788' }],
+    ['a prefix of the token', { authorization: 'Bearer a-long-admin-token' }],
+    ['the token without Bearer', { authorization: token }],
+    ['the token as Basic', { authorization: `Basic ${token}` }],
+  ])('answers 401 to %s, and nothing changes', async (_, headers: Record<string, string>) => {
+    expect((await fetch(app.admin, { headers })).status).toBe(401);
+    expect((await post(`${app.admin}/inventory/force-open`, headers)).status).toBe(401);
+    expect((await fetch(`${app.admin}/events`, { headers })).status).toBe(401);
+    expect(app.registry.get('inventory')!.state).toBe('closed');
+  });
+
+  it('lets through Authorization: Bearer <token>, the event stream included', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await fetch(app.admin, { headers })).status).toBe(200);
+    expect(
+      (await fetch(app.admin, { headers: { authorization: `bearer  ${token}` } })).status,
+    ).toBe(200);
+    const stream = await EventStream.open(`${app.admin}/events`, headers);
+    expect(stream.status).toBe(200);
+    await stream.next(({ type }) => type === 'circuits');
+    stream.close();
+    expect((await post(`${app.admin}/inventory/force-open`, headers)).status).toBe(200);
+    expect(app.registry.get('inventory')!.state).toBe('forced_open');
+  });
+});
+
+describe('AdminTokenGuard’s token', () => {
+  it('is refused at start-up when it is short enough to guess, or not a string', () => {
+    expect(() => new AdminTokenGuard('s3cret')).toThrow(/at least 16 characters.*got 6 characters/);
+    expect(() => new AdminTokenGuard(undefined as unknown as string)).toThrow(/got undefined/);
   });
 });
 

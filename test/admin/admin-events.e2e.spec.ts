@@ -8,7 +8,7 @@ const statsIntervalMs = 25;
 
 /** How often `registry.stats()` runs from now over `ms`: the event stream's timer at work. */
 async function statsCallsOver(app: AdminApp, ms: number): Promise<number> {
-  const stats = jest.spyOn(app.registry, 'all'); // each snapshot reads the circuits
+  const stats = jest.spyOn(app.registry, 'all'); // each periodic check reads the circuits
   const before = stats.mock.calls.length;
   await sleep(ms);
   return stats.mock.calls.length - before;
@@ -19,50 +19,75 @@ describe.each(['express', 'fastify'] as const)('the admin event stream on %s', (
   beforeEach(async () => (app = await startAdminApp({ public: true, statsIntervalMs }, adapter)));
   afterEach(() => app.close());
 
-  it('sends every circuit’s stats every statsIntervalMs, so numbers move without a state change', async () => {
+  it('sends the circuits on connecting, then a circuit whose numbers moved, without a state change', async () => {
     const stream = await EventStream.open(`${app.admin}/events`);
+    const list = await stream.next(({ type }) => type === 'circuits');
+    expect((list.data as { name: string }[]).map(({ name }) => name).sort()).toEqual([
+      'inventory',
+      'payments',
+    ]);
     await app.registry.get('payments')!.execute(() => 'paid');
     const moved = await stream.next(
       ({ type, data }) =>
-        type === 'stats' &&
-        (data as { name: string; successes: number }[]).some(
-          ({ name, successes }) => name === 'payments' && successes === 1,
-        ),
+        type === 'circuit' && (data as { name: string; successes: number }).successes === 1,
     );
-    expect(moved).toBeDefined();
-    expect(stream.events.filter(({ type }) => type === 'stats').length).toBeGreaterThanOrEqual(2);
+    expect(moved.data).toMatchObject({ name: 'payments', state: CircuitState.Closed });
     stream.close();
   });
 
-  it('delivers the state changes that admin commands make', async () => {
+  it('says when the registry has forgotten a circuit, and sends one it builds', async () => {
     const stream = await EventStream.open(`${app.admin}/events`);
-    await stream.next(({ type }) => type === 'stats');
+    await stream.next(({ type }) => type === 'circuits');
+    app.registry.remove('payments');
+    app.registry.getOrCreate('search');
+    expect((await stream.next(({ type }) => type === 'removed')).data).toEqual({
+      name: 'payments',
+    });
+    expect((await stream.next(({ type }) => type === 'circuit')).data).toMatchObject({
+      name: 'search',
+      state: CircuitState.Closed,
+    });
+    stream.close();
+  });
+
+  it('sends a state change as that one circuit’s stats, not the list', async () => {
+    for (let i = 0; i < 50; i++) app.registry.getOrCreate(`other-${i}`);
+    const stream = await EventStream.open(`${app.admin}/events`);
+    await stream.next(({ type }) => type === 'circuits');
     await post(`${app.admin}/payments/force-open`);
-    await post(`${app.admin}/payments/release`);
+    const change = await stream.next(({ type }) => type === 'circuit');
+    expect(change.data).toMatchObject({ name: 'payments', state: CircuitState.ForcedOpen });
+    // Only the list on connecting is a list; every other frame holds one circuit.
+    expect(stream.events.filter(({ type }) => type === 'circuits')).toHaveLength(1);
+    expect(stream.events.filter(({ data }) => Array.isArray(data))).toHaveLength(1);
+    stream.close();
+  });
+
+  it('sends a burst of changes to one circuit as its latest state, not a frame per change', async () => {
+    const stream = await EventStream.open(`${app.admin}/events`);
+    await stream.next(({ type }) => type === 'circuits');
+    const payments = app.registry.get('payments')!;
+    for (let i = 0; i < 100; i++) {
+      payments.forceOpen();
+      payments.release();
+    }
+    payments.forceOpen(); // 201 changes, the last to forced open
     await stream.next(
-      ({ type, data }) => type === 'state' && (data as { to: string }).to === CircuitState.Closed,
+      ({ type, data }) =>
+        type === 'circuit' && (data as { state: string }).state === CircuitState.ForcedOpen,
     );
-    const changes = stream.events.filter(({ type }) => type === 'state').map(({ data }) => data);
-    expect(changes).toMatchObject([
-      {
-        circuit: 'payments',
-        from: CircuitState.Closed,
-        to: CircuitState.ForcedOpen,
-        reason: 'forced_open',
-      },
-      {
-        circuit: 'payments',
-        from: CircuitState.ForcedOpen,
-        to: CircuitState.Closed,
-        reason: 'released',
-      },
-    ]);
+    await sleep(4 * statsIntervalMs); // a periodic check may send it once more, unchanged
+    const frames = stream.events.filter(({ type }) => type === 'circuit');
+    expect(frames.length).toBeLessThanOrEqual(2);
+    expect(frames.every(({ data }) => (data as { state: string }).state === 'forced_open')).toBe(
+      true,
+    );
     stream.close();
   });
 
   it('stops its timer and its subscription once the client disconnects', async () => {
     const stream = await EventStream.open(`${app.admin}/events`);
-    await stream.next(({ type }) => type === 'stats');
+    await stream.next(({ type }) => type === 'circuits');
     expect(await statsCallsOver(app, 5 * statsIntervalMs)).toBeGreaterThan(0);
 
     stream.close();
@@ -73,12 +98,13 @@ describe.each(['express', 'fastify'] as const)('the admin event stream on %s', (
     }
     // No listener is left on the registry either: a change reaches no stream.
     await trip(app.registry, 'inventory');
-    expect(stream.events.filter(({ type }) => type === 'state')).toEqual([]);
+    await sleep(4 * statsIntervalMs);
+    expect(stream.events.filter(({ type }) => type === 'circuit')).toEqual([]);
   });
 
   it('ends open streams when the app closes, so app.close() neither hangs nor leaves a timer', async () => {
     const streams = await Promise.all([1, 2].map(() => EventStream.open(`${app.admin}/events`)));
-    await Promise.all(streams.map((stream) => stream.next(({ type }) => type === 'stats')));
+    await Promise.all(streams.map((stream) => stream.next(({ type }) => type === 'circuits')));
     const stats = jest.spyOn(app.registry, 'all');
 
     await app.close(); // does not wait for the clients to hang up (the test's timeout would)

@@ -1,5 +1,6 @@
 import { DASHBOARD_ELEMENTS_SCRIPT } from '../../lib/admin/dashboard-elements.script.js';
 import { DASHBOARD_FORMAT_SCRIPT } from '../../lib/admin/dashboard-format.script.js';
+import { DASHBOARD_STREAM_SCRIPT } from '../../lib/admin/dashboard-stream.script.js';
 
 // The dashboard's browser scripts are plain JavaScript in strings; their pure functions run here
 // as they do in the page.
@@ -73,5 +74,53 @@ describe('the dashboard’s sparklines', () => {
     drawSpark(spark, [null, 1], 1);
     expect(spark.line.d).toBeNull();
     expect(spark.area.d).toBeNull();
+  });
+});
+
+describe('the dashboard’s stream reader', () => {
+  /** The reader, fed `chunks` by a fake fetch(): what it hands to streamEvent(). */
+  async function read(chunks: string[]): Promise<[string, unknown][]> {
+    const events: [string, unknown][] = [];
+    let reconnect: (() => void) | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+        controller.close();
+      },
+    });
+    const connect = new Function(
+      'api',
+      'streamEvent',
+      'setLive',
+      'say',
+      'failure',
+      'live',
+      'setTimeout',
+      `${DASHBOARD_STREAM_SCRIPT}\nreturn connect;`,
+    )(
+      async () => ({ ok: true, body }),
+      (type: string, data: unknown) => events.push([type, data]),
+      () => {},
+      () => {},
+      async () => '',
+      { dataset: { live: 'live' } },
+      (again: () => void) => (reconnect = again),
+    ) as () => Promise<void>;
+    await connect();
+    expect(reconnect).toBeDefined(); // a stream that ended is opened again
+    return events;
+  }
+
+  it('splits events across and within chunks, and reads their type and JSON data', async () => {
+    const events = await read([
+      'event: circuits\ndata: [{"name":"a"}]\n\nevent: circ',
+      'uit\ndata: {"name":"a","state":"open"}\n',
+      '\n: a comment\n\nevent: removed\r\ndata: {"name":"a"}\r\n\r\n',
+    ]);
+    expect(events).toEqual([
+      ['circuits', [{ name: 'a' }]],
+      ['circuit', { name: 'a', state: 'open' }],
+      ['removed', { name: 'a' }],
+    ]);
   });
 });

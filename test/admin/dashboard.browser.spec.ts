@@ -112,6 +112,8 @@ describe('the dashboard, in a real headless Chromium', () => {
       await expectState('inventory', CircuitState.Closed);
       expect(await badgeColour('inventory')).toBe(STATE_COLOURS.closed);
       await page.locator('#live[data-live="live"]').waitFor();
+      // The session cookie satisfies the guard: no token is asked for.
+      expect(await page.locator('#signin').isHidden()).toBe(true);
 
       // Other states, set the ways an operator and an application would.
       registry.forceOpen('recommendations');

@@ -94,10 +94,10 @@ describe('the admin API with many circuits', () => {
     },
   );
 
-  it('keeps the event stream’s snapshots to 1,000 circuits', async () => {
+  it('keeps the event stream’s list to 1,000 circuits', async () => {
     const stream = await EventStream.open(`${admin}/events`);
     try {
-      const { data } = await stream.next(({ type }) => type === 'stats');
+      const { data } = await stream.next(({ type }) => type === 'circuits');
       expect(data).toHaveLength(1_000);
     } finally {
       stream.close();
