@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.js';
 import {
   AdminTokenGuard,
   CircuitBreakerModule,
@@ -9,8 +9,6 @@ import {
 } from '../../lib/index.js';
 import { startApp, type RunningApp } from '../core/support/start-app.js';
 
-/** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it), or CHROMIUM_PATH. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'a-long-admin-token-0123456789';
 /** How long the page may take to show what the app did, on a busy machine. */
 const SHOWN_WITHIN_MS = 10_000;
@@ -36,17 +34,7 @@ describe('the dashboard behind a bearer-token guard, in a real headless Chromium
   const authorizations: (string | undefined)[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `The dashboard test needs Chromium at ${CHROMIUM}, and it is missing. ` +
-          'Install it with `apt-get update && apt-get install -y chromium`, ' +
-          'or point CHROMIUM_PATH at another Chromium.',
-      );
-    }
-    [app, browser] = await Promise.all([
-      startApp(BearerGuardedModule),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
-    ]);
+    [app, browser] = await Promise.all([startApp(BearerGuardedModule), launchChromium()]);
     registry = app.get(CircuitBreakerRegistry);
     context = await browser.newContext();
     page = await context.newPage();

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.js';
 import { CircuitBreakerRegistry, CircuitState } from '../../lib/index.js';
 import { startApp, type RunningApp } from '../core/support/start-app.js';
 import {
@@ -14,8 +15,6 @@ import {
   trip,
 } from './support/dashboard-shop.js';
 
-/** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it), or CHROMIUM_PATH. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The README's picture is taken here: `UPDATE_DOCS=1 npm test` writes it to docs/; otherwise the
 // screenshot goes to a temporary folder, and a test run leaves the working tree as it was.
 const SCREENSHOT =
@@ -48,17 +47,7 @@ describe('the dashboard, in a real headless Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `The dashboard test needs Chromium at ${CHROMIUM}, and it is missing. ` +
-          'Install it with `apt-get update && apt-get install -y chromium` (.ci/run does), ' +
-          'or point CHROMIUM_PATH at another Chromium.',
-      );
-    }
-    [app, browser] = await Promise.all([
-      startApp(ShopModule),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
-    ]);
+    [app, browser] = await Promise.all([startApp(ShopModule), launchChromium()]);
     registry = app.get(CircuitBreakerRegistry);
     inventory = app.get(InventoryClient);
     stopTraffic = startTraffic(registry, inventory);
