@@ -3,7 +3,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
 import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
-import { invalidRecordReason, MAX_CLOCK_SKEW_MS } from './shared-state-record.js';
+import { RedisClock, REDIS_CLOCK_SKEW_MS } from './redis-clock.js';
+import { invalidRecordReason } from './shared-state-record.js';
 
 /**
  * An ioredis client, a standalone `Redis` (Sentinel-backed too) or a `Cluster`, by the members
@@ -15,7 +16,7 @@ export interface RedisClient {
   readonly isCluster: boolean;
   duplicate(...args: never[]): unknown;
   get(key: string): Promise<string | null>;
-  ping(): Promise<unknown>;
+  time(): Promise<unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ioredis's own listener type
   on(event: string, listener: (...args: any[]) => void): unknown;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ioredis's own listener type
@@ -64,6 +65,8 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly forced = new Map<string, Change>();
   /** Keys (and the channel) found holding something that is not a record: one warning each. */
   private readonly badKeys = new Set<string>();
+  /** Redis's clock, which gives every version: a record far ahead of it is refused. */
+  private readonly clock = new RedisClock();
   private subscriber: Redis | Cluster | undefined;
   /** Whether the subscriber listens now: records saved elsewhere reach this replica. */
   private subscribed = false;
@@ -188,7 +191,7 @@ export class RedisCircuitStore implements CircuitStore {
         manual ? '1' : '0',
         Math.round(ttl),
         this.channel,
-        MAX_CLOCK_SKEW_MS,
+        REDIS_CLOCK_SKEW_MS,
       ),
     ).then(
       (reply) => {
@@ -283,8 +286,11 @@ export class RedisCircuitStore implements CircuitStore {
     const failures = this.failures;
     try {
       if (!this.subscribed) await this.subscribe();
-      // Redis answers at all (a hung one does not): else nothing more is tried.
-      await this.command(this.channel, () => this.redis.ping());
+      // Redis answers at all (a hung one does not): else nothing more is tried. Its clock is
+      // read on the way: records are checked against it.
+      const sentAt = Date.now();
+      const time = await this.command(this.channel, () => this.redis.time());
+      this.clock.learn(time as [string, string], sentAt, Date.now());
       await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));
       const circuits = [...this.known];
       const records = await Promise.all(
@@ -369,6 +375,12 @@ export class RedisCircuitStore implements CircuitStore {
     const reason = invalidRecordReason(value);
     if (reason !== undefined) return this.badKey(key, reason);
     const valid = value as SharedStateRecord;
+    if (this.clock.isAhead(valid.version)) {
+      return this.badKey(
+        key,
+        `version ${valid.version} is more than ${REDIS_CLOCK_SKEW_MS} ms ahead of Redis's clock`,
+      );
+    }
     const record: SharedStateRecord = { ...valid, manual: valid.manual === true };
     if (circuit !== undefined && record.circuit !== circuit) {
       return this.badKey(key, `it names circuit ${JSON.stringify(record.circuit)}`);

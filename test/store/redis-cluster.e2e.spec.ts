@@ -65,6 +65,32 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
     }
   });
 
+  it("refuses a record published an hour ahead of Redis's clock: later changes still reach every replica", async () => {
+    const logs = new Logs();
+    try {
+      const [a, b, c] = await start();
+      const [seconds] = await a.redis!.time();
+      const ahead = {
+        circuit: 'payments',
+        state: 'open',
+        openUntil: Date.now() + 30_000,
+        manual: false,
+        version: Number(seconds) * 1000 + 60 * 60 * 1000,
+      };
+      await a.redis!.publish(`cluster${tests}:changes`, JSON.stringify(ahead));
+      // Heard by b and c: taken (the old way) or refused with a warning.
+      const heard = (r: Replica) =>
+        r.circuit.state !== Closed || logs.ignored(r.loggers.store).length > 0;
+      await waitFor(() => heard(b) && heard(c), 'b and c to hear the record');
+      a.registry.forceOpen('payments');
+      await everywhere(ForcedOpen);
+      b.registry.release('payments');
+      await everywhere(Closed);
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('shares the probe permits: one probe at a time across three replicas', async () => {
     const [a, ...others] = await start({ circuits: { payments: { resetTimeoutMs: 200 } } });
     await trip(a);
@@ -128,7 +154,7 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
       await waitFor(() => answered >= during + 20, 'traffic during the outage');
       await waitFor(() => outages(a) > before[0]!, "a's store to notice the outage");
       // Logged once per store, however many commands fail and recoveries are tried meanwhile.
-      const pings = jest.spyOn(a.redis!, 'ping');
+      const pings = jest.spyOn(a.redis!, 'time');
       await waitFor(() => pings.mock.calls.length >= 2, "a's store to try twice to recover");
       pings.mockRestore();
       expect(outages(a)).toBe(before[0]! + 1);
