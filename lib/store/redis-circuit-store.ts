@@ -290,7 +290,7 @@ export class RedisCircuitStore implements CircuitStore {
       // read on the way: records are checked against it.
       const sentAt = Date.now();
       const time = await this.command(this.channel, () => this.redis.time());
-      this.clock.learn(time as [string, string], sentAt, Date.now());
+      this.clock.learn(time, sentAt, Date.now());
       await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));
       const circuits = [...this.known];
       const records = await Promise.all(

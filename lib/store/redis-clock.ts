@@ -14,7 +14,7 @@ export class RedisClock {
   private offsetMs = 0;
 
   /** Learns the offset from a `TIME` reply, sent at `sentAt` and answered at `answeredAt`. */
-  learn([seconds, micros]: [string, string], sentAt: number, answeredAt: number): void {
+  learn([seconds, micros]: readonly unknown[], sentAt: number, answeredAt: number): void {
     const redisMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     if (Number.isFinite(redisMs)) this.offsetMs = redisMs - (sentAt + answeredAt) / 2;
   }
