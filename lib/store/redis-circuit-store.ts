@@ -30,6 +30,12 @@ export interface RedisCircuitStoreOptions {
   commandTimeoutMs?: number;
 }
 
+/**
+ * How long Redis may leave a check unanswered, after a command went unanswered within
+ * `commandTimeoutMs`, before it is called unavailable: this, or ten command timeouts when longer.
+ */
+const SILENCE_MS = 1_000;
+
 /** How long a record outlives the moment it stops mattering (an open period's end, a closing). */
 const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -77,6 +83,8 @@ export class RedisCircuitStore implements CircuitStore {
   /** Failures noticed so far: a resynchronization during which one happened did not succeed. */
   private failures = 0;
   private resynchronizing = false;
+  /** Whether a command went unanswered in time and Redis is being asked whether it is there. */
+  private checking = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private firstSubscription: () => void = () => {};
   private readonly resync = (): void => void this.resynchronize();
@@ -125,20 +133,31 @@ export class RedisCircuitStore implements CircuitStore {
     this.redis.on('ready', this.resync);
     const subscribed = new Promise<void>((resolve) => (this.firstSubscription = resolve));
     subscriber.on('ready', () => {
-      this.subscribe().then(this.resync, (error: unknown) => this.outage(error));
+      this.subscribe().then(this.resync, (error: unknown) => this.failed(error));
     });
-    await withTimeout(subscribed, this.commandTimeoutMs * 10).catch((error: unknown) =>
-      this.outage(error),
-    );
+    // Not subscribed by then (a Cluster still discovering its slots): start without waiting more.
+    // The subscription goes on; whether Redis is unavailable is for subscribe() to find.
+    await withTimeout(subscribed, this.commandTimeoutMs * 10).catch(() => {});
   }
 
-  /** Subscribes to the channel (again). A SUBSCRIBE that timed out is tried again by resynchronize(). */
-  private async subscribe(): Promise<void> {
+  /**
+   * Subscribes to the channel (again). A SUBSCRIBE answered late still counts, and catches up
+   * with what was missed meanwhile; one that failed is tried again by resynchronize().
+   */
+  private subscribe(): Promise<void> {
     const subscriber = this.subscriber;
-    if (subscriber === undefined) return;
-    await withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs);
-    this.subscribed = this.subscriber === subscriber;
-    this.firstSubscription();
+    if (subscriber === undefined) return Promise.resolve();
+    let late = false;
+    const subscribed = subscriber.subscribe(this.channel).then(() => {
+      if (this.subscriber !== subscriber) return;
+      this.subscribed = true;
+      this.firstSubscription();
+      if (late) this.resync();
+    });
+    return withTimeout(subscribed, this.commandTimeoutMs).catch((error: unknown) => {
+      late = error instanceof NoAnswerError;
+      throw error;
+    });
   }
 
   async disconnect(changed: (record: SharedStateRecord) => void): Promise<void> {
@@ -174,6 +193,15 @@ export class RedisCircuitStore implements CircuitStore {
   private write(circuit: string, change: Change): Promise<boolean> {
     const { state, openUntil, manual } = change;
     const key = this.key(circuit, 'state');
+    const saved = (reply: unknown): boolean => {
+      if (this.unsaved.get(circuit) === change) this.unsaved.delete(circuit);
+      const [ok, record, garbage] = reply as [number, string, number];
+      if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
+      // Refused: an operator's forced state holds. This replica adopts it at once.
+      if (ok === 0) this.received(record, key);
+      return true;
+    };
+    let sent: Promise<unknown> | undefined;
     const ttl =
       state === CircuitState.Open
         ? Math.max(0, openUntil - Date.now()) + RECORD_TTL_MS
@@ -181,7 +209,7 @@ export class RedisCircuitStore implements CircuitStore {
           ? 0 // an operator's state lasts until an operator ends it
           : RECORD_TTL_MS;
     return this.command(key, () =>
-      this.redis.eval(
+      (sent = this.redis.eval(
         SAVE_SCRIPT,
         1,
         key,
@@ -192,18 +220,12 @@ export class RedisCircuitStore implements CircuitStore {
         Math.round(ttl),
         this.channel,
         REDIS_CLOCK_SKEW_MS,
-      ),
-    ).then(
-      (reply) => {
-        if (this.unsaved.get(circuit) === change) this.unsaved.delete(circuit);
-        const [saved, record, garbage] = reply as [number, string, number];
-        if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
-        // Refused: an operator's forced state holds. This replica adopts it at once.
-        if (saved === 0) this.received(record, key);
-        return true;
-      },
-      () => false, // kept in `unsaved`: saved when Redis is back
-    );
+      )),
+    ).then(saved, (error: unknown) => {
+      // Answered late, it still holds; else kept in `unsaved`: saved when Redis is back.
+      if (error instanceof NoAnswerError) sent?.then(saved, () => {});
+      return false;
+    });
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): Promise<boolean> {
@@ -216,7 +238,8 @@ export class RedisCircuitStore implements CircuitStore {
   /**
    * One command, only while the client is ready (nothing queues up), given up after the timeout.
    * A key of another type is no outage: Redis is there, the key is bad. Any other error is one,
-   * those Redis answers with included (a cluster that is down, a node still loading…).
+   * those Redis answers with included (a cluster that is down, a node still loading…). A command
+   * given up is not one by itself (see unanswered()).
    */
   private command<T>(key: string, run: () => Promise<T>): Promise<T> {
     const status = this.redis.status;
@@ -229,6 +252,7 @@ export class RedisCircuitStore implements CircuitStore {
     }
     this.wasReady = true;
     return withTimeout(run(), this.commandTimeoutMs).catch((error: unknown) => {
+      if (error instanceof NoAnswerError) throw this.unanswered(error, key);
       const message = error instanceof Error ? error.message : '';
       if (message.startsWith('WRONGTYPE')) {
         this.badKey(key, message);
@@ -236,6 +260,44 @@ export class RedisCircuitStore implements CircuitStore {
       }
       throw this.outage(error);
     });
+  }
+
+  /** A subscription that failed: unanswered in time, or an outage. */
+  private failed(error: unknown): void {
+    if (error instanceof NoAnswerError) this.unanswered(error, this.channel);
+    else this.outage(error);
+  }
+
+  /**
+   * One slow answer is no outage: Redis may be busy, or this process (a burst of calls, a loaded
+   * machine, a Cluster still discovering its slots). The command given up counts as a failure
+   * (a resynchronization during it has not succeeded), and the node that holds `key` (the same
+   * connection, on a Cluster the same master) is asked whether the key exists: only if that gets
+   * no answer within SILENCE_MS (or ten command timeouts) is Redis unavailable. The connection's
+   * own word (an error, a close, not ready) is taken at once.
+   */
+  private unanswered(error: NoAnswerError, key: string): NoAnswerError {
+    this.failures++;
+    if (this.down || this.checking) return error;
+    this.checking = true;
+    const silenceMs = Math.max(SILENCE_MS, this.commandTimeoutMs * 10);
+    const status = this.redis.status;
+    const check =
+      status === 'ready'
+        ? this.redis.exists(key)
+        : Promise.reject(new Error(`Redis connection is ${status}`));
+    withTimeout(check, silenceMs).then(
+      () => {
+        this.checking = false;
+        // Redis is there, but this replica does not listen (a SUBSCRIBE lost): subscribe again.
+        if (!this.subscribed) this.resync();
+      },
+      (cause: unknown) => {
+        this.checking = false;
+        this.outage(cause);
+      },
+    );
+    return error;
   }
 
   private outage(error: unknown): unknown {
@@ -421,10 +483,18 @@ function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
   return (redis as Redis).duplicate({ enableOfflineQueue: false, autoResubscribe: false });
 }
 
+/** A command Redis did not answer in time (it may still answer). */
+class NoAnswerError extends Error {}
+
+/**
+ * `promise`, or a NoAnswerError after `ms`. The rejection waits for the event loop's next I/O
+ * phase: an answer that arrived while the process was busy is read first, not taken for none.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    const noAnswer = () => reject(new NoAnswerError(`no answer from Redis within ${ms} ms`));
+    timer = setTimeout(() => setImmediate(noAnswer), ms);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
-import { CircuitOpenError, CircuitState } from '../../lib/index.js';
+import { Cluster } from 'ioredis';
+import { CircuitOpenError, CircuitState, RedisCircuitStore } from '../../lib/index.js';
 import { Logs } from './support/logs.js';
 import { RedisCluster } from './support/redis-cluster.js';
 import {
@@ -42,6 +43,48 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
 
   const everywhere = (state: CircuitState) =>
     waitFor(() => replicas.every((r) => r.circuit.state === state), `${state} everywhere`);
+
+  it('a SUBSCRIBE answered late at start-up (a cluster still discovering its slots) is no outage', async () => {
+    const logs = new Logs();
+    try {
+      const [a, b] = await start();
+      // A fourth replica whose pub/sub connection answers its first SUBSCRIBE 300 ms late
+      // (3 × commandTimeoutMs), as a Cluster subscriber still finding its node does.
+      const client = new Cluster(
+        cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+        { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 1 } },
+      );
+      client.on('error', () => {});
+      const duplicate = client.duplicate.bind(client);
+      client.duplicate = ((...args: Parameters<Cluster['duplicate']>) => {
+        const subscriber = duplicate(...args);
+        const subscribe = subscriber.subscribe.bind(subscriber) as (c: string) => Promise<unknown>;
+        let first = true;
+        subscriber.subscribe = ((channel: string) => {
+          if (!first) return subscribe(channel);
+          first = false;
+          return new Promise((resolve) => setTimeout(resolve, 300)).then(() => subscribe(channel));
+        }) as Cluster['subscribe'];
+        return subscriber;
+      }) as Cluster['duplicate'];
+      const late = await Replica.start(
+        new RedisCircuitStore(client, { prefix: `cluster${tests}` }),
+        undefined,
+        client,
+      );
+      replicas.push(late);
+      await waitFor(() => late.redis!.status === 'ready', 'the late replica to connect');
+      await trip(a);
+      await waitFor(
+        () => sameOpening(b, a) && sameOpening(late, a),
+        "a's opening to reach b and the late replica",
+      );
+      expect(logs.outages(undefined)).toEqual([]);
+      expect(logs.recoveries(undefined)).toEqual([]);
+    } finally {
+      logs.restore();
+    }
+  });
 
   it('shares the open state: the others reject without calling', async () => {
     const [a, b, c] = await start();
