@@ -92,13 +92,12 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`store.${method}() did not settle within ${ms} ms (storeTimeoutMs)`)),
+        () =>
+          reject(new Error(`store.${method}() did not settle within ${ms} ms (storeTimeoutMs)`)),
         ms,
       );
     });
-    return Promise.race([Promise.resolve().then(run), timeout]).finally(() =>
-      clearTimeout(timer),
-    );
+    return Promise.race([Promise.resolve().then(run), timeout]).finally(() => clearTimeout(timer));
   }
 
   private share(store: CircuitStore, circuit: Circuit): () => void {

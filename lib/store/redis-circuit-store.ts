@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
-import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
+import { ACQUIRE_PROBE_SCRIPT, RELEASE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
 import { RedisClock, REDIS_CLOCK_SKEW_MS } from './redis-clock.js';
 import { invalidRecordReason } from './shared-state-record.js';
 
@@ -208,19 +208,21 @@ export class RedisCircuitStore implements CircuitStore {
         : isForcedState(state)
           ? 0 // an operator's state lasts until an operator ends it
           : RECORD_TTL_MS;
-    return this.command(key, () =>
-      (sent = this.redis.eval(
-        SAVE_SCRIPT,
-        1,
-        key,
-        circuit,
-        state,
-        openUntil,
-        manual ? '1' : '0',
-        Math.round(ttl),
-        this.channel,
-        REDIS_CLOCK_SKEW_MS,
-      )),
+    return this.command(
+      key,
+      () =>
+        (sent = this.redis.eval(
+          SAVE_SCRIPT,
+          1,
+          key,
+          circuit,
+          state,
+          openUntil,
+          manual ? '1' : '0',
+          Math.round(ttl),
+          this.channel,
+          REDIS_CLOCK_SKEW_MS,
+        )),
     ).then(saved, (error: unknown) => {
       // Answered late, it still holds; else kept in `unsaved`: saved when Redis is back.
       if (error instanceof NoAnswerError) sent?.then(saved, () => {});
@@ -233,6 +235,13 @@ export class RedisCircuitStore implements CircuitStore {
     return this.command(key, () =>
       this.redis.eval(ACQUIRE_PROBE_SCRIPT, 1, key, max, Math.max(1, Math.round(leaseMs))),
     ).then((granted) => granted === 1);
+  }
+
+  release(circuit: string, openUntil: number, count: number): Promise<void> {
+    const key = this.key(circuit, `probes:${openUntil}`);
+    return this.command(key, () => this.redis.eval(RELEASE_PROBE_SCRIPT, 1, key, count)).then(
+      () => {},
+    );
   }
 
   /**
