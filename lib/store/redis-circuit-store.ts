@@ -48,8 +48,9 @@ type Change = { state: SharedCircuitState; openUntil: number; manual: boolean };
  * replica resumes from the stored record.
  *
  * Redis being slow or gone never blocks or fails a call: nothing on a call's path waits for
- * Redis; a command that has no answer within `commandTimeoutMs` is given up and each replica
- * keeps its local state. The outage is logged once; when Redis is back, the states set meanwhile
+ * Redis but a would-be probe, for its permit; a command that has no answer within
+ * `commandTimeoutMs` is given up and each replica keeps its local state. One slow answer is no
+ * outage (see unanswered()). An outage is logged once; when Redis is back, the states set meanwhile
  * are saved (the latest per circuit: nothing queues up), forced states that a Redis restarted
  * empty lost are saved again, and every circuit is resynchronized.
  *
