@@ -157,7 +157,10 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
     expect(concurrency.max).toBe(1);
     release();
     const results = await Promise.all(outcomes);
-    expect(results.filter((r) => r === 'charged')).toHaveLength(1);
+    // Each call probed, was refused, or (waiting for a permit when the probe closed the
+    // circuit) ran as an ordinary call.
+    expect(results.filter((r) => r === 'charged').length).toBeGreaterThanOrEqual(1);
+    expect(results.every((r) => r === 'charged' || r instanceof CircuitOpenError)).toBe(true);
     await everywhere(Closed);
   });
 
