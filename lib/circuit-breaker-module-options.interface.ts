@@ -22,6 +22,12 @@ export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptio
    */
   store?: CircuitStore;
   /**
+   * How long `store.connect()` (at start-up) and `store.disconnect()` (at shutdown) may take
+   * before the application goes on without them, on in-process state, with a warning. Whole
+   * milliseconds, default `5000`.
+   */
+  storeTimeoutMs?: number;
+  /**
    * A POST to each webhook when a circuit changes state (JSON, or Slack's `{ text }`), damped
    * per circuit, sent off the call path with a timeout and retries. Off by default.
    */

@@ -200,7 +200,7 @@ export class Circuit {
           name: this.name,
           callThrough: (fn, self, args, async, signalAt) =>
             this.call(fn, self, args, async, signalAt),
-          refusesNow: () => !this.admits(this.state),
+          refusesNow: () => !this.admits(this.state) && this.hooks?.probes?.answer === undefined,
           counts: (error) => this.classify(error) === FAILURE,
         },
         retry,
@@ -499,7 +499,8 @@ export class Circuit {
    * does this); `undefined` goes back to this circuit's own `halfOpenMaxCalls`.
    */
   shareProbePermits(permits: ProbePermits | undefined): void {
-    this.hook({ probes: permits && new SharedProbes(permits) });
+    const inFlight = () => (this.current === CircuitState.HalfOpen ? this.probesInFlight() : -1);
+    this.hook({ probes: permits && new SharedProbes(permits, inFlight) });
   }
 
   /**
@@ -612,12 +613,24 @@ export class Circuit {
     args: unknown[] | undefined,
     async: boolean,
     signalAt: number,
+    mayWait = true,
   ): T {
     // One reading of the clock decides the state and says when to come back.
     const now = clockNow();
     const state = this.stateAt(now);
     // Never closed or disabled here: a call let through is a probe.
     if (this.admits(state)) return this.run(fn, self, args, async, signalAt, true);
+    // Half-open, a shared permit asked for: an async call waits for the answer (milliseconds),
+    // once, and runs as the probe if granted. A refused call would leave the permit unused.
+    const answer = async && mayWait ? this.hooks?.probes?.answer : undefined;
+    if (answer !== undefined) {
+      return answer.then(() =>
+        // Closed meanwhile (the probes of other replicas succeeded): an ordinary call.
+        this.current === CircuitState.Closed || this.current === CircuitState.Disabled
+          ? this.run(fn, self, args, async, signalAt, false)
+          : this.callGuarded(fn, self, args, async, signalAt, false),
+      ) as T;
+    }
     this.rejections++;
     if (this.hooks?.observer !== undefined) this.notify('rejected');
     const retryAfterMs = this.refusalRetryAfterMs(state, now);

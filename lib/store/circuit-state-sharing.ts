@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Circuit } from '../engine/circuit.js';
 import { isSharedCircuitState, type CircuitTransitionReason } from '../engine/circuit-state.js';
+import { MAX_TIMER_MS } from '../engine/clock.js';
 import { longestOpenMs } from '../engine/open-duration.js';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
@@ -20,6 +21,9 @@ const MANUAL_REASONS: ReadonlySet<CircuitTransitionReason> = new Set([
   'released',
   'reset',
 ]);
+
+/** How long `store.connect()` and `store.disconnect()` may take unless `storeTimeoutMs` says otherwise. */
+export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 
 /** How far past a circuit's longest open duration a record's openUntil may be: replicas' clocks differ. */
 const OPEN_UNTIL_SLACK_MS = 60_000;
@@ -41,12 +45,16 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
   private detach: (() => void) | undefined;
   private readonly changed = (record: SharedStateRecord): void => this.adopt(record);
 
+  private readonly timeoutMs: number;
+
   constructor(
-    @Inject(CIRCUIT_BREAKER_OPTIONS) { store }: { store?: CircuitStore },
+    @Inject(CIRCUIT_BREAKER_OPTIONS)
+    { store, storeTimeoutMs }: { store?: CircuitStore; storeTimeoutMs?: number },
     private readonly circuits: CircuitBreakerRegistry,
   ) {
     if (store !== undefined) assertCircuitStore(store);
     this.store = store;
+    this.timeoutMs = checkStoreTimeout(storeTimeoutMs);
   }
 
   async onModuleInit(): Promise<void> {
@@ -54,7 +62,7 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     if (store === undefined) return;
     this.detach = this.circuits.attach((circuit) => this.share(store, circuit));
     try {
-      await store.connect(this.changed);
+      await this.within('connect', () => store.connect(this.changed));
     } catch (error) {
       // Start anyway, on local state: the store resynchronizes when its backend is back.
       this.logger.warn(`store unavailable at start-up, circuits use local state: ${error}`);
@@ -65,12 +73,31 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     if (this.store === undefined) return;
     this.detach?.();
     this.detach = undefined;
+    const store = this.store;
     try {
-      await this.store.disconnect(this.changed);
+      await this.within('disconnect', () => store.disconnect(this.changed));
     } catch (error) {
       // The store is the user's code: its failure must not fail the application's shutdown.
       this.logger.warn(`store.disconnect() failed: ${error}`);
     }
+  }
+
+  /**
+   * What `store.<method>()` gives, or a rejection once `storeTimeoutMs` has passed without it: a
+   * store that never answers neither keeps the application from starting nor from stopping.
+   * The timer holds the process up while it waits, as the start-up or shutdown it bounds does.
+   */
+  private within(method: 'connect' | 'disconnect', run: () => unknown): Promise<unknown> {
+    const ms = this.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`store.${method}() did not settle within ${ms} ms (storeTimeoutMs)`)),
+        ms,
+      );
+    });
+    return Promise.race([Promise.resolve().then(run), timeout]).finally(() => clearTimeout(timer));
   }
 
   private share(store: CircuitStore, circuit: Circuit): () => void {
@@ -125,4 +152,20 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     this.warned.add(circuit);
     this.logger.warn(`ignored a shared record for circuit "${circuit}": ${reason}`);
   }
+}
+
+/** `storeTimeoutMs` as given, or its default; a whole number of ms the timers can wait. */
+function checkStoreTimeout(storeTimeoutMs: unknown): number {
+  if (storeTimeoutMs === undefined) return DEFAULT_STORE_TIMEOUT_MS;
+  if (
+    typeof storeTimeoutMs !== 'number' ||
+    !Number.isSafeInteger(storeTimeoutMs) ||
+    storeTimeoutMs < 1 ||
+    storeTimeoutMs > MAX_TIMER_MS
+  ) {
+    throw new TypeError(
+      `CircuitBreakerModule: storeTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(storeTimeoutMs)}`,
+    );
+  }
+  return storeTimeoutMs;
 }

@@ -26,8 +26,9 @@ export interface SharedStateRecord {
  * own state in memory. What is shared: open (with its open-until time), forced open, disabled,
  * closed, and the half-open probe permits. Counting of calls stays per replica.
  *
- * A store never blocks or fails a call: the circuits call `save` and `acquire` without
- * waiting, and a store that cannot reach its backend leaves each replica on its local state.
+ * A store never blocks or fails a call: the circuits call `save` without waiting; only a call
+ * that may probe a half-open circuit waits for `acquire` (1 s at most), and a store that cannot
+ * reach its backend leaves each replica on its local state.
  */
 export interface CircuitStore extends ProbePermits {
   /** Starts sharing: `changed` receives every record saved by any replica, this one included. */

@@ -46,7 +46,16 @@ export class InMemoryCircuitStore implements CircuitStore {
       lease = { openUntil, taken: 0, expiresAt: now + leaseMs };
       this.probes.set(circuit, lease);
     }
-    return ++lease.taken <= max;
+    if (lease.taken >= max) return false;
+    lease.taken++;
+    return true;
+  }
+
+  release(circuit: string, openUntil: number, count: number): void {
+    const lease = this.probes.get(circuit);
+    if (lease !== undefined && lease.openUntil === openUntil) {
+      lease.taken = Math.max(0, lease.taken - count);
+    }
   }
 
   disconnect(changed: (record: SharedStateRecord) => void): Promise<void> {

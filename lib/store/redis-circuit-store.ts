@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
-import { ACQUIRE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
-import { invalidRecordReason, MAX_CLOCK_SKEW_MS } from './shared-state-record.js';
+import { ACQUIRE_PROBE_SCRIPT, RELEASE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
+import { RedisClock, REDIS_CLOCK_SKEW_MS } from './redis-clock.js';
+import { invalidRecordReason } from './shared-state-record.js';
 
 /**
  * An ioredis client, a standalone `Redis` (Sentinel-backed too) or a `Cluster`, by the members
@@ -15,7 +16,7 @@ export interface RedisClient {
   readonly isCluster: boolean;
   duplicate(...args: never[]): unknown;
   get(key: string): Promise<string | null>;
-  ping(): Promise<unknown>;
+  time(): Promise<unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ioredis's own listener type
   on(event: string, listener: (...args: any[]) => void): unknown;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ioredis's own listener type
@@ -29,6 +30,12 @@ export interface RedisCircuitStoreOptions {
   commandTimeoutMs?: number;
 }
 
+/**
+ * How long Redis may leave a check unanswered, after a command went unanswered within
+ * `commandTimeoutMs`, before it is called unavailable: this, or ten command timeouts when longer.
+ */
+const SILENCE_MS = 1_000;
+
 /** How long a record outlives the moment it stops mattering (an open period's end, a closing). */
 const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -41,8 +48,9 @@ type Change = { state: SharedCircuitState; openUntil: number; manual: boolean };
  * replica resumes from the stored record.
  *
  * Redis being slow or gone never blocks or fails a call: nothing on a call's path waits for
- * Redis; a command that has no answer within `commandTimeoutMs` is given up and each replica
- * keeps its local state. The outage is logged once; when Redis is back, the states set meanwhile
+ * Redis but a would-be probe, for its permit; a command that has no answer within
+ * `commandTimeoutMs` is given up and each replica keeps its local state. One slow answer is no
+ * outage (see unanswered()). An outage is logged once; when Redis is back, the states set meanwhile
  * are saved (the latest per circuit: nothing queues up), forced states that a Redis restarted
  * empty lost are saved again, and every circuit is resynchronized.
  *
@@ -64,6 +72,8 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly forced = new Map<string, Change>();
   /** Keys (and the channel) found holding something that is not a record: one warning each. */
   private readonly badKeys = new Set<string>();
+  /** Redis's clock, which gives every version: a record far ahead of it is refused. */
+  private readonly clock = new RedisClock();
   private subscriber: Redis | Cluster | undefined;
   /** Whether the subscriber listens now: records saved elsewhere reach this replica. */
   private subscribed = false;
@@ -74,6 +84,8 @@ export class RedisCircuitStore implements CircuitStore {
   /** Failures noticed so far: a resynchronization during which one happened did not succeed. */
   private failures = 0;
   private resynchronizing = false;
+  /** Whether a command went unanswered in time and Redis is being asked whether it is there. */
+  private checking = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private firstSubscription: () => void = () => {};
   private readonly resync = (): void => void this.resynchronize();
@@ -122,20 +134,31 @@ export class RedisCircuitStore implements CircuitStore {
     this.redis.on('ready', this.resync);
     const subscribed = new Promise<void>((resolve) => (this.firstSubscription = resolve));
     subscriber.on('ready', () => {
-      this.subscribe().then(this.resync, (error: unknown) => this.outage(error));
+      this.subscribe().then(this.resync, (error: unknown) => this.failed(error));
     });
-    await withTimeout(subscribed, this.commandTimeoutMs * 10).catch((error: unknown) =>
-      this.outage(error),
-    );
+    // Not subscribed by then (a Cluster still discovering its slots): start without waiting more.
+    // The subscription goes on; whether Redis is unavailable is for subscribe() to find.
+    await withTimeout(subscribed, this.commandTimeoutMs * 10).catch(() => {});
   }
 
-  /** Subscribes to the channel (again). A SUBSCRIBE that timed out is tried again by resynchronize(). */
-  private async subscribe(): Promise<void> {
+  /**
+   * Subscribes to the channel (again). A SUBSCRIBE answered late still counts, and catches up
+   * with what was missed meanwhile; one that failed is tried again by resynchronize().
+   */
+  private subscribe(): Promise<void> {
     const subscriber = this.subscriber;
-    if (subscriber === undefined) return;
-    await withTimeout(subscriber.subscribe(this.channel), this.commandTimeoutMs);
-    this.subscribed = this.subscriber === subscriber;
-    this.firstSubscription();
+    if (subscriber === undefined) return Promise.resolve();
+    let late = false;
+    const subscribed = subscriber.subscribe(this.channel).then(() => {
+      if (this.subscriber !== subscriber) return;
+      this.subscribed = true;
+      this.firstSubscription();
+      if (late) this.resync();
+    });
+    return withTimeout(subscribed, this.commandTimeoutMs).catch((error: unknown) => {
+      late = error instanceof NoAnswerError;
+      throw error;
+    });
   }
 
   async disconnect(changed: (record: SharedStateRecord) => void): Promise<void> {
@@ -171,36 +194,41 @@ export class RedisCircuitStore implements CircuitStore {
   private write(circuit: string, change: Change): Promise<boolean> {
     const { state, openUntil, manual } = change;
     const key = this.key(circuit, 'state');
+    const saved = (reply: unknown): boolean => {
+      if (this.unsaved.get(circuit) === change) this.unsaved.delete(circuit);
+      const [ok, record, garbage] = reply as [number, string, number];
+      if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
+      // Refused: an operator's forced state holds. This replica adopts it at once.
+      if (ok === 0) this.received(record, key);
+      return true;
+    };
+    let sent: Promise<unknown> | undefined;
     const ttl =
       state === CircuitState.Open
         ? Math.max(0, openUntil - Date.now()) + RECORD_TTL_MS
         : isForcedState(state)
           ? 0 // an operator's state lasts until an operator ends it
           : RECORD_TTL_MS;
-    return this.command(key, () =>
-      this.redis.eval(
-        SAVE_SCRIPT,
-        1,
-        key,
-        circuit,
-        state,
-        openUntil,
-        manual ? '1' : '0',
-        Math.round(ttl),
-        this.channel,
-        MAX_CLOCK_SKEW_MS,
-      ),
-    ).then(
-      (reply) => {
-        if (this.unsaved.get(circuit) === change) this.unsaved.delete(circuit);
-        const [saved, record, garbage] = reply as [number, string, number];
-        if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
-        // Refused: an operator's forced state holds. This replica adopts it at once.
-        if (saved === 0) this.received(record, key);
-        return true;
-      },
-      () => false, // kept in `unsaved`: saved when Redis is back
-    );
+    return this.command(
+      key,
+      () =>
+        (sent = this.redis.eval(
+          SAVE_SCRIPT,
+          1,
+          key,
+          circuit,
+          state,
+          openUntil,
+          manual ? '1' : '0',
+          Math.round(ttl),
+          this.channel,
+          REDIS_CLOCK_SKEW_MS,
+        )),
+    ).then(saved, (error: unknown) => {
+      // Answered late, it still holds; else kept in `unsaved`: saved when Redis is back.
+      if (error instanceof NoAnswerError) sent?.then(saved, () => {});
+      return false;
+    });
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): Promise<boolean> {
@@ -210,10 +238,18 @@ export class RedisCircuitStore implements CircuitStore {
     ).then((granted) => granted === 1);
   }
 
+  release(circuit: string, openUntil: number, count: number): Promise<void> {
+    const key = this.key(circuit, `probes:${openUntil}`);
+    return this.command(key, () => this.redis.eval(RELEASE_PROBE_SCRIPT, 1, key, count)).then(
+      () => {},
+    );
+  }
+
   /**
    * One command, only while the client is ready (nothing queues up), given up after the timeout.
    * A key of another type is no outage: Redis is there, the key is bad. Any other error is one,
-   * those Redis answers with included (a cluster that is down, a node still loading…).
+   * those Redis answers with included (a cluster that is down, a node still loading…). A command
+   * given up is not one by itself (see unanswered()).
    */
   private command<T>(key: string, run: () => Promise<T>): Promise<T> {
     const status = this.redis.status;
@@ -226,6 +262,7 @@ export class RedisCircuitStore implements CircuitStore {
     }
     this.wasReady = true;
     return withTimeout(run(), this.commandTimeoutMs).catch((error: unknown) => {
+      if (error instanceof NoAnswerError) throw this.unanswered(error, key);
       const message = error instanceof Error ? error.message : '';
       if (message.startsWith('WRONGTYPE')) {
         this.badKey(key, message);
@@ -233,6 +270,44 @@ export class RedisCircuitStore implements CircuitStore {
       }
       throw this.outage(error);
     });
+  }
+
+  /** A subscription that failed: unanswered in time, or an outage. */
+  private failed(error: unknown): void {
+    if (error instanceof NoAnswerError) this.unanswered(error, this.channel);
+    else this.outage(error);
+  }
+
+  /**
+   * One slow answer is no outage: Redis may be busy, or this process (a burst of calls, a loaded
+   * machine, a Cluster still discovering its slots). The command given up counts as a failure
+   * (a resynchronization during it has not succeeded), and the node that holds `key` (the same
+   * connection, on a Cluster the same master) is asked whether the key exists: only if that gets
+   * no answer within SILENCE_MS (or ten command timeouts) is Redis unavailable. The connection's
+   * own word (an error, a close, not ready) is taken at once.
+   */
+  private unanswered(error: NoAnswerError, key: string): NoAnswerError {
+    this.failures++;
+    if (this.down || this.checking) return error;
+    this.checking = true;
+    const silenceMs = Math.max(SILENCE_MS, this.commandTimeoutMs * 10);
+    const status = this.redis.status;
+    const check =
+      status === 'ready'
+        ? this.redis.exists(key)
+        : Promise.reject(new Error(`Redis connection is ${status}`));
+    withTimeout(check, silenceMs).then(
+      () => {
+        this.checking = false;
+        // Redis is there, but this replica does not listen (a SUBSCRIBE lost): subscribe again.
+        if (!this.subscribed) this.resync();
+      },
+      (cause: unknown) => {
+        this.checking = false;
+        this.outage(cause);
+      },
+    );
+    return error;
   }
 
   private outage(error: unknown): unknown {
@@ -283,8 +358,11 @@ export class RedisCircuitStore implements CircuitStore {
     const failures = this.failures;
     try {
       if (!this.subscribed) await this.subscribe();
-      // Redis answers at all (a hung one does not): else nothing more is tried.
-      await this.command(this.channel, () => this.redis.ping());
+      // Redis answers at all (a hung one does not): else nothing more is tried. Its clock is
+      // read on the way: records are checked against it.
+      const sentAt = Date.now();
+      const time = await this.command(this.channel, () => this.redis.time());
+      this.clock.learn(time, sentAt, Date.now());
       await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));
       const circuits = [...this.known];
       const records = await Promise.all(
@@ -369,6 +447,12 @@ export class RedisCircuitStore implements CircuitStore {
     const reason = invalidRecordReason(value);
     if (reason !== undefined) return this.badKey(key, reason);
     const valid = value as SharedStateRecord;
+    if (this.clock.isAhead(valid.version)) {
+      return this.badKey(
+        key,
+        `version ${valid.version} is more than ${REDIS_CLOCK_SKEW_MS} ms ahead of Redis's clock`,
+      );
+    }
     const record: SharedStateRecord = { ...valid, manual: valid.manual === true };
     if (circuit !== undefined && record.circuit !== circuit) {
       return this.badKey(key, `it names circuit ${JSON.stringify(record.circuit)}`);
@@ -409,10 +493,18 @@ function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
   return (redis as Redis).duplicate({ enableOfflineQueue: false, autoResubscribe: false });
 }
 
+/** A command Redis did not answer in time (it may still answer). */
+class NoAnswerError extends Error {}
+
+/**
+ * `promise`, or a NoAnswerError after `ms`. The rejection waits for the event loop's next I/O
+ * phase: an answer that arrived while the process was busy is read first, not taken for none.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    const noAnswer = () => reject(new NoAnswerError(`no answer from Redis within ${ms} ms`));
+    timer = setTimeout(() => setImmediate(noAnswer), ms);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

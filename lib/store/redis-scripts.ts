@@ -57,17 +57,27 @@ return { 1, record, garbage }
 `;
 
 /**
- * Takes one of ARGV[1] probe permits of a half-open period (KEYS[1]); the count expires after
- * ARGV[2] ms (as long as a probe may run), so permits taken by a replica that went away come
- * back. A key that holds something else is replaced. Returns 1 when granted.
+ * Takes one of ARGV[1] probe permits of a half-open period (KEYS[1]: how many are taken); the
+ * count expires ARGV[2] ms after the latest permit (as long as a probe may run), so permits taken
+ * by a replica that went away come back. A refusal takes nothing. A key that holds something
+ * else is replaced. Returns 1 when granted.
  */
 export const ACQUIRE_PROBE_SCRIPT = `
-local ok, taken = pcall(redis.call, 'INCR', KEYS[1])
-if not ok then
-  redis.call('DEL', KEYS[1])
-  taken = redis.call('INCR', KEYS[1])
-end
-if taken == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if taken <= tonumber(ARGV[1]) then return 1 end
-return 0
+local taken = redis.pcall('GET', KEYS[1])
+taken = type(taken) == 'string' and tonumber(taken) or 0
+if taken < 0 or taken ~= math.floor(taken) then taken = 0 end
+if taken >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], taken + 1, 'PX', ARGV[2])
+return 1
+`;
+
+/**
+ * Gives back up to ARGV[1] probe permits of a half-open period (KEYS[1]) that no probe used:
+ * another replica may take them. The count keeps its expiry; nothing is done to any other key.
+ */
+export const RELEASE_PROBE_SCRIPT = `
+local taken = redis.pcall('GET', KEYS[1])
+taken = type(taken) == 'string' and tonumber(taken) or 0
+if taken <= 0 or taken ~= math.floor(taken) then return 0 end
+return redis.call('DECRBY', KEYS[1], math.min(taken, tonumber(ARGV[1])))
 `;

@@ -143,7 +143,11 @@ describe('RedisCircuitStore: poisoned records are rejected, once, and change not
       'a probe',
       undefined,
       async () => {
-        for (const replica of replicas) answers.push(await replica.client.charge().catch((e) => e));
+        for (const replica of replicas) {
+          // Up to the probe: a call after it may find the circuit closed, and run as any call.
+          if (!answers.includes('charged'))
+            answers.push(await replica.client.charge().catch((e) => e));
+        }
       },
     );
     expect(answers.filter((answer) => answer === 'charged')).toHaveLength(1);

@@ -9,6 +9,7 @@ import {
 import { moduleOf, startupError } from '../core/support/start-app.js';
 import { Logs } from './support/logs.js';
 import { Replica, tripNow } from './support/replica.js';
+import { waitFor } from './support/wait-for.js';
 
 // A store is the user's code: one that lacks a member fails start-up, naming it; one whose
 // load() answers nothing, or throws, or rejects, is a store without a record.
@@ -152,4 +153,72 @@ describe('a store whose connect() or disconnect() fails', () => {
       logs.restore();
     }
   });
+});
+
+describe('a store whose connect() or disconnect() never settles', () => {
+  jest.setTimeout(60_000); // past every deadline of waitFor(): a test that hangs names what it waited for
+  const never = () => new Promise<never>(() => {});
+
+  it('connect(): the application starts on local state once storeTimeoutMs (default 5000) has passed, with one warning', async () => {
+    class Store extends InMemoryCircuitStore {
+      override connect(): Promise<void> {
+        return never();
+      }
+    }
+    const logs = new Logs();
+    let replica: Replica | undefined;
+    try {
+      const starting = Replica.start(new Store()).then((started) => (replica = started));
+      await waitFor(() => replica !== undefined, 'the application to start', 15_000);
+      await starting;
+      await expect(replica!.client.charge()).resolves.toBe('charged');
+      expect(logs.warnings(replica!.loggers.sharing)).toEqual([
+        expect.stringMatching(
+          /store unavailable at start-up.*store\.connect\(\) did not settle within 5000 ms \(storeTimeoutMs\)/,
+        ),
+      ]);
+    } finally {
+      await replica?.close();
+      logs.restore();
+    }
+  });
+
+  it('disconnect(): app.close() returns once storeTimeoutMs has passed, with one warning', async () => {
+    class Store extends InMemoryCircuitStore {
+      override disconnect(): Promise<void> {
+        return never();
+      }
+    }
+    const logs = new Logs();
+    try {
+      const replica = await Replica.start(new Store(), { storeTimeoutMs: 200 });
+      const sharing = replica.loggers.sharing;
+      let closed = false;
+      const closing = replica.close().then(() => (closed = true));
+      await waitFor(() => closed, 'app.close() to return', 15_000);
+      await closing;
+      expect(logs.warnings(sharing)).toEqual([
+        expect.stringContaining('store.disconnect() did not settle within 200 ms'),
+      ]);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, 2 ** 31, '100'])(
+    'storeTimeoutMs: %p fails start-up, naming the option',
+    async (storeTimeoutMs) => {
+      const error = await startupError(
+        moduleOf({
+          imports: [
+            CircuitBreakerModule.forRoot({
+              store: new InMemoryCircuitStore(),
+              storeTimeoutMs: storeTimeoutMs as number,
+            }),
+          ],
+        }),
+      );
+      expect(String(error)).toMatch(/storeTimeoutMs must be a whole number of milliseconds/);
+    },
+  );
 });

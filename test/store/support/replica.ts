@@ -61,6 +61,8 @@ export class PaymentsClient {
 export interface ReplicaOptions {
   /** `circuits` of `forRoot()`: options per circuit, over the decorator's. */
   circuits?: Record<string, CircuitOptions>;
+  /** `storeTimeoutMs` of `forRoot()`. */
+  storeTimeoutMs?: number;
 }
 
 /** One replica: a Nest application with its own Redis client, sharing state through `store`. */
@@ -73,11 +75,11 @@ export class Replica {
 
   static async start(
     store: CircuitStore,
-    { circuits }: ReplicaOptions = {},
+    { circuits, storeTimeoutMs }: ReplicaOptions = {},
     redis?: Redis | Cluster,
   ): Promise<Replica> {
     @Module({
-      imports: [CircuitBreakerModule.forRoot({ store, circuits })],
+      imports: [CircuitBreakerModule.forRoot({ store, circuits, storeTimeoutMs })],
       providers: [PaymentsClient],
     })
     class ReplicaModule {}
