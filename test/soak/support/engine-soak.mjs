@@ -1,0 +1,83 @@
+// One engine soak (see ../engine.soak.spec.ts): `node --expose-gc engine-soak.mjs <combination>
+// <calls>`. Every combination of options that holds state per call; deadlines are long (a
+// minute), so that a timer of ours left behind would keep the process up long after its result.
+import { Circuit } from 'nestjs-circuit-breaker/engine';
+import { heapGrowth, report } from './measure-heap.mjs';
+
+const [combination, callsArg] = process.argv.slice(2);
+const calls = Number(callsArg);
+const MINUTE = 60_000;
+/** Calls awaited together: more than an EventTarget's 10 listeners before Node warns. */
+const BATCH = 100;
+
+// A long-lived signal: an app's shutdown signal, or a request's shared by a batch of calls.
+const app = new AbortController();
+// What fetch() and most clients do with the signal they get: listen for its abort. The signal
+// is the call's own, so a function need not remove its listener.
+const listen = (signal) => {
+  signal?.addEventListener('abort', () => {}, { once: true });
+  return signal === undefined ? 0 : 1;
+};
+const answer = async (signal) => listen(signal);
+// The first attempt of every 20th call fails, its retry succeeds.
+const failsFirst = (i) => {
+  let attempts = 0;
+  return async (signal) => {
+    if (++attempts === 1 && i % 20 === 0) throw new Error('flaky');
+    return listen(signal);
+  };
+};
+
+const COMBINATIONS = {
+  'timeoutMs without a caller signal': () => {
+    const circuit = new Circuit('soak', { timeoutMs: MINUTE });
+    return () => circuit.execute(answer);
+  },
+  'timeoutMs with a per-call caller signal': () => {
+    const circuit = new Circuit('soak', { timeoutMs: MINUTE });
+    return () => circuit.execute(answer, { signal: new AbortController().signal });
+  },
+  'a long-lived caller signal': () => {
+    const circuit = new Circuit('soak', { timeoutMs: MINUTE });
+    return () => circuit.execute(answer, { signal: app.signal });
+  },
+  // The README's retry example: timeoutMs per attempt, deadlineMs for the whole, a function
+  // that takes the signal (a @CircuitSignal() parameter: wrap's signalAt).
+  'retry with deadlineMs': () => {
+    const circuit = new Circuit('soak', {
+      timeoutMs: MINUTE,
+      retry: { attempts: 3, delayMs: 1, maxDelayMs: 2, deadlineMs: MINUTE, budgetRatio: 0.5 },
+    });
+    const quote = circuit.wrap((fn, signal) => fn(signal), { signalAt: 1 });
+    return (i) => quote(failsFirst(i), undefined);
+  },
+  'bulkhead + retry + timeoutMs, a long-lived signal': () => {
+    const circuit = new Circuit('soak', {
+      timeoutMs: MINUTE,
+      maxConcurrent: 4,
+      maxQueued: BATCH,
+      retry: { attempts: 3, delayMs: 1, maxDelayMs: 2, budgetRatio: 0.5 },
+    });
+    return (i) => circuit.execute(failsFirst(i), { signal: app.signal });
+  },
+  'adaptive timeout': () => {
+    const circuit = new Circuit('soak', {
+      timeoutMs: { percentile: 0.99, minMs: MINUTE / 2, maxMs: MINUTE },
+    });
+    return () => circuit.execute(answer);
+  },
+};
+
+const make = COMBINATIONS[combination];
+if (make === undefined) throw new Error(`no combination "${combination}"`);
+const call = make();
+let failed = 0;
+const batch = async (first) => {
+  const pending = [];
+  for (let i = first; i < first + BATCH; i++) pending.push(call(i));
+  for (const outcome of await Promise.allSettled(pending)) {
+    if (outcome.status === 'rejected') failed++;
+  }
+};
+const heap = await heapGrowth(batch, BATCH, Math.max(BATCH, calls / 10), calls);
+report({ combination, calls, failed, ...heap });
