@@ -166,9 +166,14 @@ describe('Circuit: bulkhead', () => {
   it('lets a waiting call leave after timeoutMs, refused (it never reached the dependency)', async () => {
     const circuit = new Circuit('inventory', { maxConcurrent: 1, maxQueued: 2, timeoutMs: 100 });
     const dependency = gate();
-    const answers = [0, 1, 2].map(() => circuit.execute(dependency.fn).catch((e: unknown) => e));
-    // At 100 ms the running call times out: the first waiting one takes its place; the second
-    // has waited its timeoutMs and leaves.
+    const call = () => circuit.execute(dependency.fn).catch((e: unknown) => e);
+    // One running, one waiting from 0 ms, one from 1 ms. At 100 ms the running call times out:
+    // the first waiting one takes its place; at 101 ms the second has waited its timeoutMs and
+    // leaves. (Waits and calls due at the same moment are judged together: a wait due then is
+    // refused, the place freed at that moment notwithstanding.)
+    const answers = [call(), call()];
+    await jest.advanceTimersByTimeAsync(1);
+    answers.push(call());
     await jest.advanceTimersByTimeAsync(100);
     const third = await answers[2];
     expect(third).toBeInstanceOf(BulkheadFullError);

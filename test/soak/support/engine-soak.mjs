@@ -1,6 +1,7 @@
 // One engine soak (see ../engine.soak.spec.ts): `node --expose-gc engine-soak.mjs <combination>
-// <calls>`. Every combination of options that holds state per call; deadlines are long (a
-// minute), so that a timer of ours left behind would keep the process up long after its result.
+// <calls>`. Every combination of options that holds state per call. Deadlines are long (a
+// minute), and the script ends with calls that never answer, running or waiting for the
+// bulkhead: a timer of ours that keeps a process alive would hold it a minute past its result.
 import { Circuit } from 'nestjs-circuit-breaker/engine';
 import { heapGrowth, report } from './measure-heap.mjs';
 
@@ -19,6 +20,7 @@ const listen = (signal) => {
   return signal === undefined ? 0 : 1;
 };
 const answer = async (signal) => listen(signal);
+const hang = () => new Promise(() => {});
 // The first attempt of every 20th call fails, its retry succeeds.
 const failsFirst = (i) => {
   let attempts = 0;
@@ -31,15 +33,15 @@ const failsFirst = (i) => {
 const COMBINATIONS = {
   'timeoutMs without a caller signal': () => {
     const circuit = new Circuit('soak', { timeoutMs: MINUTE });
-    return () => circuit.execute(answer);
+    return (fn = answer) => circuit.execute(fn);
   },
   'timeoutMs with a per-call caller signal': () => {
     const circuit = new Circuit('soak', { timeoutMs: MINUTE });
-    return () => circuit.execute(answer, { signal: new AbortController().signal });
+    return (fn = answer) => circuit.execute(fn, { signal: new AbortController().signal });
   },
   'a long-lived caller signal': () => {
     const circuit = new Circuit('soak', { timeoutMs: MINUTE });
-    return () => circuit.execute(answer, { signal: app.signal });
+    return (fn = answer) => circuit.execute(fn, { signal: app.signal });
   },
   // The README's retry example: timeoutMs per attempt, deadlineMs for the whole, a function
   // that takes the signal (a @CircuitSignal() parameter: wrap's signalAt).
@@ -49,7 +51,7 @@ const COMBINATIONS = {
       retry: { attempts: 3, delayMs: 1, maxDelayMs: 2, deadlineMs: MINUTE, budgetRatio: 0.5 },
     });
     const quote = circuit.wrap((fn, signal) => fn(signal), { signalAt: 1 });
-    return (i) => quote(failsFirst(i), undefined);
+    return (fn, i) => quote(fn ?? failsFirst(i), undefined);
   },
   'bulkhead + retry + timeoutMs, a long-lived signal': () => {
     const circuit = new Circuit('soak', {
@@ -58,13 +60,13 @@ const COMBINATIONS = {
       maxQueued: BATCH,
       retry: { attempts: 3, delayMs: 1, maxDelayMs: 2, budgetRatio: 0.5 },
     });
-    return (i) => circuit.execute(failsFirst(i), { signal: app.signal });
+    return (fn, i) => circuit.execute(fn ?? failsFirst(i), { signal: app.signal });
   },
   'adaptive timeout': () => {
     const circuit = new Circuit('soak', {
       timeoutMs: { percentile: 0.99, minMs: MINUTE / 2, maxMs: MINUTE },
     });
-    return () => circuit.execute(answer);
+    return (fn = answer) => circuit.execute(fn);
   },
 };
 
@@ -74,10 +76,13 @@ const call = make();
 let failed = 0;
 const batch = async (first) => {
   const pending = [];
-  for (let i = first; i < first + BATCH; i++) pending.push(call(i));
+  for (let i = first; i < first + BATCH; i++) pending.push(call(undefined, i));
   for (const outcome of await Promise.allSettled(pending)) {
     if (outcome.status === 'rejected') failed++;
   }
 };
 const heap = await heapGrowth(batch, BATCH, Math.max(BATCH, calls / 10), calls);
 report({ combination, calls, failed, ...heap });
+// Left running, or waiting for a place (the bulkhead has 4): nothing of ours may keep the
+// process up for them.
+for (let i = 0; i < 5; i++) call(hang, 1).catch(() => {});
