@@ -207,6 +207,50 @@ describe('Circuit: bulkhead', () => {
     expect(circuit.stats().bulkhead).toEqual({ active: 0, queued: 0, rejected: 0 });
   });
 
+  // A sync caller gets the value itself, as returned (executeSync returns exactly what its
+  // function returns): the circuit counts that, a success, with or without a bulkhead; awaiting
+  // the value later is the caller's business. The place is given back at once.
+  it.each([
+    [
+      'a then getter that throws',
+      () => ({
+        get then(): never {
+          throw new Error('then cannot be read');
+        },
+      }),
+    ],
+    [
+      'a Proxy whose traps throw',
+      () =>
+        new Proxy(
+          {},
+          {
+            get() {
+              throw new Error('trap');
+            },
+            getPrototypeOf() {
+              throw new Error('trap');
+            },
+          },
+        ),
+    ],
+  ])(
+    'gives a sync call its place back when it returns a value with %s, counted as the caller saw it',
+    (_name, make) => {
+      const circuit = new Circuit('inventory', { maxConcurrent: 2 });
+      const values = [make(), make()];
+      expect(circuit.executeSync(() => values[0])).toBe(values[0]);
+      expect(circuit.wrapSync(() => values[1])()).toBe(values[1]);
+      expect(circuit.executeSync(() => 'next')).toBe('next'); // not BulkheadFullError
+      expect(circuit.stats()).toMatchObject({
+        successes: 3,
+        failures: 0,
+        inFlight: 0,
+        bulkhead: { active: 0, queued: 0, rejected: 0 },
+      });
+    },
+  );
+
   it('refuses maxQueued without maxConcurrent, and bad numbers', () => {
     expect(() => new Circuit('x', { maxQueued: 3 })).toThrow(CircuitOptionsError);
     expect(() => new Circuit('x', { maxConcurrent: 0 })).toThrow(CircuitOptionsError);
