@@ -230,6 +230,46 @@ describe('Circuit: retry', () => {
     expect(dependency.calls()).toBe(1);
   });
 
+  // stats().retry.retries counts the retries that ran (reached the dependency); refused, the
+  // retries the circuit or the bulkhead refused when their delay was over.
+  it('counts a retry the bulkhead refuses as refused, not as a retry', async () => {
+    const circuit = new Circuit('inventory', {
+      ...noJitter({ attempts: 3, delayMs: 100 }),
+      maxConcurrent: 1,
+      maxQueued: 0,
+    });
+    const dependency = flaky(1);
+    const first = circuit.execute(dependency.fn).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(10); // its first attempt failed: a retry in 100 ms
+    let release!: () => void;
+    const holder = circuit.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    await jest.advanceTimersByTimeAsync(100); // the retry meets a full bulkhead
+    expect(await first).toBeInstanceOf(Error);
+    expect(dependency.calls()).toBe(1);
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 1, budgetExhausted: 0 });
+    release();
+    await holder;
+  });
+
+  it('counts a retry the circuit refuses (opened during its delay) as refused', async () => {
+    const circuit = new Circuit('inventory', noJitter({ attempts: 3, delayMs: 100 }));
+    const dependency = flaky(1);
+    const call = circuit.execute(dependency.fn).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(10);
+    circuit.forceOpen();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(await call).toBeInstanceOf(CircuitOpenError);
+    expect(dependency.calls()).toBe(1);
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 1, budgetExhausted: 0 });
+  });
+
+  it('counts a retry whose delay the deadline ended as neither', async () => {
+    const circuit = new Circuit('inventory', noJitter({ delayMs: 1_000, deadlineMs: 500 }));
+    const answer = await settle(circuit, flaky(1).fn);
+    expect(answer).toMatchObject({ thrown: expect.any(CallTimeoutError), tookMs: 500 });
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 0, budgetExhausted: 0 });
+  });
+
   it('never retries a sync call', () => {
     const circuit = new Circuit('inventory', noJitter({ attempts: 3 }));
     let calls = 0;
