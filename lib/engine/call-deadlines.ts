@@ -189,7 +189,8 @@ let lastTurn = -Infinity;
 
 function expire(): void {
   const now = performance.now();
-  expireDue(waitLists, lastTurn);
+  // (A clock that went back, Jest's fake one installed afresh, makes the last turn later.)
+  expireDue(waitLists, Math.min(lastTurn, now));
   lastTurn = now;
   // A wait due at the moment a call times out is judged on the timer's next turn, once the
   // place that call frees has been handed on (on its promise's reactions): as separate timers
