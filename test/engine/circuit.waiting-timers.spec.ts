@@ -4,14 +4,14 @@ import { watchLibraryTimers } from '../core/support/library-timers.js';
 // Calls that wait (out a retry delay, under retry.deadlineMs, for a place in the bulkhead) hold
 // no timer each: the process-wide timers serve them all. What keeps a process alive: a retry
 // delay the caller awaits (one timer for every pending delay); nothing else of ours. Real
-// timers: whether a timer keeps the process up is what is measured (process.getActiveResourcesInfo()
-// lists the timers that do).
+// timers: whether a timer keeps the process up (hasRef()) is what is measured.
 
 const CALLERS = 200;
 const MINUTE = 60_000;
 
-const timersKeepingAlive = () =>
-  process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+/** The library's timers pending that keep the process alive. */
+const keepingAlive = (pending: Set<unknown>) =>
+  [...pending].filter((timer) => (timer as NodeJS.Timeout).hasRef()).length;
 
 async function until(condition: () => boolean): Promise<void> {
   for (let turn = 0; !condition(); turn++) {
@@ -35,12 +35,15 @@ const retrying = (retry: CircuitOptions['retry']): CircuitOptions => ({
 
 describe('calls waiting hold no timer each', () => {
   let timers: ReturnType<typeof watchLibraryTimers>;
-  let before: number;
+  let app: AbortController;
   beforeEach(() => {
     timers = watchLibraryTimers();
-    before = timersKeepingAlive();
+    app = new AbortController();
   });
-  afterEach(() => timers.restore());
+  afterEach(() => {
+    app.abort(); // whatever a failed test left waiting
+    timers.restore();
+  });
 
   it.each([
     ['in a retry delay', retrying({})],
@@ -49,7 +52,6 @@ describe('calls waiting hold no timer each', () => {
     '%s: one timer for them all, which keeps the process alive until they end',
     async (_n, options) => {
       const circuit = new Circuit('inventory', options);
-      const app = new AbortController();
       const calls = Array.from({ length: CALLERS }, () =>
         circuit
           .execute(async () => Promise.reject(new Error('down')), { signal: app.signal })
@@ -58,10 +60,10 @@ describe('calls waiting hold no timer each', () => {
       await until(() => circuit.stats().failures === CALLERS);
       await until(() => timers.pending.size > 0);
       expect(timers.pending.size).toBeLessThanOrEqual(2); // the retry delays', the deadlines'
-      expect(timersKeepingAlive() - before).toBe(1); // the retry delays'
+      expect(keepingAlive(timers.pending)).toBe(1); // the retry delays'
       app.abort(new Error('shutting down'));
       expect(await Promise.all(calls)).toEqual(Array(CALLERS).fill(new Error('shutting down')));
-      expect(timersKeepingAlive() - before).toBe(0);
+      expect(keepingAlive(timers.pending)).toBe(0);
     },
   );
 
@@ -71,7 +73,6 @@ describe('calls waiting hold no timer each', () => {
       maxQueued: CALLERS,
       timeoutMs: MINUTE,
     });
-    const app = new AbortController();
     const calls = Array.from({ length: CALLERS }, () =>
       circuit
         .execute(
@@ -83,7 +84,7 @@ describe('calls waiting hold no timer each', () => {
     );
     await until(() => circuit.stats().bulkhead!.queued === CALLERS - 1);
     expect(timers.pending.size).toBeLessThanOrEqual(1); // the deadlines'
-    expect(timersKeepingAlive() - before).toBe(0);
+    expect(keepingAlive(timers.pending)).toBe(0);
     app.abort(new Error('shutting down'));
     await Promise.all(calls);
     expect(circuit.stats()).toMatchObject({ inFlight: 0, bulkhead: { active: 0, queued: 0 } });
