@@ -2,7 +2,6 @@ import { clearDeadline, startDeadline } from './call-deadlines.js';
 import { whenAborted } from './call-signal.js';
 import { BulkheadFullError } from './errors/bulkhead-full.error.js';
 
-
 /** A call waiting for a place: a link in the queue, oldest first. */
 interface Waiter {
   prev: Waiter | undefined;

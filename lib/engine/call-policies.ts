@@ -216,7 +216,13 @@ export class CallPolicies {
       }
     }
     try {
-      return await (this.through(fn, self, attemptArgs, attemptSignalAt, retry) as Promise<unknown>);
+      return await (this.through(
+        fn,
+        self,
+        attemptArgs,
+        attemptSignalAt,
+        retry,
+      ) as Promise<unknown>);
     } finally {
       bulkhead.leave();
     }

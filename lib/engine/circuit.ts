@@ -654,7 +654,15 @@ export class Circuit {
       return (async ? Promise.resolve(result) : result) as T;
     }
     if (timed !== undefined) {
-      return trackDeadline(promise, timed.owner, timed.list, epoch, started, controller, unfollow) as T;
+      return trackDeadline(
+        promise,
+        timed.owner,
+        timed.list,
+        epoch,
+        started,
+        controller,
+        unfollow,
+      ) as T;
     }
     return promise.then(
       (value) => (this.settle(epoch, started, SUCCESS), value),

@@ -665,7 +665,11 @@ function expectedStats(model: Model, now: number): Partial<CircuitStats> {
     retry:
       config.retry === undefined
         ? null
-        : { retries: model.retries, refused: model.refused, budgetExhausted: model.budgetExhausted },
+        : {
+            retries: model.retries,
+            refused: model.refused,
+            budgetExhausted: model.budgetExhausted,
+          },
   };
 }
 

@@ -12,7 +12,7 @@ const MINUTE = 60_000;
 const BATCH = 100;
 
 // A long-lived signal: an app's shutdown signal, or a request's shared by a batch of calls.
-const app = new AbortController();
+const app = new globalThis.AbortController();
 // What fetch() and most clients do with the signal they get: listen for its abort. The signal
 // is the call's own, so a function need not remove its listener.
 const listen = (signal) => {
@@ -37,7 +37,8 @@ const COMBINATIONS = {
   },
   'timeoutMs with a per-call caller signal': () => {
     const circuit = new Circuit('soak', { timeoutMs: MINUTE });
-    return (fn = answer) => circuit.execute(fn, { signal: new AbortController().signal });
+    return (fn = answer) =>
+      circuit.execute(fn, { signal: new globalThis.AbortController().signal });
   },
   'a long-lived caller signal': () => {
     const circuit = new Circuit('soak', { timeoutMs: MINUTE });

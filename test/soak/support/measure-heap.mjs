@@ -1,4 +1,5 @@
 // The child side of a soak (see soak.ts): what every soak script shares. Run with --expose-gc.
+import { setImmediate } from 'node:timers';
 
 /** Process warnings, reported with the result (MaxListenersExceededWarning among them). */
 export const warnings = [];
