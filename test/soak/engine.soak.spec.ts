@@ -26,10 +26,10 @@ describe('engine soak: 100,000 calls leave the heap as they found it', () => {
     '%s',
     async (combination) => {
       const run = await runSoak('test/soak/support/engine-soak.mjs', [combination, String(CALLS)]);
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
       expect(run.result).toMatchObject({ combination, calls: CALLS, failed: 0 });
       expect(run.warnings).toEqual([]); // MaxListenersExceededWarning among others
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
       const growth = run.result.growth as number;
       expect({ growth: mb(growth), within: growth <= MAX_GROWTH }).toEqual({
         growth: mb(growth),
