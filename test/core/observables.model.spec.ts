@@ -203,7 +203,7 @@ const steps = fc.record<Step>({
 
 const scripts = fc.record<Script>({
   atMs: fc.constantFrom(0, 0, 10, 45, 90),
-  leaveAfterMs: fc.option(fc.constantFrom(0, 3, 20, 60, 110, 200, 500), { nil: undefined }),
+  leaveAfterMs: fc.option(fc.constantFrom(0, 3, 8, 20, 35, 60, 110, 200, 500), { nil: undefined }),
   steps: fc.array(steps, { minLength: 1, maxLength: 3 }),
 });
 
@@ -212,7 +212,7 @@ const configs = fc.record<Config>({
   retry: fc.option(
     fc.record({
       attempts: fc.integer({ min: 1, max: 3 }),
-      delayMs: fc.constantFrom(10, 40),
+      delayMs: fc.constantFrom(10, 40, 250),
       deadlineMs: fc.option(fc.constantFrom(130, 400), { nil: undefined }),
     }),
     { nil: undefined, freq: 3 },
@@ -228,7 +228,7 @@ const configs = fc.record<Config>({
   takesSignal: fc.boolean(),
 });
 
-const RUNS = Number(process.env.MODEL_RUNS ?? 400);
+const RUNS = Number(process.env.MODEL_RUNS ?? 1_000);
 
 describe('Observables through timeoutMs, retry and a bulkhead, with subscribers leaving at random', () => {
   let timers: ReturnType<typeof watchLibraryTimers>;
