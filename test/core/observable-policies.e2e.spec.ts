@@ -6,6 +6,7 @@ import {
   CircuitBreaker,
   CircuitBreakerModule,
   CircuitBreakerRegistry,
+  CircuitSignal,
 } from '../../lib/index.js';
 import { watchLibraryTimers } from './support/library-timers.js';
 import { startApp, type RunningApp } from './support/start-app.js';
@@ -31,6 +32,20 @@ class TickerClient {
     failureThreshold: 100,
   })
   ticks(): Observable<string> {
+    return this.source(150);
+  }
+
+  signals: AbortSignal[] = [];
+
+  /** As `ticks`, reading the call's signal. */
+  @CircuitBreaker({
+    name: 'signalled-ticks',
+    timeoutMs: 50,
+    retry: { attempts: 2, delayMs: 1, jitter: 'none' },
+    failureThreshold: 100,
+  })
+  signalled(@CircuitSignal() signal?: AbortSignal): Observable<string> {
+    if (signal !== undefined) this.signals.push(signal);
     return this.source(150);
   }
 
@@ -108,6 +123,25 @@ describe('Observable methods with timeoutMs, retry and a bulkhead', () => {
     expect(client.live).toBe(0);
     expect(client.mostLive).toBe(1);
     await running.close();
+    expect(client.live).toBe(0);
+  });
+
+  it('gives each attempt its own signal, aborted when that attempt times out', async () => {
+    let failure: unknown;
+    client.signalled().subscribe({ error: (e) => (failure = e) });
+    expect(await eventually(() => failure !== undefined)).toBe(true);
+    expect(failure).toBeInstanceOf(CallTimeoutError);
+    expect(client.signals).toHaveLength(2);
+    expect(client.signals[0]).not.toBe(client.signals[1]);
+    expect(client.signals.map((signal) => signal.aborted)).toEqual([true, true]);
+    expect(client.live).toBe(0);
+  });
+
+  it('aborts the signal of the live attempt when the subscriber leaves', async () => {
+    const subscription = client.signalled().subscribe();
+    expect(client.signals).toHaveLength(1);
+    subscription.unsubscribe();
+    expect(client.signals[0]!.aborted).toBe(true);
     expect(client.live).toBe(0);
   });
 
