@@ -180,13 +180,15 @@ describe('Observable methods with timeoutMs, retry and a bulkhead', () => {
     try {
       client.failing = true;
       const subscription = client.flaky().subscribe({ error: () => {} });
-      expect(await eventually(() => stats('slow-retry').retry!.retries === 1)).toBe(true);
-      expect(timers.pending.size).toBeGreaterThan(0); // the delay's timer
+      // The first attempt failed: its retry waits for the delay (retries counts attempts run).
+      expect(await eventually(() => stats('slow-retry').failures === 1)).toBe(true);
+      expect(await eventually(() => timers.pending.size > 0)).toBe(true); // the delay's timer
       subscription.unsubscribe();
       // The delay ends with the subscriber: no timer of the library is left to run the retry.
       expect(await eventually(() => timers.pending.size === 0)).toBe(true);
       expect(client.subscriptions).toBe(1);
       expect(stats('slow-retry')).toMatchObject({ failures: 1, inFlight: 0 });
+      expect(stats('slow-retry').retry).toMatchObject({ retries: 0, refused: 0 });
     } finally {
       timers.restore();
     }
