@@ -22,6 +22,16 @@ export {
   type HalfOpenHealth,
 } from './health/circuit-breaker.health.js';
 export { CircuitOpenFilter } from './core/circuit-open.filter.js';
+export {
+  CircuitOpenException,
+  BulkheadFullException,
+  CallTimeoutException,
+  asHttpException,
+  retryAfterSeconds,
+  setRetryAfter,
+  type CircuitHttpException,
+  type CircuitFailureBody,
+} from './core/circuit-http-exceptions.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 

@@ -1,0 +1,149 @@
+import { GatewayTimeoutException, HttpException, ServiceUnavailableException } from '@nestjs/common';
+import type { CircuitState } from '../engine/circuit-state.js';
+import { isBulkheadFullError, type BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
+import { isCallTimeoutError, type CallTimeoutError } from '../engine/errors/call-timeout.error.js';
+import { isCircuitOpenError, type CircuitOpenError } from '../engine/errors/circuit-open.error.js';
+import { errorBrand } from '../engine/errors/error-brand.js';
+import { withoutStackTrace } from '../engine/without-stack-trace.js';
+
+/** What a caller outside the process is told of a refusal or a timeout, as JSON. */
+export interface CircuitFailureBody {
+  statusCode: 503 | 504;
+  error: 'Service Unavailable' | 'Gateway Timeout';
+  message: string;
+  circuit: string;
+  /**
+   * A refusal's: how long to wait before retrying, at least a second. A circuit refusing
+   * without a known reopening time (forced open, half-open with its probes taken) or a full
+   * bulkhead is still no place to retry at once; `Retry-After` is this, in whole seconds.
+   */
+  retryAfterMs?: number;
+}
+
+/**
+ * `CircuitOpenError` as NestJS knows errors: a `ServiceUnavailableException` (503) whose body
+ * names the circuit and `retryAfterMs`. It carries the engine error's brand and fields, so
+ * `instanceof CircuitOpenError` and `isCircuitOpenError()` hold for it too. What a decorated
+ * method or the interceptor lets reach Nest is this form; the engine error is its `cause`.
+ */
+export class CircuitOpenException extends ServiceUnavailableException {
+  readonly circuit: string;
+  readonly state: CircuitState;
+  /** As the engine error's: 0 when a later reopening time is not known. */
+  readonly retryAfterMs: number;
+
+  constructor(error: CircuitOpenError) {
+    super(refusalBody(error, error.retryAfterMs), { cause: error });
+    this.circuit = error.circuit;
+    this.state = error.state;
+    this.retryAfterMs = error.retryAfterMs;
+  }
+}
+errorBrand('CircuitOpenError').mark(CircuitOpenException.prototype);
+
+/** `BulkheadFullError` as a `ServiceUnavailableException` (503): see `CircuitOpenException`. */
+export class BulkheadFullException extends ServiceUnavailableException {
+  readonly circuit: string;
+  readonly maxConcurrent: number;
+  readonly maxQueued: number;
+  readonly waited: boolean;
+
+  constructor(error: BulkheadFullError) {
+    // No time is known when a place frees: the least advice, a second.
+    super(refusalBody(error, 0), { cause: error });
+    this.circuit = error.circuit;
+    this.maxConcurrent = error.maxConcurrent;
+    this.maxQueued = error.maxQueued;
+    this.waited = error.waited;
+  }
+}
+errorBrand('BulkheadFullError').mark(BulkheadFullException.prototype);
+
+/** `CallTimeoutError` as a `GatewayTimeoutException` (504): the dependency took too long. */
+export class CallTimeoutException extends GatewayTimeoutException {
+  readonly circuit: string;
+  readonly timeoutMs: number;
+
+  constructor(error: CallTimeoutError) {
+    const { circuit, message } = error;
+    const body: CircuitFailureBody = { statusCode: 504, error: 'Gateway Timeout', message, circuit };
+    super(body, { cause: error });
+    this.circuit = circuit;
+    this.timeoutMs = error.timeoutMs;
+  }
+}
+errorBrand('CallTimeoutError').mark(CallTimeoutException.prototype);
+
+/** Any of the three, as NestJS sees them. */
+export type CircuitHttpException =
+  | CircuitOpenException
+  | BulkheadFullException
+  | CallTimeoutException;
+
+/**
+ * The `HttpException` form of a circuit's refusal or timeout (an engine error, from this copy
+ * of the package or another); any other value, an `HttpException` included, as it is.
+ */
+export function asHttpException(error: unknown): unknown {
+  if (error instanceof HttpException) return error;
+  // Built only on the error path; like the engine's, these carry no stack trace.
+  if (isCircuitOpenError(error)) return withoutStackTrace(() => new CircuitOpenException(error));
+  if (isBulkheadFullError(error)) return withoutStackTrace(() => new BulkheadFullException(error));
+  if (isCallTimeoutError(error)) return withoutStackTrace(() => new CallTimeoutException(error));
+  return error;
+}
+
+/** Throws `error` in its `HttpException` form: a rejection handler. */
+export function rethrowAsHttpException(error: unknown): never {
+  throw asHttpException(error);
+}
+
+/**
+ * The `Retry-After` value (whole seconds) an exception asks for: a circuit's or a bulkhead's
+ * refusal, in either form; `undefined` for anything else. For a custom exception filter:
+ *
+ * @example
+ * const retryAfter = retryAfterSeconds(exception);
+ * if (retryAfter !== undefined) response.header('Retry-After', String(retryAfter));
+ */
+export function retryAfterSeconds(exception: unknown): number | undefined {
+  const http = asHttpException(exception);
+  if (!(http instanceof CircuitOpenException || http instanceof BulkheadFullException)) {
+    return undefined;
+  }
+  const { retryAfterMs } = http.getResponse() as CircuitFailureBody;
+  return Math.ceil(retryAfterMs! / 1000);
+}
+
+/**
+ * Sets `Retry-After` on an Express response or a Fastify reply when `exception` is a circuit's
+ * or a bulkhead's refusal; does nothing otherwise. The one line a custom exception filter
+ * needs to keep the header the module's own filter sends:
+ *
+ * @example
+ * setRetryAfter(host.switchToHttp().getResponse(), exception);
+ */
+export function setRetryAfter(response: unknown, exception: unknown): void {
+  const seconds = retryAfterSeconds(exception);
+  if (seconds === undefined) return;
+  const target = response as {
+    header?: (name: string, value: string) => unknown;
+    setHeader?: (name: string, value: string) => unknown;
+  };
+  // Express's response and Fastify's reply have `header()`; Node's own response `setHeader()`.
+  if (typeof target.header === 'function') target.header('Retry-After', String(seconds));
+  else target.setHeader?.('Retry-After', String(seconds));
+}
+
+function refusalBody(
+  { circuit, message }: CircuitOpenError | BulkheadFullError,
+  retryAfterMs: number,
+): CircuitFailureBody {
+  return {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message,
+    circuit,
+    retryAfterMs: Math.max(1000, retryAfterMs),
+  };
+}
