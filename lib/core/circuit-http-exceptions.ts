@@ -1,6 +1,13 @@
-import { GatewayTimeoutException, HttpException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  GatewayTimeoutException,
+  HttpException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { CircuitState } from '../engine/circuit-state.js';
-import { isBulkheadFullError, type BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
+import {
+  isBulkheadFullError,
+  type BulkheadFullError,
+} from '../engine/errors/bulkhead-full.error.js';
 import { isCallTimeoutError, type CallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import { isCircuitOpenError, type CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { errorBrand } from '../engine/errors/error-brand.js';
@@ -66,7 +73,12 @@ export class CallTimeoutException extends GatewayTimeoutException {
 
   constructor(error: CallTimeoutError) {
     const { circuit, message } = error;
-    const body: CircuitFailureBody = { statusCode: 504, error: 'Gateway Timeout', message, circuit };
+    const body: CircuitFailureBody = {
+      statusCode: 504,
+      error: 'Gateway Timeout',
+      message,
+      circuit,
+    };
     super(body, { cause: error });
     this.circuit = circuit;
     this.timeoutMs = error.timeoutMs;
@@ -76,9 +88,7 @@ errorBrand('CallTimeoutError').mark(CallTimeoutException.prototype);
 
 /** Any of the three, as NestJS sees them. */
 export type CircuitHttpException =
-  | CircuitOpenException
-  | BulkheadFullException
-  | CallTimeoutException;
+  CircuitOpenException | BulkheadFullException | CallTimeoutException;
 
 /**
  * The `HttpException` form of a circuit's refusal or timeout (an engine error, from this copy
