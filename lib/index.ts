@@ -41,9 +41,10 @@ export type {
   CircuitBreakerAdminGuard,
 } from './admin/circuit-breaker-admin-options.interface.js';
 
-// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
+// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }), served with { path: '/metrics' }.
 export type {
   CircuitBreakerMetricsOptions,
+  CircuitBreakerMetricsGuard,
   PrometheusRegistry,
 } from './metrics/circuit-breaker-metrics-options.interface.js';
 

@@ -11,6 +11,12 @@ type PromClient = typeof import('prom-client');
 /** The circuits with series, and their tallies: read at each scrape. */
 type Tracked = Map<Circuit, CallTally>;
 
+/** A scrape: the text, and the content type that says its format. */
+export interface PrometheusText {
+  contentType: string;
+  text: string;
+}
+
 const STATES = Object.values(CircuitState);
 const METRICS = [
   'state',
@@ -59,6 +65,11 @@ export class PrometheusMetrics implements MetricsExporter {
     this.registry.registerMetric(
       durationHistogram(`${prefix}call_duration_seconds`, buckets, tracked),
     );
+  }
+
+  /** Everything in the registry, as Prometheus scrapes it. */
+  async scrape(): Promise<PrometheusText> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
   /** Takes the metrics out of the registry. */
