@@ -8,7 +8,6 @@ import type { Observable } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitBreakerMetadataAccessor } from './circuit-breaker-metadata.accessor.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
-import { erroringHttpExceptions } from './http-exception-boundary.js';
 import { guardObservable } from './protected-call.js';
 
 /** The calls an interceptor has put through a circuit: Nest hands every interceptor of one call the same arguments. */
@@ -47,7 +46,7 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
     const circuit = guarded.has(call) ? null : this.circuitFor(context);
     if (circuit === null) return next.handle();
     guarded.add(call);
-    return erroringHttpExceptions(guardObservable(circuit, () => next.handle()));
+    return guardObservable(circuit, () => next.handle());
   }
 
   private circuitFor(context: ExecutionContext): Circuit | null {

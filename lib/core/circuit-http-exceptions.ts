@@ -11,6 +11,7 @@ import {
 import { isCallTimeoutError, type CallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import { isCircuitOpenError, type CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { errorBrand } from '../engine/errors/error-brand.js';
+import { setErrorForm } from '../engine/errors/error-forms.js';
 import { withoutStackTrace } from '../engine/without-stack-trace.js';
 
 /** What a caller outside the process is told of a refusal or a timeout, as JSON. */
@@ -29,9 +30,10 @@ export interface CircuitFailureBody {
 
 /**
  * `CircuitOpenError` as NestJS knows errors: a `ServiceUnavailableException` (503) whose body
- * names the circuit and `retryAfterMs`. It carries the engine error's brand and fields, so
- * `instanceof CircuitOpenError` and `isCircuitOpenError()` hold for it too. What a decorated
- * method or the interceptor lets reach Nest is this form; the engine error is its `cause`.
+ * names the circuit and `retryAfterMs`. It carries the engine error's brand, name and fields, so
+ * `instanceof CircuitOpenError` and `isCircuitOpenError()` hold for it too. In an app with the
+ * module, every circuit's refusal is born in this form (see `presentErrorsAsHttpExceptions`);
+ * the engine error is its `cause`.
  */
 export class CircuitOpenException extends ServiceUnavailableException {
   readonly circuit: string;
@@ -44,6 +46,7 @@ export class CircuitOpenException extends ServiceUnavailableException {
     this.circuit = error.circuit;
     this.state = error.state;
     this.retryAfterMs = error.retryAfterMs;
+    this.name = error.name;
   }
 }
 errorBrand('CircuitOpenError').mark(CircuitOpenException.prototype);
@@ -62,6 +65,7 @@ export class BulkheadFullException extends ServiceUnavailableException {
     this.maxConcurrent = error.maxConcurrent;
     this.maxQueued = error.maxQueued;
     this.waited = error.waited;
+    this.name = error.name;
   }
 }
 errorBrand('BulkheadFullError').mark(BulkheadFullException.prototype);
@@ -82,6 +86,7 @@ export class CallTimeoutException extends GatewayTimeoutException {
     super(body, { cause: error });
     this.circuit = circuit;
     this.timeoutMs = error.timeoutMs;
+    this.name = error.name;
   }
 }
 errorBrand('CallTimeoutError').mark(CallTimeoutException.prototype);
@@ -91,8 +96,21 @@ export type CircuitHttpException =
   CircuitOpenException | BulkheadFullException | CallTimeoutException;
 
 /**
- * The `HttpException` form of a circuit's refusal or timeout (an engine error, from this copy
- * of the package or another); any other value, an `HttpException` included, as it is.
+ * From now on, the engine's refusals and timeouts in this process are born as their
+ * `HttpException` forms, wherever a circuit makes them: decorated methods, the interceptor, the
+ * registry's circuits used directly. The module's filter calls it when an app is built; a call
+ * that succeeds pays nothing for it.
+ */
+export function presentErrorsAsHttpExceptions(): void {
+  setErrorForm<CircuitOpenError>('CircuitOpenError', (error) => new CircuitOpenException(error));
+  setErrorForm<BulkheadFullError>('BulkheadFullError', (error) => new BulkheadFullException(error));
+  setErrorForm<CallTimeoutError>('CallTimeoutError', (error) => new CallTimeoutException(error));
+}
+
+/**
+ * The `HttpException` form of a circuit's refusal or timeout (an engine error of another copy
+ * of the package, or one made before an app was built); any other value, an `HttpException`
+ * included, as it is.
  */
 export function asHttpException(error: unknown): unknown {
   if (error instanceof HttpException) return error;

@@ -6,6 +6,7 @@ import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import {
   asHttpException,
+  presentErrorsAsHttpExceptions,
   retryAfterSeconds,
   type CircuitFailureBody,
   type CircuitHttpException,
@@ -23,11 +24,16 @@ import {
  * - microservices: the same body as HTTP, as the error the client receives.
  *
  * The errors are told by their brand (`instanceof` reads it): the `HttpException` forms the
- * module throws, and the engine's own errors, of this copy of the package or another.
+ * circuits make in an app with the module, and the engine's own errors, of another copy of the
+ * package too.
  */
 @Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError)
 export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(private readonly adapterHost: HttpAdapterHost) {
+    // Built with every app that imports the module: from here on, what reaches Nest (and any
+    // filter of the app's own) is an HttpException.
+    presentErrorsAsHttpExceptions();
+  }
 
   catch(error: CircuitFailure, host: ArgumentsHost): unknown {
     const exception = asHttpException(error) as CircuitHttpException;

@@ -7,7 +7,6 @@ import { isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { asPromise, isPromiseLike } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-decorator-options.interface.js';
-import { throwingHttpExceptions } from './http-exception-boundary.js';
 import type { Method } from './method-dispatch.js';
 
 /**
@@ -31,14 +30,9 @@ interface ProtectedMethodSpec {
  * The function that replaces a decorated method: `method` run through `circuit`, with the
  * instance as `this`, falling back when the circuit refuses or the call fails. A method that
  * returns a promise never throws, even when refused; one that returns a plain value stays sync
- * and throws; a method returning an Observable is protected per subscription. A refusal or a
- * timeout leaves it as an `HttpException` (see http-exception-boundary.ts).
+ * and throws; a method returning an Observable is protected per subscription.
  */
 export function protectMethod(spec: ProtectedMethodSpec): Method {
-  return throwingHttpExceptions(protectByReturnKind(spec));
-}
-
-function protectByReturnKind(spec: ProtectedMethodSpec): Method {
   switch (spec.returns) {
     case 'observable':
       return protectObservableMethod(spec);

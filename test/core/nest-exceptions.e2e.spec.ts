@@ -204,6 +204,19 @@ describe.each<Adapter>(['express', 'fastify'])('errors Nest recognises (%s)', (a
       expect((await first).status).toBe(200);
     });
 
+    it('makes a circuit used through the registry refuse with the same form', async () => {
+      const circuit = app.get(CircuitBreakerRegistry).getOrCreate('direct');
+      circuit.forceOpen();
+      const refusal = await circuit.execute(async () => 1).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(CircuitOpenException);
+      expect(refusal).toBeInstanceOf(CircuitOpenError);
+      expect(refusal).toMatchObject({
+        name: 'CircuitOpenError',
+        circuit: 'direct',
+        state: 'forced_open',
+      });
+    });
+
     it('throws what is instanceof the engine class, passes its guard, and is a ServiceUnavailableException', async () => {
       app.get(CircuitBreakerRegistry).forceOpen('stock');
       expect((await get('/level')).status).toBe(503);

@@ -1,4 +1,5 @@
 import { errorBrand } from './error-brand.js';
+import { inItsForm } from './error-forms.js';
 
 const brand = errorBrand('BulkheadFullError');
 
@@ -22,6 +23,8 @@ export class BulkheadFullError extends Error {
         ? `Call through circuit "${circuit}" waited for the bulkhead until its deadline (${maxConcurrent} running)`
         : `Circuit "${circuit}" is full: ${maxConcurrent} calls running, ${maxQueued} waiting`,
     );
+    // In a NestJS app, the module's HttpException form of it (see error-forms.ts).
+    return inItsForm('BulkheadFullError', this);
   }
 
   /** `instanceof` by the brand: true for a BulkheadFullError of any copy of the package. */

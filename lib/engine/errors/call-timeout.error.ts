@@ -1,4 +1,5 @@
 import { errorBrand } from './error-brand.js';
+import { inItsForm } from './error-forms.js';
 
 const brand = errorBrand('CallTimeoutError');
 
@@ -15,6 +16,8 @@ export class CallTimeoutError extends Error {
     readonly timeoutMs: number,
   ) {
     super(`Call through circuit "${circuit}" timed out after ${timeoutMs} ms`);
+    // In a NestJS app, the module's HttpException form of it (see error-forms.ts).
+    return inItsForm('CallTimeoutError', this);
   }
 
   /** `instanceof` by the brand: true for a CallTimeoutError of any copy of the package. */

@@ -1,5 +1,6 @@
 import { describeState, type CircuitState } from '../circuit-state.js';
 import { errorBrand } from './error-brand.js';
+import { inItsForm } from './error-forms.js';
 
 const brand = errorBrand('CircuitOpenError');
 
@@ -19,6 +20,8 @@ export class CircuitOpenError extends Error {
     readonly retryAfterMs: number,
   ) {
     super(`Circuit "${circuit}" is ${describeState(state)}`);
+    // In a NestJS app, the module's HttpException form of it (see error-forms.ts).
+    return inItsForm('CircuitOpenError', this);
   }
 
   /** `instanceof` by the brand: true for a CircuitOpenError of any copy of the package. */
