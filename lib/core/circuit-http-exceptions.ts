@@ -46,10 +46,9 @@ export class CircuitOpenException extends ServiceUnavailableException {
     this.circuit = error.circuit;
     this.state = error.state;
     this.retryAfterMs = error.retryAfterMs;
-    this.name = error.name;
   }
 }
-errorBrand('CircuitOpenError').mark(CircuitOpenException.prototype);
+bearEngineName(CircuitOpenException, 'CircuitOpenError');
 
 /** `BulkheadFullError` as a `ServiceUnavailableException` (503): see `CircuitOpenException`. */
 export class BulkheadFullException extends ServiceUnavailableException {
@@ -65,10 +64,9 @@ export class BulkheadFullException extends ServiceUnavailableException {
     this.maxConcurrent = error.maxConcurrent;
     this.maxQueued = error.maxQueued;
     this.waited = error.waited;
-    this.name = error.name;
   }
 }
-errorBrand('BulkheadFullError').mark(BulkheadFullException.prototype);
+bearEngineName(BulkheadFullException, 'BulkheadFullError');
 
 /** `CallTimeoutError` as a `GatewayTimeoutException` (504): the dependency took too long. */
 export class CallTimeoutException extends GatewayTimeoutException {
@@ -86,10 +84,9 @@ export class CallTimeoutException extends GatewayTimeoutException {
     super(body, { cause: error });
     this.circuit = circuit;
     this.timeoutMs = error.timeoutMs;
-    this.name = error.name;
   }
 }
-errorBrand('CallTimeoutError').mark(CallTimeoutException.prototype);
+bearEngineName(CallTimeoutException, 'CallTimeoutError');
 
 /** Any of the three, as NestJS sees them. */
 export type CircuitHttpException =
@@ -161,6 +158,16 @@ export function setRetryAfter(response: unknown, exception: unknown): void {
   // Express's response and Fastify's reply have `header()`; Node's own response `setHeader()`.
   if (typeof target.header === 'function') target.header('Retry-After', String(seconds));
   else target.setHeader?.('Retry-After', String(seconds));
+}
+
+/**
+ * The class's brand, and its engine class's name (as `constructor.name`, and so Nest's `name`
+ * for its instances): to a log, a fallback or a test, it is the same error as before, in the
+ * form Nest answers.
+ */
+function bearEngineName(form: abstract new (...args: never[]) => object, name: string): void {
+  errorBrand(name).mark(form.prototype);
+  Object.defineProperty(form, 'name', { value: name });
 }
 
 function refusalBody(

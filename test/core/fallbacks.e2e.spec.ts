@@ -70,7 +70,7 @@ class QuotesClient {
     failureThreshold: 1,
     resetTimeoutMs: 60_000,
     fallback(this: QuotesClient, error: unknown, currency: string) {
-      return `${currency} at 1 (${this.label}, ${(error as Error).name})`;
+      return `${currency} at 1 (${this.label}, ${(error as Error).constructor.name})`;
     },
   })
   async rate(currency: string): Promise<string> {
@@ -216,7 +216,7 @@ class QuotesController {
       tenant,
       status: 'queued',
       by: this.label,
-      because: (error as Error).name,
+      because: (error as Error).constructor.name,
     };
   }
 }
