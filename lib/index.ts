@@ -27,11 +27,10 @@ export {
   BulkheadFullException,
   CallTimeoutException,
   asHttpException,
-  retryAfterSeconds,
-  setRetryAfter,
   type CircuitHttpException,
   type CircuitFailureBody,
 } from './core/circuit-http-exceptions.js';
+export { retryAfterSeconds, setRetryAfter } from './core/retry-after.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 

@@ -118,48 +118,6 @@ export function asHttpException(error: unknown): unknown {
   return error;
 }
 
-/** Throws `error` in its `HttpException` form: a rejection handler. */
-export function rethrowAsHttpException(error: unknown): never {
-  throw asHttpException(error);
-}
-
-/**
- * The `Retry-After` value (whole seconds) an exception asks for: a circuit's or a bulkhead's
- * refusal, in either form; `undefined` for anything else. For a custom exception filter:
- *
- * @example
- * const retryAfter = retryAfterSeconds(exception);
- * if (retryAfter !== undefined) response.header('Retry-After', String(retryAfter));
- */
-export function retryAfterSeconds(exception: unknown): number | undefined {
-  const http = asHttpException(exception);
-  if (!(http instanceof CircuitOpenException || http instanceof BulkheadFullException)) {
-    return undefined;
-  }
-  const { retryAfterMs } = http.getResponse() as CircuitFailureBody;
-  return Math.ceil(retryAfterMs! / 1000);
-}
-
-/**
- * Sets `Retry-After` on an Express response or a Fastify reply when `exception` is a circuit's
- * or a bulkhead's refusal; does nothing otherwise. The one line a custom exception filter
- * needs to keep the header the module's own filter sends:
- *
- * @example
- * setRetryAfter(host.switchToHttp().getResponse(), exception);
- */
-export function setRetryAfter(response: unknown, exception: unknown): void {
-  const seconds = retryAfterSeconds(exception);
-  if (seconds === undefined) return;
-  const target = response as {
-    header?: (name: string, value: string) => unknown;
-    setHeader?: (name: string, value: string) => unknown;
-  };
-  // Express's response and Fastify's reply have `header()`; Node's own response `setHeader()`.
-  if (typeof target.header === 'function') target.header('Retry-After', String(seconds));
-  else target.setHeader?.('Retry-After', String(seconds));
-}
-
 /**
  * The class's brand, and its engine class's name (as `constructor.name`, and so Nest's `name`
  * for its instances): to a log, a fallback or a test, it is the same error as before, in the

@@ -7,10 +7,10 @@ import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import {
   asHttpException,
   presentErrorsAsHttpExceptions,
-  retryAfterSeconds,
   type CircuitFailureBody,
   type CircuitHttpException,
 } from './circuit-http-exceptions.js';
+import { retryAfterSeconds } from './retry-after.js';
 
 /**
  * Answers a call that met an open circuit, or timed out through one, anywhere in its handling,
