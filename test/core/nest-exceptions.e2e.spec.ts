@@ -260,14 +260,24 @@ describe.each<Adapter>(['express', 'fastify'])('errors Nest recognises (%s)', (a
   });
 });
 
-describe('the HttpException forms outside an app', () => {
-  it('keep the engine’s fields, guards and instanceof for each of the three errors', () => {
-    const open = asHttpException(new CircuitOpenError('a', 'open' as never, 2_500));
-    const full = asHttpException(new BulkheadFullError('b', 1, 0, false));
-    const late = asHttpException(new CallTimeoutError('c', 30));
+describe('asHttpException(), for the plain errors of the engine without the module', () => {
+  // The built engine entry: a copy no app has set forms on (`npm test` builds it first).
+  const builtEngine: string = '../../dist/esm/engine/index.js'; // a variable: no build to type-check
+  let engine: typeof import('../../lib/engine/index.js');
+  beforeAll(async () => {
+    engine = (await import(builtEngine)) as typeof engine;
+  });
+
+  it('gives each of the three its form: status, fields, guards and instanceof kept', () => {
+    const plain = new engine.CircuitOpenError('a', engine.CircuitState.Open, 2_500);
+    expect(plain).not.toBeInstanceOf(HttpException); // the engine alone keeps its plain errors
+    const open = asHttpException(plain);
+    const full = asHttpException(new engine.BulkheadFullError('b', 1, 0, false));
+    const late = asHttpException(new engine.CallTimeoutError('c', 30));
     expect(open).toBeInstanceOf(CircuitOpenError);
     expect(open).toMatchObject({ circuit: 'a', state: 'open', retryAfterMs: 2_500 });
     expect((open as HttpException).getStatus()).toBe(503);
+    expect((open as HttpException).getResponse()).toMatchObject({ retryAfterMs: 2_500 });
     expect(isBulkheadFullError(full) && full instanceof BulkheadFullError).toBe(true);
     expect((full as HttpException).getStatus()).toBe(503);
     expect(isCallTimeoutError(late) && late instanceof CallTimeoutError).toBe(true);
