@@ -6,8 +6,8 @@ const brand = errorBrand('BulkheadFullError');
 /**
  * What the caller gets when a circuit's bulkhead has no room: `maxConcurrent` calls run and
  * `maxQueued` wait already, or a call waited in the queue until its deadline. Not a failure of
- * the dependency: the circuit does not count it. In a NestJS app the module's filter answers it
- * with 503 and `Retry-After`.
+ * the dependency: the circuit does not count it. In a NestJS app with the module it is born a
+ * `BulkheadFullException` (a 503 `HttpException`, still `instanceof BulkheadFullError`).
  */
 export class BulkheadFullError extends Error {
   constructor(

@@ -6,8 +6,8 @@ const brand = errorBrand('CallTimeoutError');
 /**
  * What the caller gets when a call runs longer than the circuit's `timeoutMs`. It counts as a
  * failure of the circuit, and the call's `AbortSignal` is aborted with it as the reason. In a
- * NestJS app the module's filter answers it with 504: the dependency, not this service, took
- * too long.
+ * NestJS app with the module it is born a `CallTimeoutException` (a 504 `HttpException`, still
+ * `instanceof CallTimeoutError`): the dependency, not this service, took too long.
  */
 export class CallTimeoutError extends Error {
   constructor(

@@ -7,7 +7,8 @@ const brand = errorBrand('CircuitOpenError');
 /**
  * Thrown (or rejected with) instead of running the function while a circuit is open, forced
  * open, or half-open with every probe permit taken. `retryAfterMs` tells when the circuit will
- * let a call through. In a NestJS app the module's filter answers it with 503 and `Retry-After`.
+ * let a call through. In a NestJS app with the module it is born a `CircuitOpenException` (a 503
+ * `HttpException`, still `instanceof CircuitOpenError`), answered with 503 and `Retry-After`.
  *
  * It carries no stack trace: see `withoutStackTrace`.
  */
