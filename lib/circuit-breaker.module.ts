@@ -16,6 +16,7 @@ import { checkAsyncModuleOptions, checkModuleOptions } from './core/resolve-modu
 import { CircuitBreakerHealthIndicator } from './health/circuit-breaker.health.js';
 import { CircuitBreakerOpenTelemetryMetrics } from './metrics/circuit-breaker-opentelemetry.metrics.js';
 import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
+import { withMetricsRoute } from './metrics/metrics-route.js';
 import { CircuitBreakerNotifications } from './notifications/circuit-breaker.notifications.js';
 import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
@@ -55,7 +56,7 @@ export class CircuitBreakerModule extends ConfigurableCircuitBreakerModule {
   /** Every option is optional, so is the argument. A mistake in them fails here, at once. */
   static override forRoot(options: typeof CIRCUIT_BREAKER_OPTIONS_TYPE = {}): DynamicModule {
     checkModuleOptions(options);
-    return super.forRoot(options);
+    return withMetricsRoute(super.forRoot(options), options.metrics);
   }
 
   /** The options from a factory (checked when it has run) or a class; `admin` beside it. */

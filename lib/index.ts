@@ -24,6 +24,15 @@ export {
   type HalfOpenHealth,
 } from './health/circuit-breaker.health.js';
 export { CircuitOpenFilter } from './core/circuit-open.filter.js';
+export {
+  CircuitOpenException,
+  BulkheadFullException,
+  CallTimeoutException,
+  asHttpException,
+  type CircuitHttpException,
+  type CircuitFailureBody,
+} from './core/circuit-http-exceptions.js';
+export { retryAfterSeconds, setRetryAfter } from './core/retry-after.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 
@@ -34,9 +43,10 @@ export type {
 } from './admin/circuit-breaker-admin-options.interface.js';
 export { AdminTokenGuard } from './admin/admin-token.guard.js';
 
-// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
+// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }), served with { path: '/metrics' }.
 export type {
   CircuitBreakerMetricsOptions,
+  CircuitBreakerMetricsGuard,
   PrometheusRegistry,
 } from './metrics/circuit-breaker-metrics-options.interface.js';
 
