@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
@@ -26,4 +27,10 @@ export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptio
    * per circuit, sent off the call path with a timeout and retries. Off by default.
    */
   notifications?: CircuitBreakerNotificationsOptions;
+  /**
+   * Where state changes are logged: by default Nest's `Logger` (context `CircuitBreaker`; an
+   * opening as a warning with its figures, the rest as information, a flapping circuit once a
+   * minute). `false` logs nothing; a `LoggerService` gets the lines instead.
+   */
+  logger?: false | LoggerService;
 }

@@ -10,6 +10,7 @@ import { CircuitBreakerMetadataAccessor } from './core/circuit-breaker-metadata.
 import { CircuitBreakerExplorer } from './core/circuit-breaker.explorer.js';
 import { CircuitBreakerRegistry } from './core/circuit-breaker.registry.js';
 import { CircuitOpenFilter } from './core/circuit-open.filter.js';
+import { CircuitStateLogger } from './core/circuit-state.logger.js';
 import {
   checkAsyncModuleOptions,
   checkFeatureOptions,
@@ -44,6 +45,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerRegistry,
     CircuitBreakerExplorer,
     CircuitBreakerMetadataAccessor,
+    CircuitStateLogger,
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
     CircuitBreakerOpenTelemetryMetrics,
