@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { CircuitBreakerSnapshotsOptions } from './core/circuit-breaker-snapshots-options.interface.js';
 import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
@@ -33,4 +34,9 @@ export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptio
    * minute). `false` logs nothing; a `LoggerService` gets the lines instead.
    */
   logger?: false | LoggerService;
+  /**
+   * Carries the circuits over a restart: restored from `load()` at start-up, handed to `save()`
+   * every `saveIntervalMs` (30 s) and at shutdown. Off by default.
+   */
+  snapshots?: CircuitBreakerSnapshotsOptions;
 }

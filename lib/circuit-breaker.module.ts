@@ -11,6 +11,7 @@ import { CircuitBreakerExplorer } from './core/circuit-breaker.explorer.js';
 import { CircuitBreakerRegistry } from './core/circuit-breaker.registry.js';
 import { CircuitOpenFilter } from './core/circuit-open.filter.js';
 import { CircuitStateLogger } from './core/circuit-state.logger.js';
+import { CircuitSnapshots } from './core/circuit-snapshots.js';
 import {
   checkAsyncModuleOptions,
   checkFeatureOptions,
@@ -46,6 +47,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerExplorer,
     CircuitBreakerMetadataAccessor,
     CircuitStateLogger,
+    CircuitSnapshots,
     CircuitBreakerHealthIndicator,
     CircuitBreakerMetrics,
     CircuitBreakerOpenTelemetryMetrics,
