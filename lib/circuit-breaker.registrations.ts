@@ -54,8 +54,11 @@ export function featureRegistration(
   circuits: Record<string, CircuitOptions>,
   caller: (...args: never[]) => unknown,
 ): DynamicModule {
-  const registration: Registration = { method: 'forFeature', calledAt: callSite(caller) };
-  registration.circuits = circuits;
+  const registration: Registration = {
+    method: 'forFeature',
+    calledAt: callSite(caller),
+    circuits,
+  };
   return {
     module: CircuitBreakerFeatureModule,
     providers: [
