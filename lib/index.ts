@@ -10,6 +10,7 @@ export type {
   CircuitFallback,
 } from './core/circuit-breaker-decorator-options.interface.js';
 export type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
+export type { CircuitBreakerSnapshotsOptions } from './core/circuit-breaker-snapshots-options.interface.js';
 export { CircuitBreaker } from './core/circuit-breaker.decorator.js';
 export { CircuitSignal } from './core/circuit-signal.decorator.js';
 export { SkipCircuitBreaker } from './core/skip-circuit-breaker.decorator.js';
