@@ -162,6 +162,11 @@ export class Circuit {
   /** Kept only when `timeoutMs` is set. */
   private readonly timed: TimedCalls | undefined = undefined;
   private hooks: CircuitHooks | undefined = undefined;
+  /**
+   * Changes made while listeners hear of another (a listener that reads the state may move it
+   * on): each is told after the one before it has reached every listener, so all hear them in order.
+   */
+  private unheard: CircuitStateChange[] | undefined = undefined;
 
   private successes = 0;
   private failures = 0;
@@ -949,13 +954,21 @@ export class Circuit {
   }
 
   private emit(change: CircuitStateChange): void {
-    const listeners = [this.options.onStateChange, ...(this.hooks?.listeners ?? [])];
-    for (const listener of listeners) {
-      try {
-        listener?.(change);
-      } catch (error) {
-        reportCallbackError(error);
+    if (this.unheard !== undefined) return void this.unheard.push(change);
+    const unheard: CircuitStateChange[] = (this.unheard = [change]);
+    try {
+      for (let i = 0; i < unheard.length; i++) {
+        const listeners = [this.options.onStateChange, ...(this.hooks?.listeners ?? [])];
+        for (const listener of listeners) {
+          try {
+            listener?.(unheard[i]!);
+          } catch (error) {
+            reportCallbackError(error);
+          }
+        }
       }
+    } finally {
+      this.unheard = undefined;
     }
   }
 

@@ -20,6 +20,28 @@ describe('Circuit: onStateChange', () => {
   beforeEach(() => jest.useFakeTimers({ now: new Date(T0) }));
   afterEach(() => jest.useRealTimers());
 
+  it('tells every listener of each change in order, when a listener moves the state on', () => {
+    // A listener that reads the state while it hears of an opening whose time has passed makes
+    // the circuit half-open then: every listener still hears of the opening first.
+    const heard: string[][] = [[], [], []];
+    const circuit = new Circuit('inventory', {
+      failureThreshold: 1,
+      resetTimeoutMs: 1_000,
+      onStateChange: ({ to }) => {
+        heard[0]!.push(to);
+        if (to === CircuitState.Open) {
+          jest.advanceTimersByTime(1_000);
+          expect(circuit.state).toBe(CircuitState.HalfOpen); // the read moves it on
+        }
+      },
+    });
+    circuit.subscribe(({ to }) => heard[1]!.push(to));
+    circuit.subscribe(({ to }) => heard[2]!.push(to));
+    run(circuit, 'F');
+    const inOrder = [CircuitState.Open, CircuitState.HalfOpen];
+    expect(heard).toEqual([inOrder, inOrder, inOrder]);
+  });
+
   it('gets { circuit, from, to, at, reason } for every change of state', () => {
     const { circuit, changes } = recorded({ successThreshold: 1 });
     run(circuit, 'F');
