@@ -27,6 +27,9 @@ export { CircuitOpenFilter } from './core/circuit-open.filter.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 
+// A microservices ClientProxy call through a circuit: client.send(…).pipe(protect(registry, name)).
+export { protect } from './microservices/protect.operator.js';
+
 // The admin API and dashboard: CircuitBreakerModule.forRoot({ admin: { guards: [...] } }).
 export type {
   CircuitBreakerAdminOptions,

@@ -1,0 +1,223 @@
+import { jest } from '@jest/globals';
+import {
+  Controller,
+  Inject,
+  Injectable,
+  Module,
+  type INestApplicationContext,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ClientsModule,
+  MessagePattern,
+  RpcException,
+  Transport,
+  type ClientProxy,
+  type INestMicroservice,
+  type MicroserviceOptions,
+} from '@nestjs/microservices';
+import { finalize, firstValueFrom, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import {
+  CallTimeoutError,
+  CircuitBreakerModule,
+  CircuitBreakerRegistry,
+  CircuitOpenError,
+  CircuitState,
+  protect,
+} from '../../lib/index.js';
+
+// A client app calls a real microservice over TCP on loopback through `protect()`; the
+// microservice answers, fails or hangs as each test says, and counts what it receives.
+
+interface Order {
+  id: number;
+  status: string;
+}
+
+const orders = {
+  mode: 'answer' as 'answer' | 'fail' | 'hang',
+  received: [] as number[],
+  /** Ends each hung call, answering it late. */
+  hung: [] as Array<() => void>,
+};
+
+@Controller()
+class OrdersMessages {
+  @MessagePattern('orders.get')
+  get(id: number): Order | Promise<Order> {
+    orders.received.push(id);
+    if (orders.mode === 'fail') throw new RpcException('orders database down');
+    const order = { id, status: 'shipped' };
+    if (orders.mode === 'hang')
+      return new Promise((resolve) => orders.hung.push(() => resolve(order)));
+    return order;
+  }
+}
+
+const CIRCUIT = 'orders-service';
+const RESET_TIMEOUT_MS = 30_000;
+
+@Injectable()
+class OrdersClient {
+  private readonly protection: MonoTypeOperatorFunction<Order>;
+
+  constructor(
+    @Inject('ORDERS') private readonly client: ClientProxy,
+    registry: CircuitBreakerRegistry,
+  ) {
+    this.protection = protect<Order>(registry, CIRCUIT, {
+      failureThreshold: 3,
+      resetTimeoutMs: RESET_TIMEOUT_MS,
+      timeoutMs: 300,
+    });
+  }
+
+  get(id: number): Observable<Order> {
+    return this.client.send<Order>('orders.get', id).pipe(this.protection);
+  }
+
+  /** `get()`, telling when the request's own subscription ends (answered, failed or dropped). */
+  getTracked(id: number, ended: () => void): Observable<Order> {
+    return this.client.send<Order>('orders.get', id).pipe(finalize(ended), this.protection);
+  }
+}
+
+describe('protect(): a ClientProxy call through a circuit (TCP, a real microservice)', () => {
+  let microservice: INestMicroservice;
+  let app: INestApplicationContext;
+  let client: OrdersClient;
+  let registry: CircuitBreakerRegistry;
+
+  beforeAll(async () => {
+    // The circuit's clocks only (performance.now, Date) are fake, and run on with real time:
+    // a test moves them past the open duration. Sockets and timers stay real.
+    jest.useFakeTimers({
+      advanceTimers: true,
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+    @Module({ controllers: [OrdersMessages] })
+    class OrdersService {}
+    microservice = await NestFactory.createMicroservice<MicroserviceOptions>(OrdersService, {
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: 0 },
+      logger: false,
+    });
+    await microservice.listen();
+    const { port } = (microservice.unwrap() as { address(): { port: number } }).address();
+
+    @Module({
+      imports: [
+        CircuitBreakerModule.forRoot({ logger: false }),
+        ClientsModule.register([
+          { name: 'ORDERS', transport: Transport.TCP, options: { host: '127.0.0.1', port } },
+        ]),
+      ],
+      providers: [OrdersClient],
+    })
+    class ClientApp {}
+    app = await NestFactory.createApplicationContext(ClientApp, { logger: false });
+    await app.init();
+    client = app.get(OrdersClient);
+    registry = app.get(CircuitBreakerRegistry);
+  });
+
+  afterAll(async () => {
+    for (const release of orders.hung) release();
+    await app?.close();
+    await microservice?.close();
+    jest.useRealTimers();
+  });
+
+  beforeEach(() => {
+    registry.reset(CIRCUIT);
+    orders.mode = 'answer';
+    orders.received = [];
+  });
+
+  const failureOf = (call: Observable<Order>) =>
+    firstValueFrom(call).then(
+      (order) => ({ order }),
+      (error: unknown) => ({ error }),
+    );
+
+  it('answers through a closed circuit, one message per call, counted as successes', async () => {
+    await expect(firstValueFrom(client.get(1))).resolves.toEqual({ id: 1, status: 'shipped' });
+    await expect(firstValueFrom(client.get(2))).resolves.toEqual({ id: 2, status: 'shipped' });
+    expect(orders.received).toEqual([1, 2]);
+    expect(registry.get(CIRCUIT)!.stats()).toMatchObject({ successes: 2, failures: 0 });
+  });
+
+  it('opens on the 3rd failure; then refuses at once with CircuitOpenError and sends nothing', async () => {
+    orders.mode = 'fail';
+    for (const id of [1, 2, 3]) {
+      const { error } = await failureOf(client.get(id));
+      expect(error).toMatchObject({ message: 'orders database down' });
+    }
+    expect(registry.get(CIRCUIT)!.state).toBe(CircuitState.Open);
+
+    orders.mode = 'answer';
+    const refusals = await Promise.all([4, 5, 6, 7, 8].map((id) => failureOf(client.get(id))));
+    for (const { error } of refusals) {
+      expect(error).toBeInstanceOf(CircuitOpenError);
+      expect(error).toMatchObject({ circuit: CIRCUIT });
+      expect((error as CircuitOpenError).retryAfterMs).toBeGreaterThan(0);
+    }
+    expect(orders.received).toEqual([1, 2, 3]); // the refused calls never reached the microservice
+    expect(registry.get(CIRCUIT)!.stats()).toMatchObject({ failures: 3, rejections: 5 });
+  });
+
+  it('times a hung call out with CallTimeoutError and drops its subscription: no retry, no late answer', async () => {
+    orders.mode = 'hang';
+    const late = jest.fn();
+    const ended = jest.fn();
+    const error = await new Promise<unknown>((resolve) => {
+      client.getTracked(1, ended).subscribe({ next: late, error: resolve });
+    });
+    expect(ended).toHaveBeenCalledTimes(1); // dropped with the timeout, not when an answer comes
+    expect(error).toBeInstanceOf(CallTimeoutError);
+    expect(error).toMatchObject({ circuit: CIRCUIT, timeoutMs: 300 });
+    expect(registry.get(CIRCUIT)!.stats()).toMatchObject({ timeouts: 1, failures: 1 });
+
+    // The microservice answers late; a call sent after it on the same connection gets its own
+    // answer, so the late one has arrived by then, to no subscriber.
+    orders.mode = 'answer';
+    orders.hung.shift()!();
+    await expect(firstValueFrom(client.get(2))).resolves.toEqual({ id: 2, status: 'shipped' });
+    expect(late).not.toHaveBeenCalled();
+    expect(orders.received).toEqual([1, 2]); // the timed-out call was sent once, never again
+  });
+
+  it('opens after hung calls time out, and the microservice hears nothing more', async () => {
+    orders.mode = 'hang';
+    for (const id of [1, 2, 3]) {
+      expect((await failureOf(client.get(id))).error).toBeInstanceOf(CallTimeoutError);
+    }
+    expect(registry.get(CIRCUIT)!.state).toBe(CircuitState.Open);
+    expect((await failureOf(client.get(4))).error).toBeInstanceOf(CircuitOpenError);
+    expect(orders.received).toEqual([1, 2, 3]);
+  });
+
+  it('recovers: after the open duration one probe goes through, and its answer closes the circuit', async () => {
+    orders.mode = 'fail';
+    for (const id of [1, 2, 3]) await failureOf(client.get(id));
+    expect(registry.get(CIRCUIT)!.state).toBe(CircuitState.Open);
+
+    orders.mode = 'answer'; // the microservice is back
+    jest.advanceTimersByTime(RESET_TIMEOUT_MS);
+    expect(registry.get(CIRCUIT)!.state).toBe(CircuitState.HalfOpen);
+    await expect(firstValueFrom(client.get(4))).resolves.toEqual({ id: 4, status: 'shipped' });
+    expect(registry.get(CIRCUIT)!.state).toBe(CircuitState.Closed);
+    await expect(firstValueFrom(client.get(5))).resolves.toEqual({ id: 5, status: 'shipped' });
+    expect(orders.received).toEqual([1, 2, 3, 4, 5]);
+  });
+});
