@@ -169,4 +169,16 @@ describe('the import graph of lib/', () => {
       expect(packages.some(({ to }) => to === peer)).toBe(true); // the check looks at something
     }
   });
+
+  it('loads neither @nestjs/swagger nor @nestjs/microservices: their integrations need nothing from them', () => {
+    // protect() is an rxjs operator; @ApiCircuitBreakerResponses() writes Swagger's metadata.
+    const loaded = packages.filter(({ to }) => /^@nestjs\/(swagger|microservices)(\/|$)/.test(to));
+    expect(loaded.map(({ from, to }) => `${from} → ${to}`)).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'microservices/protect.operator.ts',
+        'openapi/api-circuit-breaker-responses.decorator.ts',
+      ]),
+    );
+  });
 });
