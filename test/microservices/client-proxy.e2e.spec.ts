@@ -4,7 +4,10 @@ import {
   Inject,
   Injectable,
   Module,
-  type INestApplicationContext,
+  Get,
+  Param,
+  ParseIntPipe,
+  type INestApplication,
   type INestMicroservice,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -82,9 +85,20 @@ class OrdersClient {
   }
 }
 
+@Controller('orders')
+class OrdersController {
+  constructor(private readonly orders: OrdersClient) {}
+
+  @Get(':id')
+  get(@Param('id', ParseIntPipe) id: number): Observable<Order> {
+    return this.orders.get(id);
+  }
+}
+
 describe('protect(): a ClientProxy call through a circuit (TCP, a real microservice)', () => {
   let microservice: INestMicroservice;
-  let app: INestApplicationContext;
+  let app: INestApplication;
+  let url: string;
   let client: OrdersClient;
   let registry: CircuitBreakerRegistry;
 
@@ -122,11 +136,13 @@ describe('protect(): a ClientProxy call through a circuit (TCP, a real microserv
           { name: 'ORDERS', transport: Transport.TCP, options: { host: '127.0.0.1', port } },
         ]),
       ],
+      controllers: [OrdersController],
       providers: [OrdersClient],
     })
     class ClientApp {}
-    app = await NestFactory.createApplicationContext(ClientApp, { logger: false });
-    await app.init();
+    app = await NestFactory.create(ClientApp, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     client = app.get(OrdersClient);
     registry = app.get(CircuitBreakerRegistry);
   });
@@ -220,5 +236,21 @@ describe('protect(): a ClientProxy call through a circuit (TCP, a real microserv
     expect(registry.get(CIRCUIT)!.state).toBe(CircuitState.Closed);
     await expect(firstValueFrom(client.get(5))).resolves.toEqual({ id: 5, status: 'shipped' });
     expect(orders.received).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('through an HTTP route: the reply as JSON, and a refusal as 503 with Retry-After', async () => {
+    const answered = await fetch(`${url}/orders/1`);
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toEqual({ id: 1, status: 'shipped' });
+
+    orders.mode = 'fail';
+    for (const id of [2, 3, 4]) expect((await fetch(`${url}/orders/${id}`)).status).toBe(500);
+    const refused = await fetch(`${url}/orders/5`);
+    expect(refused.status).toBe(503);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(RESET_TIMEOUT_MS / 1000);
+    expect(await refused.json()).toMatchObject({ statusCode: 503, circuit: CIRCUIT });
+    expect(orders.received).toEqual([1, 2, 3, 4]);
   });
 });
