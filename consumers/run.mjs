@@ -21,11 +21,11 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONSUMERS_DIR = path.join(REPO, 'consumers');
-/** Each consumer: its folder, and how the tarball goes in (plain-node: without the peers). */
+/** Each consumer: its folder, and any flags for installing the tarball. */
 const CONSUMERS = [
   { name: 'nest11-cjs', install: [] },
   { name: 'nest12-esm', install: [] },
-  { name: 'plain-node', install: ['--omit=peer'] },
+  { name: 'plain-node', install: [] },
   { name: 'ts-types', install: [] },
 ];
 /** Copied beside the consumers: test code two of them share. */

@@ -1,3 +1,5 @@
+import type { LoggerService } from '@nestjs/common';
+import type { CircuitBreakerSnapshotsOptions } from './core/circuit-breaker-snapshots-options.interface.js';
 import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
 import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
@@ -32,4 +34,15 @@ export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptio
    * per circuit, sent off the call path with a timeout and retries. Off by default.
    */
   notifications?: CircuitBreakerNotificationsOptions;
+  /**
+   * Where state changes are logged: by default Nest's `Logger` (context `CircuitBreaker`; an
+   * opening as a warning with its figures, the rest as information, a flapping circuit once a
+   * minute). `false` logs nothing; a `LoggerService` gets the lines instead.
+   */
+  logger?: false | LoggerService;
+  /**
+   * Carries the circuits over a restart: restored from `load()` at start-up, handed to `save()`
+   * every `saveIntervalMs` (30 s) and at shutdown. Off by default.
+   */
+  snapshots?: CircuitBreakerSnapshotsOptions;
 }

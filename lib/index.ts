@@ -10,6 +10,7 @@ export type {
   CircuitFallback,
 } from './core/circuit-breaker-decorator-options.interface.js';
 export type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-registry-options.interface.js';
+export type { CircuitBreakerSnapshotsOptions } from './core/circuit-breaker-snapshots-options.interface.js';
 export { CircuitBreaker } from './core/circuit-breaker.decorator.js';
 export { CircuitSignal } from './core/circuit-signal.decorator.js';
 export { SkipCircuitBreaker } from './core/skip-circuit-breaker.decorator.js';
@@ -24,6 +25,15 @@ export {
   type HalfOpenHealth,
 } from './health/circuit-breaker.health.js';
 export { CircuitOpenFilter } from './core/circuit-open.filter.js';
+export {
+  CircuitOpenException,
+  BulkheadFullException,
+  CallTimeoutException,
+  asHttpException,
+  type CircuitHttpException,
+  type CircuitFailureBody,
+} from './core/circuit-http-exceptions.js';
+export { retryAfterSeconds, setRetryAfter } from './core/retry-after.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 
@@ -41,9 +51,10 @@ export type {
 } from './admin/circuit-breaker-admin-options.interface.js';
 export { AdminTokenGuard } from './admin/admin-token.guard.js';
 
-// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }).
+// Prometheus metrics: CircuitBreakerModule.forRoot({ metrics: {} }), served with { path: '/metrics' }.
 export type {
   CircuitBreakerMetricsOptions,
+  CircuitBreakerMetricsGuard,
   PrometheusRegistry,
 } from './metrics/circuit-breaker-metrics-options.interface.js';
 

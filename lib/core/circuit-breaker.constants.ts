@@ -4,6 +4,11 @@
  * file to get them (the module stands above the parts it assembles).
  */
 export const CIRCUIT_BREAKER_OPTIONS = Symbol('CIRCUIT_BREAKER_OPTIONS');
+/**
+ * The options per circuit name: the module's `circuits` and those every
+ * `CircuitBreakerModule.forFeature()` adds, each name from one place.
+ */
+export const CIRCUIT_BREAKER_CONFIGURED_CIRCUITS = Symbol('CIRCUIT_BREAKER_CONFIGURED_CIRCUITS');
 /** Metadata key under which `@CircuitBreaker()` records its options on a method. */
 export const CIRCUIT_BREAKER_METADATA = 'nestjs-circuit-breaker:circuit';
 /** Metadata key under which `@CircuitSignal()` records the index of its parameter. */

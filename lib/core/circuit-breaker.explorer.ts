@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Circuit } from '../engine/circuit.js';
@@ -9,13 +9,10 @@ import type {
   CircuitFallback,
 } from './circuit-breaker-decorator-options.interface.js';
 import { CircuitBreakerMetadataAccessor } from './circuit-breaker-metadata.accessor.js';
-import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
-import { CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
 import { classNameOf, classPrototypeOf, isObject, isSingleton } from './instance-wrapper.js';
 import { originalMethod, protectCalls, type Method } from './method-dispatch.js';
 import { protectMethod } from './protected-call.js';
-import { configuredOptions } from './resolve-module-options.js';
 import { routeRetryError } from './route-retry.error.js';
 
 /** How the circuit of a route that must not run twice is built. */
@@ -63,8 +60,6 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly metadata: CircuitBreakerMetadataAccessor,
     private readonly registry: CircuitBreakerRegistry,
-    @Inject(CIRCUIT_BREAKER_OPTIONS)
-    private readonly moduleOptions: CircuitBreakerRegistryOptions,
   ) {}
 
   onModuleInit(): void {
@@ -99,7 +94,7 @@ export class CircuitBreakerExplorer implements OnModuleInit {
         const where = `${className}.${method}`;
         const retries = !isController || this.metadata.mayRetry(handler, prototype.constructor);
         if (decorator === undefined) {
-          if (!retries && this.isConfigured(where)) onceOnlyRoutes.push(where);
+          if (!retries && this.registry.configures(where)) onceOnlyRoutes.push(where);
           continue;
         }
         const { name = where } = decorator;
@@ -119,11 +114,6 @@ export class CircuitBreakerExplorer implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders()) visit(wrapper, false);
     for (const wrapper of this.discovery.getControllers()) visit(wrapper, true);
     return { found, onceOnlyRoutes };
-  }
-
-  /** Whether `circuits[name]` configures it: the registry then builds it at start-up. */
-  private isConfigured(name: string): boolean {
-    return configuredOptions(this.moduleOptions.circuits, name) !== undefined;
   }
 
   /** `mayRetry`: whether any method the circuit protects may be retried. */

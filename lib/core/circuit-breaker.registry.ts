@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -24,7 +25,10 @@ import { CircuitSnapshotError } from '../engine/errors/circuit-snapshot.error.js
 import type { CircuitTransition } from '../engine/transition-history.js';
 import { reportCallbackError } from '../engine/report-callback-error.js';
 import type { CircuitBreakerRegistryOptions } from './circuit-breaker-registry-options.interface.js';
-import { CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.constants.js';
+import {
+  CIRCUIT_BREAKER_CONFIGURED_CIRCUITS,
+  CIRCUIT_BREAKER_OPTIONS,
+} from './circuit-breaker.constants.js';
 import { GuardedObservable } from './guarded-observable.js';
 import {
   checkModuleOptions,
@@ -68,11 +72,18 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
   /** Each circuit as the registry builds it (those built before subscribing: `all()`). */
   readonly created$: Observable<Circuit> = GuardedObservable.from(this.builtCircuits);
 
+  /** Options per circuit name: the module's `circuits` and those of `forFeature()`. */
+  private readonly configured: Record<string, CircuitOptions> | undefined;
+
   constructor(
     @Inject(CIRCUIT_BREAKER_OPTIONS)
     private readonly moduleOptions: CircuitBreakerRegistryOptions,
+    @Optional()
+    @Inject(CIRCUIT_BREAKER_CONFIGURED_CIRCUITS)
+    configured?: Record<string, CircuitOptions>,
   ) {
     checkModuleOptions(moduleOptions);
+    this.configured = configured ?? moduleOptions.circuits;
     this.maxCircuits = moduleOptions.maxCircuits ?? DEFAULT_MAX_CIRCUITS;
     // Bad defaults fail start-up, even if no circuit is built before a call needs one. Each
     // circuits[name] is checked when its circuit is built at start-up, merged with what a
@@ -86,11 +97,20 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
    * decorators have given theirs their options, every configured circuit exists.
    */
   onApplicationBootstrap(): void {
-    for (const name of Object.keys(this.moduleOptions.circuits ?? {})) this.getOrCreate(name);
+    for (const name of Object.keys(this.configured ?? {})) this.getOrCreate(name);
   }
 
   get(name: string): Circuit | undefined {
     return this.circuits.get(name);
+  }
+
+  /**
+   * Whether `circuits[name]` of `forRoot()` or of a `forFeature()` configures `name`: such a
+   * circuit is built at start-up.
+   * @internal
+   */
+  configures(name: string): boolean {
+    return configuredOptions(this.configured, name) !== undefined;
   }
 
   /**
@@ -109,9 +129,13 @@ export class CircuitBreakerRegistry implements OnApplicationBootstrap, OnApplica
     if (circuit === undefined) {
       if (this.circuits.size >= this.maxCircuits)
         throw new TooManyCircuitsError(name, this.maxCircuits);
-      const { defaults, circuits } = this.moduleOptions;
-      const configured = configuredOptions(circuits, name);
-      const resolved = resolveCircuitOptions(name, defaults, options, configured);
+      const configured = configuredOptions(this.configured, name);
+      const resolved = resolveCircuitOptions(
+        name,
+        this.moduleOptions.defaults,
+        options,
+        configured,
+      );
       circuit = new Circuit(name, build?.retries === false ? withoutRetry(resolved) : resolved);
       this.circuits.set(name, circuit);
       for (const [attachment, detachers] of this.attachments) {

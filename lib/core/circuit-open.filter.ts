@@ -2,41 +2,45 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
-import { CallTimeoutError, isCallTimeoutError } from '../engine/errors/call-timeout.error.js';
-import { CircuitOpenError, isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
-
-/** What a caller outside the process is told of a refusal or a timeout, as JSON. */
-interface CircuitFailureBody {
-  statusCode: 503 | 504;
-  error: 'Service Unavailable' | 'Gateway Timeout';
-  message: string;
-  circuit: string;
-  /** A refusal's: when to retry. */
-  retryAfterMs?: number;
-}
+import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
+import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
+import {
+  asHttpException,
+  presentErrorsAsHttpExceptions,
+  type CircuitFailureBody,
+  type CircuitHttpException,
+} from './circuit-http-exceptions.js';
+import { retryAfterSeconds } from './retry-after.js';
 
 /**
  * Answers a call that met an open circuit, or timed out through one, anywhere in its handling,
  * on every transport Nest serves:
  *
  * - HTTP (Express, Fastify): 503 with `Retry-After` (whole seconds, rounded up, at least 1), or
- *   504, and a JSON body naming the circuit;
+ *   504, and a JSON body naming the circuit; a response already under way is ended quietly, as
+ *   Nest's own filter does;
  * - GraphQL: an error whose `extensions` say `SERVICE_UNAVAILABLE` (or `GATEWAY_TIMEOUT`), the
  *   circuit and `retryAfterMs`, rather than an internal server error;
  * - microservices: the same body as HTTP, as the error the client receives.
  *
- * The errors are told by their brand (`instanceof` reads it): those of another copy of the
- * package, the CommonJS build beside the ESM one, are answered too.
+ * The errors are told by their brand (`instanceof` reads it): the `HttpException` forms the
+ * circuits make in an app with the module, and the engine's own errors, of another copy of the
+ * package too.
  */
 @Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError)
 export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(private readonly adapterHost: HttpAdapterHost) {
+    // Built with every app that imports the module: from here on, what reaches Nest (and any
+    // filter of the app's own) is an HttpException.
+    presentErrorsAsHttpExceptions();
+  }
 
   catch(error: CircuitFailure, host: ArgumentsHost): unknown {
-    const body = bodyOf(error);
+    const exception = asHttpException(error) as CircuitHttpException;
+    const body = exception.getResponse() as CircuitFailureBody;
     switch (host.getType<string>()) {
       case 'http':
-        return this.reply(body, host);
+        return this.reply(exception, body, host);
       case 'graphql':
         return graphqlError(body);
       case 'rpc':
@@ -46,31 +50,19 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
     }
   }
 
-  private reply(body: CircuitFailureBody, host: ArgumentsHost): void {
+  private reply(exception: unknown, body: CircuitFailureBody, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
-    if (body.retryAfterMs !== undefined) {
-      // At least a second: a circuit refusing without a known reopening time (forced open, or
-      // half-open with its probes taken) is still no place to retry at once.
-      const seconds = Math.max(1, Math.ceil(body.retryAfterMs / 1000));
-      adapter.setHeader(response, 'Retry-After', String(seconds));
-    }
+    // Met after the handler began its answer (a stream, `@Res()`): too late for a status.
+    if (adapter.isHeadersSent(response)) return void adapter.end(response);
+    const seconds = retryAfterSeconds(exception);
+    if (seconds !== undefined) adapter.setHeader(response, 'Retry-After', String(seconds));
     adapter.reply(response, body, body.statusCode);
   }
 }
 
 /** What the filter answers: a refusal of the circuit or of its bulkhead, or a timeout. */
 type CircuitFailure = CircuitOpenError | BulkheadFullError | CallTimeoutError;
-
-function bodyOf(error: CircuitFailure): CircuitFailureBody {
-  const { circuit, message } = error;
-  if (isCallTimeoutError(error)) {
-    return { statusCode: 504, error: 'Gateway Timeout', message, circuit };
-  }
-  // A full bulkhead has no known time when a place frees: Retry-After says the least, a second.
-  const retryAfterMs = isCircuitOpenError(error) ? error.retryAfterMs : 0;
-  return { statusCode: 503, error: 'Service Unavailable', message, circuit, retryAfterMs };
-}
 
 /**
  * An error for GraphQL: a resolver's returned Error is its error, and graphql-js takes an

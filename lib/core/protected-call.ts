@@ -1,13 +1,12 @@
-import { from, isObservable, Observable, of, type Subscription } from 'rxjs';
-import { CALL_CANCELLED } from '../engine/call-cancelled.js';
-import { isBulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
-import { isCallTimeoutError } from '../engine/errors/call-timeout.error.js';
+import { isObservable, type Observable } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
-import { isCircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { asPromise, isPromiseLike } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-decorator-options.interface.js';
 import type { Method } from './method-dispatch.js';
+import { fallsBack, guardObservable } from './observable-call.js';
+
+export { guardObservable };
 
 /**
  * What a decorated method returns, as its declaration tells: an Observable, a promise (an
@@ -94,7 +93,7 @@ function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) {
       return asValue.apply(this, args);
     }
-    let answer: Method;
+    let first: () => unknown;
     let promised = false;
     try {
       const result = method.apply(this, args);
@@ -102,18 +101,31 @@ function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
         found = protectObservableMethod(spec);
         return protectObservableMethod({ ...spec, method: () => result }).apply(this, args);
       }
-      answer = () => result;
+      first = () => result;
       // Only a look at `then`: the circuit adopts the result, calling it once.
       promised = isPromiseLike(result);
     } catch (error) {
-      answer = () => {
+      first = () => {
         throw error;
       };
     }
     found = promised ? protectPromiseMethod(spec) : asValue;
     // The circuit would have run this call as it stands: it counts the outcome as its own.
     const path = promised ? protectPromiseMethod : protectSyncMethod;
-    return path({ ...spec, method: answer, signalAt: undefined }).apply(this, args);
+    return path({ ...spec, method: answeredOnce(first, method) }).apply(this, args);
+  };
+}
+
+/**
+ * The method whose first call already ran: its first attempt answers what that call gave; a
+ * retry calls the method again, as every attempt must reach the dependency.
+ */
+function answeredOnce(first: () => unknown, method: Method): Method {
+  let answered = false;
+  return function (this: unknown, ...args: unknown[]) {
+    if (answered) return method.apply(this, args);
+    answered = true;
+    return first();
   };
 }
 
@@ -140,73 +152,6 @@ function protectObservableMethod({
   };
 }
 
-/**
- * An Observable that runs `source` through `circuit` once per subscription, lazily: its first
- * value or its completion is the call's success, an error before either its failure. Later
- * values and errors pass through uncounted. Unsubscribing before the outcome frees the call
- * without counting it; a timeout unsubscribes from `source` and aborts the signal it was given.
- * A `source` that declares no parameter gets no signal: a timed circuit then builds none.
- */
-export function guardObservable<T>(
-  circuit: Circuit,
-  source: (signal: AbortSignal | undefined) => Observable<T>,
-  fallback?: (error: unknown) => unknown,
-): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    let inner: Subscription | undefined;
-    let answered = false;
-    let cancel: ((reason: typeof CALL_CANCELLED) => void) | undefined;
-    const subscribe = (signal: AbortSignal | undefined) =>
-      new Promise<void>((resolve, reject) => {
-        cancel = reject;
-        const answer = () => {
-          answered = true;
-          resolve();
-        };
-        inner = source(signal).subscribe({
-          next: (value) => {
-            answer();
-            subscriber.next(value);
-          },
-          error: (error: unknown) => (answered ? subscriber.error(error) : reject(error)),
-          complete: () => {
-            answer();
-            subscriber.complete();
-          },
-        });
-      });
-    // The circuit builds an AbortController for a timed call only when its function declares a
-    // parameter: none for a source that reads no signal. A timeout still unsubscribes, below.
-    const call = source.length === 0 ? () => subscribe(undefined) : subscribe;
-    circuit.execute(call).then(undefined, (error: unknown) => {
-      if (error === CALL_CANCELLED) return;
-      inner?.unsubscribe();
-      if (fallback === undefined || !fallsBack(circuit, error)) return subscriber.error(error);
-      circuit.reportFallback();
-      subscriber.add(observe<T>(() => fallback(error)).subscribe(subscriber));
-    });
-    return () => {
-      if (!answered) cancel?.(CALL_CANCELLED);
-      inner?.unsubscribe();
-    };
-  });
-}
-
-/**
- * Whether a fallback answers for `error`: a refusal (of the circuit or its bulkhead) or a
- * timeout of this circuit, or a counted failure.
- */
-function fallsBack(circuit: Circuit, error: unknown): boolean {
-  try {
-    const own =
-      isCircuitOpenError(error) || isBulkheadFullError(error) || isCallTimeoutError(error);
-    if (own && (error as { circuit: string }).circuit === circuit.name) return true;
-    return circuit.options.isFailure(error);
-  } catch {
-    return true; // the circuit counts it as a failure too
-  }
-}
-
 /** What answers a failed call of `args`: the fallback's result, or the error again. */
 function recovery(
   circuit: Circuit,
@@ -219,15 +164,4 @@ function recovery(
     circuit.reportFallback();
     return fallback.call(self, error, ...args);
   };
-}
-
-function observe<T>(produce: () => unknown): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const result = produce();
-    const source =
-      isObservable(result) || isPromiseLike(result)
-        ? from(result as PromiseLike<T>)
-        : of(result as T);
-    return source.subscribe(subscriber);
-  });
 }

@@ -20,22 +20,54 @@ export function checkModuleOptions(
   if (defaults !== undefined && !isPlainObject(defaults)) {
     throw moduleError('defaults', defaults, 'an object of circuit options');
   }
-  if (circuits !== undefined) {
-    if (!isPlainObject(circuits)) {
-      throw moduleError('circuits', circuits, 'an object of circuit options by circuit name');
-    }
-    for (const [name, given] of Object.entries(circuits)) {
-      if (!isPlainObject(given)) {
-        throw moduleError(
-          `circuits[${JSON.stringify(name)}]`,
-          given,
-          'an object of circuit options',
-        );
-      }
-    }
-  }
+  if (circuits !== undefined) checkCircuits(circuits);
   if (maxCircuits !== undefined && !(Number.isSafeInteger(maxCircuits) && maxCircuits >= 1)) {
     throw moduleError('maxCircuits', maxCircuits, 'a whole number ≥ 1');
+  }
+}
+
+/**
+ * Checks `forFeature()`'s options: `{ circuits }` and nothing else (`defaults`, `maxCircuits`
+ * and the integrations are the root registration's).
+ */
+export function checkFeatureOptions(
+  options: unknown,
+): asserts options is { circuits: Record<string, CircuitOptions> } {
+  const subject = 'CircuitBreakerModule.forFeature';
+  if (!isPlainObject(options)) {
+    throw moduleError('options', options, 'an object such as { circuits }', subject);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'circuits') {
+      throw moduleError(
+        key,
+        options[key],
+        'given to forRoot() only: forFeature() takes { circuits }',
+        subject,
+      );
+    }
+  }
+  checkCircuits(options.circuits, subject);
+}
+
+function checkCircuits(circuits: unknown, subject?: string): void {
+  if (!isPlainObject(circuits)) {
+    throw moduleError(
+      'circuits',
+      circuits,
+      'an object of circuit options by circuit name',
+      subject,
+    );
+  }
+  for (const [name, given] of Object.entries(circuits)) {
+    if (!isPlainObject(given)) {
+      throw moduleError(
+        `circuits[${JSON.stringify(name)}]`,
+        given,
+        'an object of circuit options',
+        subject,
+      );
+    }
   }
 }
 

@@ -1,3 +1,5 @@
+import { clearDeadline, startDeadline } from './call-deadlines.js';
+import { whenAborted } from './call-signal.js';
 import { BulkheadFullError } from './errors/bulkhead-full.error.js';
 
 /** A call waiting for a place: a link in the queue, oldest first. */
@@ -42,38 +44,45 @@ export class Bulkhead {
   /**
    * A place, now (`true`) or once one frees (a promise), or a refusal when the queue is full too.
    * A waiting call leaves the queue when `signal` aborts (with its reason) or `waitMs` passes.
+   * Waiting holds no timer of its own (the process-wide deadline timer serves every wait) and
+   * leaves nothing on `signal`.
    */
   enter(signal: AbortSignal | undefined, waitMs: number | undefined): true | Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.tryEnter()) return true;
     if (this.waiting >= this.maxQueued) return Promise.reject(this.refuse());
     return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let done = false; // the deadline and the signal may both come
-      // Out of the queue: refused by the bulkhead (its deadline passed), or given up by the caller.
-      const leave = (error: unknown, refused: boolean) => {
-        if (done) return;
-        done = true;
-        this.unlink(waiter);
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (refused) this.rejected++;
-        reject(error);
+      let waiting = true;
+      // Out of the queue, once: what the wait hung on the deadline list and the signal goes.
+      const stopWaiting = (): boolean => {
+        if (!waiting) return false;
+        waiting = false;
+        clearDeadline(deadline);
+        unfollow?.();
+        return true;
       };
-      const onAbort = () => leave(signal!.reason, false);
+      // Refused by the bulkhead (its deadline passed), or given up by the caller.
+      const giveUp = (error: unknown, refused: boolean) => {
+        if (!stopWaiting()) return;
+        this.unlink(waiter);
+        if (refused) this.rejected++;
+        reject(error as Error);
+      };
       const waiter: Waiter = {
         prev: undefined,
         next: undefined,
         admit: () => {
-          done = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
+          stopWaiting();
           resolve();
         },
       };
       this.link(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (waitMs !== undefined) timer = setTimeout(() => leave(this.full(true), true), waitMs);
+      const unfollow =
+        signal === undefined ? undefined : whenAborted(signal, (reason) => giveUp(reason, false));
+      const deadline =
+        waitMs === undefined
+          ? undefined
+          : startDeadline(waitMs, () => giveUp(this.full(true), true));
     });
   }
 

@@ -1,3 +1,4 @@
+import type { Unfollow } from './call-signal.js';
 import { EarliestTimer } from './earliest-timer.js';
 
 /** What a circuit does when one of its timed calls settles or runs out of time. */
@@ -7,38 +8,82 @@ export interface TimedCallOwner {
   timedOut(call: TimedCall): Error;
 }
 
-/** One call running under `timeoutMs`: a link in the list of calls that share its timeout. */
-export class TimedCall {
-  prev: TimedCall | undefined = undefined;
-  next: TimedCall | undefined = undefined;
-  /** Settled or timed out: whatever happens to it later changes nothing. */
+/**
+ * Something that ends when its time runs out, unless it ends first: a link in the list of those
+ * of the same length, which the process-wide timer serves.
+ */
+abstract class Deadline {
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  /** Ended or expired: whatever happens to it later changes nothing. */
   done = false;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
 
   constructor(
-    readonly owner: TimedCallOwner,
     readonly list: DeadlineList,
-    /** The circuit's epoch when the call started (see `Circuit`). */
-    readonly epoch: number,
-    /** `performance.now()` when the call started. */
+    /** `performance.now()` when it started. */
     readonly started: number,
-    readonly controller: AbortController | undefined,
   ) {}
 
   get deadline(): number {
     return this.started + this.list.timeoutMs;
   }
+
+  /** Its time ran out (it is already unlinked). */
+  abstract expired(): void;
 }
 
-/** The calls in flight that share one `timeoutMs`, oldest first: that is also deadline order. */
+/** One call running under `timeoutMs`. */
+export class TimedCall extends Deadline {
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    readonly owner: TimedCallOwner,
+    list: DeadlineList,
+    /** The circuit's epoch when the call started (see `Circuit`). */
+    readonly epoch: number,
+    started: number,
+    readonly controller: AbortController | undefined,
+    /** Stops the call's signal following the caller's: the call no longer needs it. */
+    readonly unfollow: Unfollow | undefined,
+  ) {
+    super(list, started);
+  }
+
+  expired(): void {
+    this.unfollow?.();
+    const error = this.owner.timedOut(this);
+    this.reject(error);
+    this.controller?.abort(error);
+  }
+}
+
+/** A wait bounded in time (a retry deadline, a wait for the bulkhead): see `startDeadline`. */
+export class TimedWait extends Deadline {
+  constructor(
+    list: DeadlineList,
+    started: number,
+    private readonly onExpired: () => void,
+  ) {
+    super(list, started);
+  }
+
+  expired(): void {
+    this.onExpired();
+  }
+}
+
+/** What shares one length (`timeoutMs`), oldest first: that is also deadline order. */
 export class DeadlineList {
-  oldest: TimedCall | undefined = undefined;
-  newest: TimedCall | undefined = undefined;
+  oldest: Deadline | undefined = undefined;
+  newest: Deadline | undefined = undefined;
   constructor(readonly timeoutMs: number) {}
 }
 
 const lists = new Map<number, DeadlineList>();
+// Waits keep lists of their own: a call that times out frees its place before a wait due at the
+// same moment is judged (see `expire`).
+const waitLists = new Map<number, DeadlineList>();
 const timer = new EarliestTimer(expire);
 // Hands the caller's resolve/reject to the call being tracked without a closure per call.
 let receiving: TimedCall;
@@ -53,9 +98,9 @@ const receive = (resolve: (value: unknown) => void, reject: (error: unknown) => 
  * unlink, not a `setTimeout` and a `clearTimeout`. The timer is `unref()`ed and stops when it
  * finds no call left.
  */
-export function deadlineListFor(timeoutMs: number): DeadlineList {
-  let list = lists.get(timeoutMs);
-  if (list === undefined) lists.set(timeoutMs, (list = new DeadlineList(timeoutMs)));
+export function deadlineListFor(timeoutMs: number, of = lists): DeadlineList {
+  let list = of.get(timeoutMs);
+  if (list === undefined) of.set(timeoutMs, (list = new DeadlineList(timeoutMs)));
   return list;
 }
 
@@ -67,19 +112,22 @@ export function trackDeadline<T>(
   epoch: number,
   started: number,
   controller: AbortController | undefined,
+  unfollow: Unfollow | undefined,
 ): Promise<T> {
-  const call = new TimedCall(owner, list, epoch, started, controller);
+  const call = new TimedCall(owner, list, epoch, started, controller, unfollow);
   receiving = call;
   const caller = new Promise<T>(receive as ConstructorParameters<typeof Promise<T>>[0]);
   append(call);
   result.then(
     (value) => {
       if (!finish(call)) return;
+      call.unfollow?.();
       owner.settled(call, undefined, false);
       call.resolve(value);
     },
     (error: unknown) => {
       if (!finish(call)) return;
+      call.unfollow?.();
       owner.settled(call, error, true);
       call.reject(error);
     },
@@ -87,13 +135,29 @@ export function trackDeadline<T>(
   return caller;
 }
 
-/** Stops the timer if no timed call is waiting on it (for shutdown). */
-export function stopIdleDeadlineTimer(): void {
-  if (timer.armedFor !== Infinity && [...lists.values()].every((list) => list.oldest === undefined))
-    timer.disarm();
+/**
+ * Calls `expired` `ms` from now, unless `clearDeadline` comes first: a link in a list and the
+ * one process-wide timer, not a `setTimeout` per wait (which keeps no process alive either).
+ */
+export function startDeadline(ms: number, expired: () => void): TimedWait {
+  const wait = new TimedWait(deadlineListFor(ms, waitLists), performance.now(), expired);
+  append(wait);
+  return wait;
 }
 
-function append(call: TimedCall): void {
+/** Ends a wait that no longer needs its deadline. */
+export function clearDeadline(wait: TimedWait | undefined): void {
+  if (wait !== undefined) finish(wait);
+}
+
+/** Stops the timer if no timed call is waiting on it (for shutdown). */
+export function stopIdleDeadlineTimer(): void {
+  const idle = (of: Map<number, DeadlineList>) =>
+    [...of.values()].every((list) => list.oldest === undefined);
+  if (timer.armedFor !== Infinity && idle(lists) && idle(waitLists)) timer.disarm();
+}
+
+function append(call: Deadline): void {
   const list = call.list;
   if (list.newest === undefined) list.oldest = call;
   else {
@@ -107,8 +171,8 @@ function append(call: TimedCall): void {
   }
 }
 
-/** Marks the call done and unlinks it; false when it already was. */
-function finish(call: TimedCall): boolean {
+/** Marks the call (or wait) done and unlinks it; false when it already was. */
+function finish(call: Deadline): boolean {
   if (call.done) return false;
   call.done = true;
   const list = call.list;
@@ -120,18 +184,41 @@ function finish(call: TimedCall): boolean {
   return true;
 }
 
+/** When the timer last turned: waits due then and put off (see `expire`) are judged first. */
+let lastTurn = -Infinity;
+
 function expire(): void {
   const now = performance.now();
-  let next = Infinity;
-  for (const list of lists.values()) {
+  // (A clock that went back, Jest's fake one installed afresh, makes the last turn later.)
+  expireDue(waitLists, Math.min(lastTurn, now));
+  lastTurn = now;
+  // A wait due at the moment a call times out is judged on the timer's next turn, once the
+  // place that call frees has been handed on (on its promise's reactions): as separate timers
+  // would have it. Put off once at most, never starved.
+  const callsExpired = expireDue(lists, now);
+  if (!callsExpired) expireDue(waitLists, now);
+  const next = Math.min(earliest(lists), earliest(waitLists));
+  if (next !== Infinity) timer.arm(next, next - now);
+}
+
+/** Expires what is due at `now` in `of`; whether anything was. */
+function expireDue(of: Map<number, DeadlineList>, now: number): boolean {
+  let any = false;
+  for (const list of of.values()) {
     while (list.oldest !== undefined && list.oldest.deadline <= now) {
-      const call = list.oldest;
-      finish(call);
-      const error = call.owner.timedOut(call);
-      call.reject(error);
-      call.controller?.abort(error);
+      const due = list.oldest;
+      finish(due);
+      due.expired();
+      any = true;
     }
+  }
+  return any;
+}
+
+function earliest(of: Map<number, DeadlineList>): number {
+  let next = Infinity;
+  for (const list of of.values()) {
     if (list.oldest !== undefined) next = Math.min(next, list.oldest.deadline);
   }
-  if (next !== Infinity) timer.arm(next, next - now);
+  return next;
 }

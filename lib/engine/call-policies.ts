@@ -1,11 +1,13 @@
 import { Bulkhead } from './bulkhead.js';
-import { givenSignal, NO_SIGNAL } from './call-signal.js';
+import { clearDeadline, startDeadline, type TimedWait } from './call-deadlines.js';
+import { follow, NO_SIGNAL, whenAborted, type Unfollow } from './call-signal.js';
 import { clockNow } from './clock.js';
 import { isBulkheadFullError } from './errors/bulkhead-full.error.js';
 import { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
 import { isCircuitOpenError } from './errors/circuit-open.error.js';
 import { asPromise } from './promise-like.js';
 import { RetryBudget } from './retry-budget.js';
+import { retryDelay } from './retry-delays.js';
 import { retryDelayMs, type ResolvedRetryOptions } from './retry-options.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function can go through a circuit
@@ -34,7 +36,7 @@ export interface PolicyTarget {
 /** The bulkhead's and the retries' figures, for `stats()`. */
 export interface PolicyStats {
   bulkhead: { active: number; queued: number; rejected: number } | null;
-  retry: { retries: number; budgetExhausted: number } | null;
+  retry: { retries: number; refused: number; budgetExhausted: number } | null;
 }
 
 /**
@@ -46,7 +48,10 @@ export interface PolicyStats {
 export class CallPolicies {
   private readonly bulkhead: Bulkhead | undefined;
   private readonly budget: RetryBudget | undefined;
+  /** Retries that ran: the circuit and the bulkhead let them through to the dependency. */
   private retries = 0;
+  /** Retries made, after their delay, that the circuit or the bulkhead refused. */
+  private refused = 0;
   private budgetExhausted = 0;
 
   constructor(
@@ -78,13 +83,13 @@ export class CallPolicies {
       retry:
         this.retry === undefined
           ? null
-          : { retries: this.retries, budgetExhausted: this.budgetExhausted },
+          : { retries: this.retries, refused: this.refused, budgetExhausted: this.budgetExhausted },
     };
   }
 
   /** Fresh figures and retry budget (the circuit's `reset()`); calls running or waiting stay. */
   reset(): void {
-    this.retries = this.budgetExhausted = 0;
+    this.retries = this.refused = this.budgetExhausted = 0;
     this.budget?.clear();
     if (this.bulkhead !== undefined) this.bulkhead.rejected = 0;
   }
@@ -103,7 +108,13 @@ export class CallPolicies {
       bulkhead.leave();
       throw error;
     }
-    const promise = asPromise(result);
+    let promise: Promise<unknown> | undefined;
+    try {
+      promise = asPromise(result);
+    } catch {
+      // A value whose `then` cannot be read: the circuit counted what the sync caller gets, the
+      // value itself, and so does this. Its place is given back at once.
+    }
     if (promise === undefined) bulkhead.leave();
     else
       promise.then(
@@ -127,21 +138,25 @@ export class CallPolicies {
     const { retry, budget } = this;
     const deadlineMs = retry?.deadlineMs;
     let signal = callerSignal;
-    let deadline: ReturnType<typeof setTimeout> | undefined;
+    // With a deadline, the call's own signal: aborted by the deadline, or by the caller's.
+    let deadline: TimedWait | undefined;
+    let unfollow: Unfollow | undefined;
     if (deadlineMs !== undefined) {
       const controller = new AbortController();
-      deadline = setTimeout(
-        () => controller.abort(new CallTimeoutError(this.circuit.name, deadlineMs)),
-        deadlineMs,
+      if (callerSignal !== undefined) unfollow = follow(controller, callerSignal);
+      deadline = startDeadline(deadlineMs, () =>
+        controller.abort(new CallTimeoutError(this.circuit.name, deadlineMs)),
       );
-      signal =
-        signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
+      signal = controller.signal;
     }
     try {
       budget?.firstAttempt(clockNow());
       for (let attempt = 1; ; attempt++) {
         try {
-          return await untilAborted(this.attempt(fn, self, args, signalAt, signal), signal);
+          return await untilAborted(
+            this.attempt(fn, self, args, signalAt, signal, attempt > 1),
+            signal,
+          );
         } catch (error) {
           if (retry === undefined || attempt >= retry.attempts || signal?.aborted) throw error;
           // Retries stop the moment the circuit opens: the next attempt would only be refused.
@@ -150,54 +165,82 @@ export class CallPolicies {
             this.budgetExhausted++;
             throw error;
           }
-          this.retries++;
-          await sleep(retryDelayMs(retry, attempt), signal);
+          await retryDelay(retryDelayMs(retry, attempt), signal);
         }
       }
     } finally {
-      clearTimeout(deadline);
+      clearDeadline(deadline);
+      unfollow?.();
     }
   }
 
-  /** One attempt: a place in the bulkhead (unless the circuit refuses anyway), then the circuit. */
+  /**
+   * One attempt: a place in the bulkhead (unless the circuit refuses anyway), then the circuit.
+   * A retry is counted as it meets the circuit: run, or refused.
+   */
   private async attempt(
     fn: AnyFunction,
     self: unknown,
     args: unknown[] | undefined,
     signalAt: number,
     signal: AbortSignal | undefined,
+    retry: boolean,
   ): Promise<unknown> {
-    // The attempt's function gets the call's signal, beside the circuit's own (its timeoutMs).
-    let attemptFn = fn;
+    // The attempt's function gets the call's signal, beside the circuit's own (its timeoutMs):
+    // in its place, or, for `execute`, as its first argument.
     let attemptArgs = args;
-    if (signal !== undefined) {
-      if (args === undefined) {
-        if (fn.length > 0) attemptFn = givenSignal(fn, signal);
-      } else if (signalAt !== NO_SIGNAL) {
-        attemptArgs = [...args];
-        attemptArgs[signalAt] = signal;
+    let attemptSignalAt = signalAt;
+    if (args === undefined) {
+      if (signal !== undefined && fn.length > 0) {
+        attemptArgs = [signal];
+        attemptSignalAt = 0;
       }
-    } else if (args !== undefined && signalAt !== NO_SIGNAL) {
+    } else if (signalAt !== NO_SIGNAL) {
       // Each attempt its own arguments: the circuit writes its signal in the signal's place.
       attemptArgs = [...args];
+      if (signal !== undefined) attemptArgs[signalAt] = signal;
     }
     const bulkhead = this.bulkhead;
     if (bulkhead === undefined || this.circuit.refusesNow()) {
-      return this.circuit.callThrough(attemptFn, self, attemptArgs, true, signalAt);
+      return this.through(fn, self, attemptArgs, attemptSignalAt, retry);
     }
     const entered = bulkhead.enter(signal, this.queueWaitMs());
-    if (entered !== true) await entered;
+    if (entered !== true) {
+      try {
+        await entered;
+      } catch (error) {
+        if (retry && isBulkheadFullError(error) && error.circuit === this.circuit.name) {
+          this.refused++;
+        }
+        throw error;
+      }
+    }
     try {
-      return await (this.circuit.callThrough(
-        attemptFn,
+      return await (this.through(
+        fn,
         self,
         attemptArgs,
-        true,
-        signalAt,
+        attemptSignalAt,
+        retry,
       ) as Promise<unknown>);
     } finally {
       bulkhead.leave();
     }
+  }
+
+  /** The attempt through the circuit, a retry counted as what the circuit makes of it. */
+  private through(
+    fn: AnyFunction,
+    self: unknown,
+    args: unknown[] | undefined,
+    signalAt: number,
+    retry: boolean,
+  ): unknown {
+    if (retry) {
+      if (this.circuit.refusesNow()) this.refused++;
+      else this.retries++;
+    }
+    return this.circuit.callThrough(fn, self, args, true, signalAt);
   }
 
   /** Whether to try `error` again: a counted failure, not a refusal, and what `retryOn` allows. */
@@ -217,41 +260,24 @@ export class CallPolicies {
   }
 }
 
-/** `promise`, or the abort of `signal` if that comes first. */
+/** `promise`, or the abort of `signal` if that comes first; nothing is left on `signal`. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) {
     promise.catch(() => {});
-    return Promise.reject(signal.reason);
+    return Promise.reject(signal.reason as Error);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unfollow = whenAborted(signal, reject);
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        unfollow();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
+        unfollow();
+        reject(error as Error);
       },
     );
-  });
-}
-
-/** Waits `ms`, or until `signal` aborts (rejecting with its reason), whichever is first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

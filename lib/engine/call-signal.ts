@@ -1,20 +1,54 @@
-// How the call's AbortSignal reaches a function run through a circuit and its policies.
+// How the call's AbortSignal reaches a function run through a circuit and its policies, and how
+// a call listens to a signal it did not create (the caller's) without keeping anything on it.
 
 /** No argument of a wrapped function receives the call's signal. */
 export const NO_SIGNAL = -1;
 
+/** Ends what `whenAborted` started: called when the call settles, at most once. */
+export type Unfollow = () => void;
+
+const NOTHING_TO_UNDO: Unfollow = () => {};
+
 /**
- * The signal a wrapped function receives: the circuit's own, or, when the caller passed a
- * signal of its own in that place, one that aborts when either does.
+ * The calls listening to each signal. A signal gets one listener of ours however many calls
+ * follow it (many calls sharing an app's signal would otherwise pass EventTarget's limit of 10
+ * and warn), and loses it when the last call following it settles. `AbortSignal.any` is not
+ * used against a signal we did not create: Node keeps the composite, and what listens to it,
+ * as long as its sources live.
  */
-export function followed(given: unknown, own: AbortSignal): AbortSignal {
-  return given instanceof AbortSignal ? AbortSignal.any([given, own]) : own;
+const followers = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+/**
+ * Calls `react` with `signal`'s reason if it aborts before the returned function is called.
+ * The caller must call that function when its call settles (it is cheap and idempotent).
+ */
+export function whenAborted(signal: AbortSignal, react: (reason: unknown) => void): Unfollow {
+  if (signal.aborted) {
+    react(signal.reason);
+    return NOTHING_TO_UNDO;
+  }
+  let reactions = followers.get(signal);
+  if (reactions === undefined) {
+    followers.set(signal, (reactions = new Set()));
+    signal.addEventListener('abort', abortFollowers, { once: true });
+  }
+  reactions.add(react);
+  const following = reactions;
+  return () => {
+    if (!following.delete(react) || following.size > 0) return;
+    followers.delete(signal);
+    signal.removeEventListener('abort', abortFollowers);
+  };
 }
 
-/** `fn` given the caller's signal, beside the circuit's own when there is one. */
-export function givenSignal<T>(
-  fn: (signal: AbortSignal | undefined) => T,
-  given: AbortSignal,
-): (signal: AbortSignal | undefined) => T {
-  return (own) => fn(own === undefined ? given : AbortSignal.any([own, given]));
+function abortFollowers(this: AbortSignal): void {
+  const reactions = followers.get(this);
+  if (reactions === undefined) return;
+  followers.delete(this);
+  for (const react of reactions) react(this.reason);
+}
+
+/** Makes `controller` abort, with `given`'s reason, when `given` does, until unfollowed. */
+export function follow(controller: AbortController, given: AbortSignal): Unfollow {
+  return whenAborted(given, (reason) => controller.abort(reason));
 }

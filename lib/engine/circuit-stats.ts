@@ -54,6 +54,11 @@ export interface CircuitStats {
   timeoutMs: number | null;
   /** With `maxConcurrent`: calls running, waiting, and refused (full, or waited too long); else null. */
   bulkhead: { active: number; queued: number; rejected: number } | null;
-  /** With `retry`: retries made, and retries the budget refused; else null. */
-  retry: { retries: number; budgetExhausted: number } | null;
+  /**
+   * With `retry`, else null: `retries` that ran (their function was called), `refused`: retries
+   * the circuit (open) or the bulkhead (full, or waited too long) refused once their delay was
+   * over, and `budgetExhausted`: retries the budget did not allow. A retry whose delay or wait
+   * the caller's signal or `deadlineMs` ended is in none of them.
+   */
+  retry: { retries: number; refused: number; budgetExhausted: number } | null;
 }

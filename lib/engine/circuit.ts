@@ -1,7 +1,7 @@
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { CALL_CANCELLED } from './call-cancelled.js';
 import { CallPolicies } from './call-policies.js';
-import { followed, givenSignal, NO_SIGNAL } from './call-signal.js';
+import { follow, NO_SIGNAL, type Unfollow } from './call-signal.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
@@ -279,8 +279,11 @@ export class Circuit {
     if (policies !== undefined) {
       return policies.call(fn, undefined, undefined, NO_SIGNAL, signal) as Promise<T>;
     }
-    const withSignal = signal === undefined || fn.length === 0 ? fn : givenSignal(fn, signal);
-    return this.call(withSignal, undefined, undefined, ASYNC, NO_SIGNAL) as Promise<T>;
+    // The caller's signal is passed as `wrap` passes one: the function's first argument.
+    if (signal === undefined || fn.length === 0) {
+      return this.call(fn, undefined, undefined, ASYNC, NO_SIGNAL) as Promise<T>;
+    }
+    return this.call(fn, undefined, [signal], ASYNC, 0) as Promise<T>;
   }
 
   /**
@@ -662,17 +665,24 @@ export class Circuit {
       timed !== undefined && (args === undefined ? fn.length > 0 : signalAt !== NO_SIGNAL)
         ? new AbortController()
         : undefined;
+    // The call's signal follows the caller's, if any, until the call settles.
+    let unfollow: Unfollow | undefined;
     let result: T;
     try {
       if (args === undefined) result = fn(controller?.signal);
       else {
-        if (controller !== undefined) args[signalAt] = followed(args[signalAt], controller.signal);
+        if (controller !== undefined) {
+          const given = args[signalAt];
+          if (given instanceof AbortSignal) unfollow = follow(controller, given);
+          args[signalAt] = controller.signal;
+        }
         // A direct call for methods of none or one argument: `apply` costs a few ns more.
         const count = args.length;
         result =
           count === 0 ? fn.call(self) : count === 1 ? fn.call(self, args[0]) : fn.apply(self, args);
       }
     } catch (error) {
+      unfollow?.();
       this.settle(epoch, started, this.classify(error));
       if (async) return Promise.reject(error) as T;
       throw error;
@@ -681,17 +691,28 @@ export class Circuit {
     try {
       promise = asPromise(result);
     } catch (error) {
-      // A value whose `then` cannot be read: awaiting it rejects with that error.
+      unfollow?.();
+      // A value whose `then` cannot be read. A sync caller gets the value itself, as returned:
+      // a success. Awaiting it rejects with that error: an async caller gets the error.
       if (!async) return (this.settle(epoch, started, SUCCESS), result);
       this.settle(epoch, started, this.classify(error));
       return Promise.reject(error) as T;
     }
     if (promise === undefined) {
+      unfollow?.();
       this.settle(epoch, started, SUCCESS);
       return (async ? Promise.resolve(result) : result) as T;
     }
     if (timed !== undefined) {
-      return trackDeadline(promise, timed.owner, timed.list, epoch, started, controller) as T;
+      return trackDeadline(
+        promise,
+        timed.owner,
+        timed.list,
+        epoch,
+        started,
+        controller,
+        unfollow,
+      ) as T;
     }
     return promise.then(
       (value) => (this.settle(epoch, started, SUCCESS), value),

@@ -1,9 +1,10 @@
 import { MAX_TIMER_MS } from './clock.js';
 
 /**
- * One timer for many waits: armed for the earliest of them, `unref()`ed so that it keeps no
- * process alive, and told when it fires. The call deadlines and the windows' bucket boundaries
- * each keep one for the whole process, rather than a `setTimeout` per call.
+ * One timer for many waits: armed for the earliest of them, and told when it fires. The call
+ * deadlines, the windows' bucket boundaries and the retry delays each keep one for the whole
+ * process, rather than a `setTimeout` per call. It is `unref()`ed (it keeps no process alive)
+ * unless made to `keepAlive`: the retry delays', which a caller awaits.
  */
 export class EarliestTimer {
   /** The `performance.now()` time it is armed for; Infinity when it is not armed. */
@@ -11,7 +12,10 @@ export class EarliestTimer {
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private armedWith: typeof setTimeout | undefined = undefined;
 
-  constructor(private readonly fire: () => void) {}
+  constructor(
+    private readonly fire: () => void,
+    private readonly keepAlive = false,
+  ) {}
 
   /**
    * Whether it was armed through the `setTimeout` now global. One armed through another (Jest's
@@ -27,7 +31,7 @@ export class EarliestTimer {
     this.armedFor = at;
     this.armedWith = setTimeout;
     this.timer = setTimeout(this.fired, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delayMs))));
-    this.timer.unref?.();
+    if (!this.keepAlive) this.timer.unref?.();
   }
 
   disarm(): void {

@@ -1,14 +1,20 @@
 import type { CallOutcome } from '../engine/call-observer.js';
 import type { CircuitState } from '../engine/circuit-state.js';
 
-export const CALL_OUTCOMES: readonly CallOutcome[] = [
+/**
+ * What became of a call: each call has exactly one, so that they partition the calls and a
+ * share of them (the rejections in an alert) is a share of the calls. A fallback is not among
+ * them: it answers a call already counted as failed, timed out or rejected, and is counted on
+ * its own (`CallTally.fallbacks`).
+ */
+export const CALL_OUTCOMES = [
   'success',
   'failure',
   'ignored',
   'timeout',
   'rejected',
-  'fallback',
-];
+] as const satisfies readonly CallOutcome[];
+type CountedOutcome = (typeof CALL_OUTCOMES)[number];
 
 /** The outcomes of calls that ran, which have a duration: `rejected` and `fallback` have none. */
 export const TIMED_OUTCOMES = ['success', 'failure', 'ignored', 'timeout'] as const;
@@ -28,14 +34,15 @@ export interface DurationTally {
  * call), more than the breaker itself; the metrics read these tallies when scraped instead.
  */
 export class CallTally {
-  readonly calls: Record<CallOutcome, number> = {
+  readonly calls: Record<CountedOutcome, number> = {
     success: 0,
     failure: 0,
     ignored: 0,
     timeout: 0,
     rejected: 0,
-    fallback: 0,
   };
+  /** Calls a fallback answered, each counted in `calls` too, by its own outcome. */
+  fallbacks = 0;
   /** By outcome, when built with buckets (OpenTelemetry has its own histogram record them). */
   readonly durations: Partial<Record<TimedOutcome, DurationTally>> = {};
   /** State changes by `from` and `to`, in the order they first happened. */
@@ -54,6 +61,7 @@ export class CallTally {
 
   /** A `CallObserver`: every call counts; a timed one's duration counts `weight` times. */
   readonly record = (outcome: CallOutcome, durationMs: number, weight: number): void => {
+    if (outcome === 'fallback') return void this.fallbacks++;
     this.calls[outcome]++;
     const duration = this.durations[outcome as TimedOutcome];
     if (duration === undefined || weight === 0) return;

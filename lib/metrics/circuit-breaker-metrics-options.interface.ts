@@ -1,3 +1,5 @@
+import type { CanActivate, Type } from '@nestjs/common';
+
 /**
  * A prom-client `Registry`, by the members the metrics use. Described here rather than imported,
  * so that the package's types compile in an app without prom-client; any prom-client Registry
@@ -16,6 +18,7 @@ export interface PrometheusRegistry {
  * @example
  * CircuitBreakerModule.forRoot({ metrics: {} }) // prom-client's default registry
  * CircuitBreakerModule.forRoot({ metrics: { registry: myRegistry, prefix: 'orders_' } })
+ * CircuitBreakerModule.forRoot({ metrics: { path: '/metrics', guards: [ScrapeGuard] } }) // served
  */
 export interface CircuitBreakerMetricsOptions {
   /**
@@ -33,4 +36,20 @@ export interface CircuitBreakerMetricsOptions {
   maxCircuits?: number;
   /** Buckets of the call duration histogram, in seconds. */
   buckets?: number[];
+  /**
+   * Serves the registry's Prometheus text (the circuit metrics and whatever else is in it) at
+   * this route, under the app's global prefix, e.g. `'/metrics'`. Default: no route. Read when
+   * `forRoot()` is called: a route cannot wait for `forRootAsync()`'s factory, which must leave
+   * it out (start-up says so) and serve the registry from a controller of its own.
+   */
+  path?: string;
+  /**
+   * Guards for that route, as `@UseGuards()` takes them. A guard class is built in the
+   * circuit-breaker module: what it injects must be global or exported to it. Default: none
+   * (global guards still apply).
+   */
+  guards?: CircuitBreakerMetricsGuard[];
 }
+
+/** A guard for the metrics route: a class Nest builds and injects, or an instance. */
+export type CircuitBreakerMetricsGuard = Type<CanActivate> | CanActivate;

@@ -25,6 +25,7 @@ type OpenTelemetryApi = typeof import('@opentelemetry/api');
 const METRIC = {
   state: 'circuit_breaker.state',
   calls: 'circuit_breaker.calls',
+  fallbacks: 'circuit_breaker.fallbacks',
   transitions: 'circuit_breaker.transitions',
   duration: 'circuit_breaker.call.duration',
 } as const;
@@ -45,12 +46,14 @@ const STATES = Object.values(CircuitState);
  * - `circuit_breaker.state` {circuit}: 1 for the state the circuit is in, 0 for the other four
  *   (an UpDownCounter, as semconv's `k8s.container.status.state`: summed over circuits, it
  *   counts the circuits in each state);
- * - `circuit_breaker.calls` {call}, by `circuit_breaker.call.outcome`;
+ * - `circuit_breaker.calls` {call}, by `circuit_breaker.call.outcome` (one per call: the
+ *   outcomes partition the calls);
+ * - `circuit_breaker.fallbacks` {call}: the calls a fallback answered, each also in `calls`;
  * - `circuit_breaker.transitions` {transition}, by `circuit_breaker.previous_state` and
  *   `circuit_breaker.state` (the state entered);
  * - `circuit_breaker.call.duration` (s): a histogram of the calls that ran, by outcome.
  *
- * The first three are observable, read at collection from per-circuit tallies (see
+ * The counters and the state are observable, read at collection from per-circuit tallies (see
  * `CallTally`), so that a circuit no longer tracked is no longer observed. OpenTelemetry has no
  * observable histogram: the durations are recorded as each call ends.
  */
@@ -60,6 +63,7 @@ export class OpenTelemetryMetrics implements MetricsExporter {
   private readonly meter: Meter;
   private readonly state: Observable;
   private readonly calls: Observable;
+  private readonly fallbacks: Observable;
   private readonly transitions: Observable;
   private readonly duration: Histogram;
 
@@ -79,6 +83,11 @@ export class OpenTelemetryMetrics implements MetricsExporter {
     });
     this.calls = meter.createObservableCounter(METRIC.calls, {
       description: 'Calls through the circuit, by outcome',
+      unit: '{call}',
+      valueType,
+    });
+    this.fallbacks = meter.createObservableCounter(METRIC.fallbacks, {
+      description: 'Calls answered by a fallback (each counted in calls too, by its outcome)',
       unit: '{call}',
       valueType,
     });
@@ -111,10 +120,10 @@ export class OpenTelemetryMetrics implements MetricsExporter {
   }
 
   private observables(): Observable[] {
-    return [this.state, this.calls, this.transitions];
+    return [this.state, this.calls, this.fallbacks, this.transitions];
   }
 
-  /** One pass over the tracked circuits per collection, for the three observable instruments. */
+  /** One pass over the tracked circuits per collection, for the observable instruments. */
   private readonly observe = (result: BatchObservableResult): void => {
     for (const [circuit, tally] of this.tracked) {
       const name = circuit.name;
@@ -127,6 +136,7 @@ export class OpenTelemetryMetrics implements MetricsExporter {
         const attributes = { [ATTRIBUTE.circuit]: name, [ATTRIBUTE.outcome]: outcome };
         result.observe(this.calls, tally.calls[outcome], attributes);
       }
+      result.observe(this.fallbacks, tally.fallbacks, { [ATTRIBUTE.circuit]: name });
       for (const { from, to, count } of tally.transitions.values()) {
         const attributes = {
           [ATTRIBUTE.circuit]: name,

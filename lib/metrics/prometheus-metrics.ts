@@ -11,15 +11,30 @@ type PromClient = typeof import('prom-client');
 /** The circuits with series, and their tallies: read at each scrape. */
 type Tracked = Map<Circuit, CallTally>;
 
+/** A scrape: the text, and the content type that says its format. */
+export interface PrometheusText {
+  contentType: string;
+  text: string;
+}
+
 const STATES = Object.values(CircuitState);
-const METRICS = ['state', 'calls_total', 'transitions_total', 'call_duration_seconds'] as const;
+const METRICS = [
+  'state',
+  'calls_total',
+  'fallbacks_total',
+  'transitions_total',
+  'call_duration_seconds',
+] as const;
 
 /**
  * The circuit metrics in one prom-client registry, fed by `attach(circuit)` for each circuit
  * (up to `maxCircuits`), each undone when its circuit goes:
  *
  * - `<prefix>state{circuit,state}`: 1 for the state the circuit is in, 0 for the others;
- * - `<prefix>calls_total{circuit,outcome}`: success, failure, ignored, timeout, rejected, fallback;
+ * - `<prefix>calls_total{circuit,outcome}`: success, failure, ignored, timeout, rejected (one
+ *   outcome per call: they partition the calls);
+ * - `<prefix>fallbacks_total{circuit}`: the calls a fallback answered, among those failed,
+ *   timed out or rejected;
  * - `<prefix>transitions_total{circuit,from,to}`;
  * - `<prefix>call_duration_seconds{circuit,outcome}`: the calls that ran.
  *
@@ -45,10 +60,16 @@ export class PrometheusMetrics implements MetricsExporter {
     const tracked = this.circuits.tallies;
     stateGauge(client, `${prefix}state`, registers, tracked);
     callsCounter(client, `${prefix}calls_total`, registers, tracked);
+    fallbacksCounter(client, `${prefix}fallbacks_total`, registers, tracked);
     transitionsCounter(client, `${prefix}transitions_total`, registers, tracked);
     this.registry.registerMetric(
       durationHistogram(`${prefix}call_duration_seconds`, buckets, tracked),
     );
+  }
+
+  /** Everything in the registry, as Prometheus scrapes it. */
+  async scrape(): Promise<PrometheusText> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
   /** Takes the metrics out of the registry. */
@@ -87,6 +108,24 @@ function callsCounter(client: PromClient, name: string, registers: Registry[], t
           this.inc({ circuit: circuit.name, outcome }, tally.calls[outcome]);
         }
       }
+    },
+  });
+}
+
+function fallbacksCounter(
+  client: PromClient,
+  name: string,
+  registers: Registry[],
+  tracked: Tracked,
+) {
+  new client.Counter({
+    name,
+    help: 'Calls answered by a fallback (each counted in calls_total too, as failed, timed out or rejected)',
+    labelNames: ['circuit'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [circuit, tally] of tracked) this.inc({ circuit: circuit.name }, tally.fallbacks);
     },
   });
 }

@@ -1,4 +1,7 @@
-import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
+import type {
+  CircuitBreakerMetricsGuard,
+  CircuitBreakerMetricsOptions,
+} from './circuit-breaker-metrics-options.interface.js';
 import {
   checkOptionsObject,
   metricsOptionError,
@@ -8,9 +11,13 @@ import {
 /** The default `metrics.prefix` of every metric's name. */
 export const DEFAULT_METRICS_PREFIX = 'circuit_breaker_';
 
-/** `metrics` once checked, with every default filled in (`registry` alone may stay unset). */
-export type ResolvedMetricsOptions = Required<Omit<CircuitBreakerMetricsOptions, 'registry'>> &
-  Pick<CircuitBreakerMetricsOptions, 'registry'>;
+/** `metrics` once checked, with every default filled in (`registry` and the route may stay unset). */
+export type ResolvedMetricsOptions = Required<
+  Omit<CircuitBreakerMetricsOptions, 'registry' | 'path' | 'guards'>
+> &
+  Pick<CircuitBreakerMetricsOptions, 'registry' | 'path'> & {
+    guards: CircuitBreakerMetricsGuard[];
+  };
 
 /**
  * Checks `metrics` and fills in the defaults, so that a mistake stops the application at
@@ -36,5 +43,34 @@ export function resolveMetricsOptions(
       'letters, digits, _ and : (not starting with a digit)',
     );
   }
-  return { registry, prefix, ...resolveSharedOptions('metrics', metrics, registryMaxCircuits) };
+  return {
+    registry,
+    prefix,
+    ...resolveSharedOptions('metrics', metrics, registryMaxCircuits),
+    ...resolveMetricsRoute(metrics),
+  };
+}
+
+/** `metrics.path` and `metrics.guards`, checked; `guards` defaults to none. */
+export function resolveMetricsRoute({ path, guards = [] }: CircuitBreakerMetricsOptions): {
+  path: string | undefined;
+  guards: CircuitBreakerMetricsGuard[];
+} {
+  if (path !== undefined && (typeof path !== 'string' || path.trim() === '')) {
+    throw metricsOptionError('metrics.path', path, "a route such as '/metrics'");
+  }
+  if (!Array.isArray(guards) || !guards.every(isGuard)) {
+    throw metricsOptionError('metrics.guards', guards, 'an array of guard classes or instances');
+  }
+  return { path, guards: [...guards] };
+}
+
+/** A guard class (a function) or an object with `canActivate`. */
+function isGuard(value: unknown): value is CircuitBreakerMetricsGuard {
+  return (
+    typeof value === 'function' ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { canActivate?: unknown }).canActivate === 'function')
+  );
 }

@@ -81,7 +81,7 @@ describe('GraphQL (@nestjs/graphql with Apollo)', () => {
     expect(errors![0]!.extensions).toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
       circuit: 'stock',
-      retryAfterMs: 0,
+      retryAfterMs: 1_000, // forced open: no time known, the least advice
     });
   });
 
@@ -142,7 +142,7 @@ describe('a microservice message handler (@nestjs/microservices, TCP)', () => {
       error: 'Service Unavailable',
       message: 'Circuit "stock" is forced open',
       circuit: 'stock',
-      retryAfterMs: 0,
+      retryAfterMs: 1_000, // forced open: no time known, the least advice
     });
   });
 });

@@ -238,7 +238,7 @@ describe('CircuitBreakerRegistry, injected in a service and a controller', () =>
       state: 'forced_open',
     });
     const refused = await get('/ops/work');
-    expect(refused).toMatchObject({ status: 503, body: { circuit: 'work', retryAfterMs: 0 } });
+    expect(refused).toMatchObject({ status: 503, body: { circuit: 'work', retryAfterMs: 1_000 } });
     expect((await send('POST', '/ops/circuits/work/release')).body).toEqual({ state: 'closed' });
     expect((await fetch(`${running.url}/ops/work`)).status).toBe(200);
 

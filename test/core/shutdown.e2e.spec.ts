@@ -36,6 +36,7 @@ function appModule(): Type {
         metrics: { registry: new Registry() },
         store: new InMemoryCircuitStore(),
         admin: { public: true },
+        snapshots: { save: () => {}, saveIntervalMs: 1_000 }, // its interval must stop too
       }),
     ],
     controllers: [SlowController],

@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CircuitBreakerRegistry } from 'nestjs-circuit-breaker';
 import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { AppModule } from '../../sample-app/app.module.js';
 import { InventoryModule } from '../../sample-app/inventory/inventory.module.js';
 import { startWebhookPrinter } from '../../sample-app/notifications/webhook-printer.js';
-import { templateLabels, usesOf, type PromqlUses } from './support/promql.js';
+import { templateLabels, usesOf, type MetricUse, type PromqlUses } from './support/promql.js';
 
 // docs/prometheus-alerts.yaml and docs/grafana-dashboard.json name only metrics and labels that
 // a real scrape of the sample app has, and label values it reports. The scrape is taken after
@@ -14,6 +15,8 @@ import { templateLabels, usesOf, type PromqlUses } from './support/promql.js';
 interface Scrape {
   /** Per sample name, per label, the values seen. */
   readonly series: Map<string, Map<string, Set<string>>>;
+  /** Every sample: its name, labels and value. */
+  readonly samples: Array<{ name: string; labels: Map<string, string>; value: number }>;
 }
 
 /** Labels Prometheus adds to every series it scrapes: they are in no scrape's text. */
@@ -21,19 +24,42 @@ const TARGET_LABELS = new Set(['job', 'instance']);
 
 function parseScrape(text: string): Scrape {
   const series = new Map<string, Map<string, Set<string>>>();
+  const samples: Scrape['samples'] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
-    const [, name, labels = ''] = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? /.exec(line) ?? [];
+    const [, name, labels = '', sampleValue] =
+      /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line) ?? [];
     if (name === undefined) throw new Error(`cannot read the scrape line ${line}`);
     const byLabel = series.get(name) ?? new Map<string, Set<string>>();
     series.set(name, byLabel);
+    const sample = { name, labels: new Map<string, string>(), value: Number(sampleValue) };
+    samples.push(sample);
     for (const [, label, value] of labels.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
       const values = byLabel.get(label!) ?? new Set<string>();
       byLabel.set(label!, values);
       values.add(value!);
+      sample.labels.set(label!, value!);
     }
   }
-  return { series };
+  return { series, samples };
+}
+
+/**
+ * The sum of the samples a selector picks (its `=` and `!=` matchers; what this test needs),
+ * for one circuit: over a scrape of counters that started at zero, what `sum(increase(...))`
+ * gives over a window holding all of them.
+ */
+function sumOf({ name, matchers }: MetricUse, scrape: Scrape, circuit: string): number {
+  return scrape.samples
+    .filter(
+      (sample) =>
+        sample.name === name &&
+        sample.labels.get('circuit') === circuit &&
+        matchers.every(({ label, op, value }) =>
+          op === '=' ? sample.labels.get(label) === value : sample.labels.get(label) !== value,
+        ),
+    )
+    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 /** What is wrong with `expr` (and its legend or annotation templates) against `scrape`. */
@@ -101,6 +127,9 @@ describe('the monitoring docs against a real scrape of the sample app', () => {
   let app: INestApplication;
   let webhook: Awaited<ReturnType<typeof startWebhookPrinter>>;
   let scrape: Scrape;
+  /** Calls made through the inventory circuit, and how many of them it refused. */
+  const CALLS = 8;
+  let refused: number;
 
   beforeAll(async () => {
     inventory = await NestFactory.create(InventoryModule.withChaos(1, 1), { logger: false });
@@ -114,8 +143,12 @@ describe('the monitoring docs against a real scrape of the sample app', () => {
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');
     const orders = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    // Failing calls open the inventory circuit; the next ones are refused.
-    for (let i = 0; i < 8; i++) await (await fetch(`${orders}/orders/stock/sku-42`)).arrayBuffer();
+    // Failing calls open the inventory circuit; the next ones are refused. A fallback answers
+    // each of them.
+    for (let i = 0; i < CALLS; i++) {
+      await (await fetch(`${orders}/orders/stock/sku-42`)).arrayBuffer();
+    }
+    refused = app.get(CircuitBreakerRegistry).get('inventory')!.stats().rejections;
     scrape = parseScrape(await (await fetch(`${orders}/metrics`)).text());
   });
   afterAll(async () => {
@@ -150,12 +183,31 @@ describe('the monitoring docs against a real scrape of the sample app', () => {
     for (const name of [
       'circuit_breaker_state',
       'circuit_breaker_calls_total',
+      'circuit_breaker_fallbacks_total',
       'circuit_breaker_transitions_total',
       'circuit_breaker_call_duration_seconds_bucket',
     ]) {
       expect(scrape.series.has(name)).toBe(true);
     }
     expect(scrape.series.get('circuit_breaker_transitions_total')?.get('to')).toContain('open');
+  });
+
+  it('counts one outcome per call, and the fallbacks that answered them apart', () => {
+    const calls = { name: 'circuit_breaker_calls_total', matchers: [] };
+    expect(sumOf(calls, scrape, 'inventory')).toBe(CALLS);
+    const fallbacks = { name: 'circuit_breaker_fallbacks_total', matchers: [] };
+    expect(sumOf(fallbacks, scrape, 'inventory')).toBe(CALLS);
+  });
+
+  it('has the rejection alert measure the share of the calls refused, fallbacks or not', () => {
+    const { expr } = alerts.find(({ alert }) => alert === 'CircuitBreakerManyRejections')!;
+    // Its ratio: `rate(<rejected>) / rate(<every outcome>)`, the first two selectors.
+    const [rejected, all] = usesOf(expr).metrics;
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(CALLS);
+    expect(sumOf(rejected!, scrape, 'inventory') / sumOf(all!, scrape, 'inventory')).toBe(
+      refused / CALLS,
+    );
   });
 
   it.each(alerts.map((rule) => [rule.alert, rule] as const))(

@@ -166,9 +166,14 @@ describe('Circuit: bulkhead', () => {
   it('lets a waiting call leave after timeoutMs, refused (it never reached the dependency)', async () => {
     const circuit = new Circuit('inventory', { maxConcurrent: 1, maxQueued: 2, timeoutMs: 100 });
     const dependency = gate();
-    const answers = [0, 1, 2].map(() => circuit.execute(dependency.fn).catch((e: unknown) => e));
-    // At 100 ms the running call times out: the first waiting one takes its place; the second
-    // has waited its timeoutMs and leaves.
+    const call = () => circuit.execute(dependency.fn).catch((e: unknown) => e);
+    // One running, one waiting from 0 ms, one from 1 ms. At 100 ms the running call times out:
+    // the first waiting one takes its place; at 101 ms the second has waited its timeoutMs and
+    // leaves. (Waits and calls due at the same moment are judged together: a wait due then is
+    // refused, the place freed at that moment notwithstanding.)
+    const answers = [call(), call()];
+    await jest.advanceTimersByTimeAsync(1);
+    answers.push(call());
     await jest.advanceTimersByTimeAsync(100);
     const third = await answers[2];
     expect(third).toBeInstanceOf(BulkheadFullError);
@@ -201,6 +206,50 @@ describe('Circuit: bulkhead', () => {
     expect(circuit.executeSync(() => 'b')).toBe('b');
     expect(circuit.stats().bulkhead).toEqual({ active: 0, queued: 0, rejected: 0 });
   });
+
+  // A sync caller gets the value itself, as returned (executeSync returns exactly what its
+  // function returns): the circuit counts that, a success, with or without a bulkhead; awaiting
+  // the value later is the caller's business. The place is given back at once.
+  it.each([
+    [
+      'a then getter that throws',
+      () => ({
+        get then(): never {
+          throw new Error('then cannot be read');
+        },
+      }),
+    ],
+    [
+      'a Proxy whose traps throw',
+      () =>
+        new Proxy(
+          {},
+          {
+            get() {
+              throw new Error('trap');
+            },
+            getPrototypeOf() {
+              throw new Error('trap');
+            },
+          },
+        ),
+    ],
+  ])(
+    'gives a sync call its place back when it returns a value with %s, counted as the caller saw it',
+    (_name, make) => {
+      const circuit = new Circuit('inventory', { maxConcurrent: 2 });
+      const values = [make(), make()];
+      expect(circuit.executeSync(() => values[0])).toBe(values[0]);
+      expect(circuit.wrapSync(() => values[1])()).toBe(values[1]);
+      expect(circuit.executeSync(() => 'next')).toBe('next'); // not BulkheadFullError
+      expect(circuit.stats()).toMatchObject({
+        successes: 3,
+        failures: 0,
+        inFlight: 0,
+        bulkhead: { active: 0, queued: 0, rejected: 0 },
+      });
+    },
+  );
 
   it('refuses maxQueued without maxConcurrent, and bad numbers', () => {
     expect(() => new Circuit('x', { maxQueued: 3 })).toThrow(CircuitOptionsError);

@@ -49,7 +49,8 @@ import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './mode
 // - Two timers due at one instant: the fake clock runs them in the order they were set, each
 //   with its promise reactions before the next, and the model does the same. A burst is not run
 //   (its check() fails) when that order is not the contract's: when one of them is a timeoutMs
-//   expiry (the engine times out every call of one instant from one process-wide timer), or
+//   expiry, a wait for the bulkhead, a retry delay or a deadline (the engine serves each kind
+//   from one process-wide timer, armed when it suits it, not one timer each), or
 //   when both were set while one event was handled, for two different callers (say, a retry's
 //   delay and the function of the call let in from the queue: their order is the engine's
 //   promise chains'). Durations, delays and deadlines differ from timeoutMs and from each
@@ -70,7 +71,10 @@ import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './mode
 //   retried); by stats().
 // - A retry is decided in this order: attempts left; the error retriable (a counted failure or
 //   a timeout of this circuit, not a refusal, what retryOn allows); the circuit not refusing; the
-//   budget. budgetExhausted counts only the retries the budget alone refused.
+//   budget. budgetExhausted counts only the retries the budget alone refused. A retry is counted
+//   when its attempt meets the circuit and the bulkhead: in retries when its function is called,
+//   in refused when the circuit or the bulkhead refuses it (full, or waited too long); a retry
+//   whose delay or wait the deadline ends is in neither.
 // - The budget counts the first attempt of every call that can be retried (execute), refused or
 //   not; sync calls neither count nor are retried. State changes leave the budget as it is.
 // - A timed-out attempt gives its place back at its timeout, and its function's late answer
@@ -87,6 +91,8 @@ import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './mode
 // the bulkhead's refusals as they were.
 
 const TIMEOUT_MS = 100;
+/** Timers the engine keeps process-wide, not one per call: see the order of timers above. */
+const ENGINE_TIMED = new Set(['timeout', 'wait', 'delay', 'deadline']);
 /** Async functions' durations: none equals TIMEOUT_MS; the last runs past it. */
 const DURATIONS = [21, 33, 52, 88, 140];
 const WINDOW_MS = 1_000_000;
@@ -169,7 +175,9 @@ class Model {
   rejected = 0;
   // The retries: first attempts and retries in the budget's window (the whole run), refusals.
   firstAttempts = 0;
+  budgetRetries = 0;
   retries = 0;
+  refused = 0;
   budgetExhausted = 0;
 
   constructor(
@@ -265,7 +273,7 @@ class Model {
   /** Whether the budget allows one more retry: retries at most budgetRatio × first attempts + minRetries. */
   budgetAllows(): boolean {
     const { budgetRatio, minRetries } = this.config.retry!;
-    return this.retries + 1 <= budgetRatio * this.firstAttempts + minRetries;
+    return this.budgetRetries + 1 <= budgetRatio * this.firstAttempts + minRetries;
   }
 
   command(name: Manual, now: number): void {
@@ -274,7 +282,8 @@ class Model {
       // Fresh counters, stats included: the bulkhead's refusals and the retries' figures and budget.
       this.counts = { successes: 0, failures: 0, rejections: 0, ignored: 0, timeouts: 0 };
       this.lastFailureAt = null;
-      this.rejected = this.firstAttempts = this.retries = this.budgetExhausted = 0;
+      this.rejected = this.firstAttempts = this.budgetRetries = 0;
+      this.retries = this.refused = this.budgetExhausted = 0;
       if (this.state === 'closed') {
         this.period++;
         this.afresh();
@@ -445,7 +454,7 @@ class Burst {
 
   private ordered(due: Timer[]): boolean {
     if (due.length === 1) return true;
-    if (due.some((timer) => timer.kind === 'timeout')) return false;
+    if (due.some((timer) => ENGINE_TIMED.has(timer.kind))) return false;
     for (const a of due) {
       for (const b of due) if (a.event === b.event && a.caller !== b.caller) return false;
     }
@@ -530,6 +539,7 @@ class Burst {
       return;
     }
     model.rejected++;
+    if (caller.attempts > 1) model.refused++;
     this.failed(caller, { type: 'full', waited: false }, undefined);
   }
 
@@ -537,6 +547,10 @@ class Burst {
   private enter(caller: Caller, place: boolean): void {
     const { model } = this;
     const refusal = model.refusal(this.now);
+    if (caller.attempts > 1) {
+      if (refusal === undefined) model.retries++;
+      else model.refused++;
+    }
     if (refusal !== undefined) {
       if (place) this.leave();
       return this.failed(caller, refusal, undefined);
@@ -583,7 +597,7 @@ class Burst {
       model.budgetExhausted++;
       return this.answer(caller, error);
     }
-    model.retries++;
+    model.budgetRetries++;
     const { delayMs, multiplier, maxDelayMs } = retry;
     const delay = Math.min(maxDelayMs, delayMs * multiplier ** (caller.attempts - 1));
     caller.delay = this.set('delay', caller, delay);
@@ -610,6 +624,7 @@ class Burst {
         caller.wait = undefined;
         model.queue.splice(model.queue.indexOf(caller), 1);
         model.rejected++;
+        if (caller.attempts > 1) model.refused++;
         return this.failed(caller, { type: 'full', waited: true }, undefined);
       case 'delay':
         caller.delay = undefined;
@@ -653,7 +668,11 @@ function expectedStats(model: Model, now: number): Partial<CircuitStats> {
     retry:
       config.retry === undefined
         ? null
-        : { retries: model.retries, budgetExhausted: model.budgetExhausted },
+        : {
+            retries: model.retries,
+            refused: model.refused,
+            budgetExhausted: model.budgetExhausted,
+          },
   };
 }
 

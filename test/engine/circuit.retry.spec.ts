@@ -53,7 +53,7 @@ describe('Circuit: retry', () => {
     expect(circuit.stats()).toMatchObject({
       failures: 2,
       successes: 1,
-      retry: { retries: 2, budgetExhausted: 0 },
+      retry: { retries: 2, refused: 0, budgetExhausted: 0 },
     });
   });
 
@@ -146,7 +146,7 @@ describe('Circuit: retry', () => {
     await jest.runAllTimersAsync();
     await Promise.all(answers);
     expect(calls).toBe(120); // 100 first attempts, 20 retries: 1.2 times the traffic
-    expect(circuit.stats().retry).toEqual({ retries: 20, budgetExhausted: 80 });
+    expect(circuit.stats().retry).toEqual({ retries: 20, refused: 0, budgetExhausted: 80 });
   });
 
   it('never goes past a fractional bound: 0.5 of one first attempt allows no retry, of two one', async () => {
@@ -156,9 +156,9 @@ describe('Circuit: retry', () => {
     });
     const dependency = flaky(100);
     await settle(circuit, dependency.fn);
-    expect(circuit.stats().retry).toEqual({ retries: 0, budgetExhausted: 1 });
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 0, budgetExhausted: 1 });
     await settle(circuit, dependency.fn); // two first attempts: 0.5 × 2 = 1 retry
-    expect(circuit.stats().retry).toEqual({ retries: 1, budgetExhausted: 1 });
+    expect(circuit.stats().retry).toEqual({ retries: 1, refused: 0, budgetExhausted: 1 });
   });
 
   it('starts its figures and its budget afresh on reset()', async () => {
@@ -169,11 +169,11 @@ describe('Circuit: retry', () => {
     const dependency = flaky(100);
     await settle(circuit, dependency.fn); // the one retry the budget allows
     await settle(circuit, dependency.fn); // refused by the budget
-    expect(circuit.stats().retry).toEqual({ retries: 1, budgetExhausted: 1 });
+    expect(circuit.stats().retry).toEqual({ retries: 1, refused: 0, budgetExhausted: 1 });
     circuit.reset();
-    expect(circuit.stats().retry).toEqual({ retries: 0, budgetExhausted: 0 });
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 0, budgetExhausted: 0 });
     await settle(circuit, dependency.fn); // the budget allows one retry again
-    expect(circuit.stats().retry).toEqual({ retries: 1, budgetExhausted: 0 });
+    expect(circuit.stats().retry).toEqual({ retries: 1, refused: 0, budgetExhausted: 0 });
   });
 
   it('always allows minRetries over the window, however few the calls', async () => {
@@ -185,7 +185,7 @@ describe('Circuit: retry', () => {
     await settle(circuit, dependency.fn); // 1 + 2 retries
     await settle(circuit, dependency.fn); // 1 + 1 retry: the budget is spent
     expect(dependency.calls()).toBe(5);
-    expect(circuit.stats().retry).toEqual({ retries: 3, budgetExhausted: 1 });
+    expect(circuit.stats().retry).toEqual({ retries: 3, refused: 0, budgetExhausted: 1 });
   });
 
   it('bounds each attempt by timeoutMs', async () => {
@@ -228,6 +228,46 @@ describe('Circuit: retry', () => {
     expect(await answer).toEqual(new Error('user left'));
     await jest.runAllTimersAsync();
     expect(dependency.calls()).toBe(1);
+  });
+
+  // stats().retry.retries counts the retries that ran (reached the dependency); refused, the
+  // retries the circuit or the bulkhead refused when their delay was over.
+  it('counts a retry the bulkhead refuses as refused, not as a retry', async () => {
+    const circuit = new Circuit('inventory', {
+      ...noJitter({ attempts: 3, delayMs: 100 }),
+      maxConcurrent: 1,
+      maxQueued: 0,
+    });
+    const dependency = flaky(1);
+    const first = circuit.execute(dependency.fn).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(10); // its first attempt failed: a retry in 100 ms
+    let release!: () => void;
+    const holder = circuit.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    await jest.advanceTimersByTimeAsync(100); // the retry meets a full bulkhead
+    expect(await first).toBeInstanceOf(Error);
+    expect(dependency.calls()).toBe(1);
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 1, budgetExhausted: 0 });
+    release();
+    await holder;
+  });
+
+  it('counts a retry the circuit refuses (opened during its delay) as refused', async () => {
+    const circuit = new Circuit('inventory', noJitter({ attempts: 3, delayMs: 100 }));
+    const dependency = flaky(1);
+    const call = circuit.execute(dependency.fn).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(10);
+    circuit.forceOpen();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(await call).toBeInstanceOf(CircuitOpenError);
+    expect(dependency.calls()).toBe(1);
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 1, budgetExhausted: 0 });
+  });
+
+  it('counts a retry whose delay the deadline ended as neither', async () => {
+    const circuit = new Circuit('inventory', noJitter({ delayMs: 1_000, deadlineMs: 500 }));
+    const answer = await settle(circuit, flaky(1).fn);
+    expect(answer).toMatchObject({ thrown: expect.any(CallTimeoutError), tookMs: 500 });
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 0, budgetExhausted: 0 });
   });
 
   it('never retries a sync call', () => {

@@ -46,8 +46,6 @@ describe('OpenTelemetry metrics', () => {
     expect(await otel.reader.points('circuit_breaker.calls')).toEqual([
       `circuit_breaker.calls{${o}="failure",${n}="inventory"} 1`,
       `circuit_breaker.calls{${o}="failure",${n}="pricing"} 1`,
-      `circuit_breaker.calls{${o}="fallback",${n}="inventory"} 0`,
-      `circuit_breaker.calls{${o}="fallback",${n}="pricing"} 2`,
       `circuit_breaker.calls{${o}="ignored",${n}="inventory"} 0`,
       `circuit_breaker.calls{${o}="ignored",${n}="pricing"} 0`,
       `circuit_breaker.calls{${o}="rejected",${n}="inventory"} 1`,
@@ -56,6 +54,11 @@ describe('OpenTelemetry metrics', () => {
       `circuit_breaker.calls{${o}="success",${n}="pricing"} 0`,
       `circuit_breaker.calls{${o}="timeout",${n}="inventory"} 1`,
       `circuit_breaker.calls{${o}="timeout",${n}="pricing"} 0`,
+    ]);
+    // Fallbacks on their own: the outcomes above partition the calls.
+    expect(await otel.reader.points('circuit_breaker.fallbacks')).toEqual([
+      `circuit_breaker.fallbacks{${n}="inventory"} 0`,
+      `circuit_breaker.fallbacks{${n}="pricing"} 2`,
     ]);
     expect(await otel.reader.points('circuit_breaker.transitions')).toEqual([
       `circuit_breaker.transitions{${n}="inventory",circuit_breaker.previous_state="closed",circuit_breaker.state="open"} 1`,
@@ -109,6 +112,7 @@ describe('OpenTelemetry metrics', () => {
     expect(described.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'circuit_breaker.call.duration', unit: 's', kind: 'HISTOGRAM', values: 'DOUBLE' },
       { name: 'circuit_breaker.calls', unit: '{call}', kind: 'counter', values: 'INT' },
+      { name: 'circuit_breaker.fallbacks', unit: '{call}', kind: 'counter', values: 'INT' },
       { name: 'circuit_breaker.state', unit: '{circuit}', kind: 'updowncounter', values: 'INT' },
       { name: 'circuit_breaker.transitions', unit: '{transition}', kind: 'counter', values: 'INT' },
     ]);
@@ -205,7 +209,6 @@ describe('OpenTelemetry metrics', () => {
     const calls = await otel.reader.points('circuit_breaker.calls');
     expect(calls.filter((line) => line.includes('"search"'))).toEqual([
       'circuit_breaker.calls{circuit_breaker.call.outcome="failure",circuit_breaker.name="search"} 0',
-      'circuit_breaker.calls{circuit_breaker.call.outcome="fallback",circuit_breaker.name="search"} 0',
       'circuit_breaker.calls{circuit_breaker.call.outcome="ignored",circuit_breaker.name="search"} 0',
       'circuit_breaker.calls{circuit_breaker.call.outcome="rejected",circuit_breaker.name="search"} 5',
       'circuit_breaker.calls{circuit_breaker.call.outcome="success",circuit_breaker.name="search"} 0',
@@ -268,7 +271,6 @@ describe('OpenTelemetry metrics', () => {
     expect(openTelemetry).toEqual(prometheus);
     expect(openTelemetry).toEqual([
       'failure 2',
-      'fallback 0',
       'ignored 0',
       'rejected 2',
       'success 1',

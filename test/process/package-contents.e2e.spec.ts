@@ -27,12 +27,16 @@ describe('the packed package', () => {
   }, 60_000);
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('ships the two builds, the sources their maps point at, the licence and the README’s picture', () => {
+  it('ships the two builds, the sources their maps point at, the licence, the README’s picture and the monitoring files', () => {
     expect(readdirSync(unpacked).sort()).toEqual(
       ['LICENSE', 'README.md', 'dist', 'docs', 'lib', 'package.json'].sort(),
     );
     expect(readdirSync(join(unpacked, 'dist')).sort()).toEqual(['cjs', 'esm']);
-    expect(readdirSync(join(unpacked, 'docs'))).toEqual(['dashboard.png']);
+    expect(readdirSync(join(unpacked, 'docs')).sort()).toEqual([
+      'dashboard.png',
+      'grafana-dashboard.json',
+      'prometheus-alerts.yaml',
+    ]);
   });
 
   it.each([

@@ -66,9 +66,7 @@ describe('the sample app', () => {
 
     const metrics = await (await fetch(`${orders}/metrics`)).text();
     expect(metrics).toContain('circuit_breaker_state{circuit="inventory",state="open"} 1');
-    expect(metrics).toMatch(
-      /circuit_breaker_calls_total\{circuit="inventory",outcome="fallback"\} [1-9]/,
-    );
+    expect(metrics).toMatch(/circuit_breaker_fallbacks_total\{circuit="inventory"\} [1-9]/);
 
     const dashboard = await fetch(`${orders}/circuit-breakers/dashboard`);
     expect(dashboard.status).toBe(200);

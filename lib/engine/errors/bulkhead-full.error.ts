@@ -1,12 +1,13 @@
 import { errorBrand } from './error-brand.js';
+import { inItsForm } from './error-forms.js';
 
 const brand = errorBrand('BulkheadFullError');
 
 /**
  * What the caller gets when a circuit's bulkhead has no room: `maxConcurrent` calls run and
  * `maxQueued` wait already, or a call waited in the queue until its deadline. Not a failure of
- * the dependency: the circuit does not count it. In a NestJS app the module's filter answers it
- * with 503 and `Retry-After`.
+ * the dependency: the circuit does not count it. In a NestJS app with the module it is born a
+ * `BulkheadFullException` (a 503 `HttpException`, still `instanceof BulkheadFullError`).
  */
 export class BulkheadFullError extends Error {
   constructor(
@@ -22,6 +23,8 @@ export class BulkheadFullError extends Error {
         ? `Call through circuit "${circuit}" waited for the bulkhead until its deadline (${maxConcurrent} running)`
         : `Circuit "${circuit}" is full: ${maxConcurrent} calls running, ${maxQueued} waiting`,
     );
+    // In a NestJS app, the module's HttpException form of it (see error-forms.ts).
+    return inItsForm('BulkheadFullError', this);
   }
 
   /** `instanceof` by the brand: true for a BulkheadFullError of any copy of the package. */
