@@ -31,8 +31,8 @@ const failureBody = (statusCode: 503 | 504, error: string, refusal: boolean) => 
     ...(refusal && {
       retryAfterMs: {
         type: 'integer',
-        minimum: 0,
-        description: 'Milliseconds until the circuit lets a call through again',
+        minimum: 1000,
+        description: 'Milliseconds until the circuit lets a call through again (at least 1000)',
       },
     }),
   },

@@ -128,6 +128,8 @@ describe('@ApiCircuitBreakerResponses() in the OpenAPI document', () => {
     const refused = responses['503']!;
     expect(refused.description).toMatch(/refused/);
     expect(refused.headers!['Retry-After']!.schema).toEqual({ type: 'integer', minimum: 1 });
+    const body = refused.content!['application/json']!.schema.properties;
+    expect(body['retryAfterMs']).toMatchObject({ type: 'integer', minimum: 1000 });
     expect(Object.keys(refused.content!['application/json']!.schema.properties).sort()).toEqual([
       'circuit',
       'error',
