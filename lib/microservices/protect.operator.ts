@@ -2,7 +2,7 @@ import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
 import type { Circuit } from '../engine/circuit.js';
 import type { CircuitOptions } from '../engine/circuit-options.js';
 import type { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
-import { guardObservable } from '../core/protected-call.js';
+import { guardObservable } from '../core/observable-call.js';
 
 /**
  * An rxjs operator that runs each subscription to its source through a circuit: made for a
