@@ -37,6 +37,13 @@ export { retryAfterSeconds, setRetryAfter } from './core/retry-after.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 
+// A microservices ClientProxy call through a circuit: client.send(…).pipe(protect(registry, name)).
+export { protect } from './microservices/protect.operator.js';
+
+// OpenAPI (@nestjs/swagger): a protected route's 503 (Retry-After) and 504 in the document.
+export { ApiCircuitBreakerResponses } from './openapi/api-circuit-breaker-responses.decorator.js';
+export type { ApiCircuitBreakerResponsesOptions } from './openapi/circuit-breaker-responses.js';
+
 // The admin API and dashboard: CircuitBreakerModule.forRoot({ admin: { guards: [...] } }).
 export type {
   CircuitBreakerAdminOptions,

@@ -7,7 +7,8 @@ import ts from 'typescript';
 //
 //   index.ts                               the public entry
 //   circuit-breaker.module.ts (+ its definition and options interface)    the assembly
-//   admin/  metrics/  store/  health/  notifications/   optional parts, each on its own
+//   admin/  metrics/  store/  health/  notifications/  microservices/  openapi/
+//                                          optional parts, each on its own
 //   core/                                  registry, decorators, explorer, filter
 //   engine/                                the breaker, no NestJS at all
 //
@@ -32,6 +33,8 @@ const LAYERS: Record<string, number> = {
   store: 2,
   health: 2,
   notifications: 2,
+  microservices: 2,
+  openapi: 2,
   assembly: 3,
   entry: 4,
 };
@@ -165,5 +168,17 @@ describe('the import graph of lib/', () => {
     for (const peer of Object.keys(OPTIONAL_PEERS)) {
       expect(packages.some(({ to }) => to === peer)).toBe(true); // the check looks at something
     }
+  });
+
+  it('loads neither @nestjs/swagger nor @nestjs/microservices: their integrations need nothing from them', () => {
+    // protect() is an rxjs operator; @ApiCircuitBreakerResponses() writes Swagger's metadata.
+    const loaded = packages.filter(({ to }) => /^@nestjs\/(swagger|microservices)(\/|$)/.test(to));
+    expect(loaded.map(({ from, to }) => `${from} → ${to}`)).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'microservices/protect.operator.ts',
+        'openapi/api-circuit-breaker-responses.decorator.ts',
+      ]),
+    );
   });
 });

@@ -8,11 +8,28 @@ import ts from 'typescript';
 // of importing them, and no type a user reaches from the entry imports a peer.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const OPTIONAL_PEERS = ['prom-client', 'ioredis', '@nestjs/terminus', '@opentelemetry/api'];
+const OPTIONAL_PEERS = [
+  'prom-client',
+  'ioredis',
+  '@nestjs/terminus',
+  '@opentelemetry/api',
+  '@nestjs/microservices',
+  '@nestjs/swagger',
+];
 
 // Every option of every optional part, so that each options interface is reached.
 const app = `
-import { CircuitBreakerModule, type OpenTelemetryMeter, type PrometheusRegistry } from 'nestjs-circuit-breaker';
+import {
+  ApiCircuitBreakerResponses,
+  CircuitBreakerModule,
+  protect,
+  type CircuitBreakerRegistry,
+  type OpenTelemetryMeter,
+  type PrometheusRegistry,
+} from 'nestjs-circuit-breaker';
+declare const circuits: CircuitBreakerRegistry;
+export const orders = protect<{ id: string }>(circuits, 'orders-service', { timeoutMs: 2_000 });
+export const documented = ApiCircuitBreakerResponses({ timeout: true });
 declare const meter: OpenTelemetryMeter;
 declare const registry: PrometheusRegistry;
 CircuitBreakerModule.forRoot({
