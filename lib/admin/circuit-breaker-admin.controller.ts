@@ -23,6 +23,7 @@ import { parsePage, statsOf } from './circuit-list.js';
 import { CircuitNamePipe } from './circuit-name.pipe.js';
 import { closeConnectionAfter } from './close-connection-after.js';
 import type { ResolvedAdminOptions } from './resolve-admin-options.js';
+import { SkipCircuitBreaker } from '../core/skip-circuit-breaker.decorator.js';
 
 type Command = 'reset' | 'forceOpen' | 'disable' | 'release';
 
@@ -34,6 +35,7 @@ type Command = 'reset' | 'forceOpen' | 'disable' | 'release';
 export function createCircuitBreakerAdminController({ path, guards }: ResolvedAdminOptions): Type {
   @Controller(path)
   @UseGuards(...guards)
+  @SkipCircuitBreaker() // operators' routes: never behind a circuit of the interceptor
   class CircuitBreakerAdminController {
     constructor(
       private readonly registry: CircuitBreakerRegistry,

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Req, type Type } from '@nestjs/common';
 import { DASHBOARD_HEADERS, renderDashboard } from './dashboard.page.js';
 import type { ResolvedAdminOptions } from './resolve-admin-options.js';
+import { SkipCircuitBreaker } from '../core/skip-circuit-breaker.decorator.js';
 
 /**
  * The dashboard page, without the admin guards: it is the same static page for everyone and
@@ -11,6 +12,7 @@ import type { ResolvedAdminOptions } from './resolve-admin-options.js';
  */
 export function createDashboardController({ path, statsIntervalMs }: ResolvedAdminOptions): Type {
   @Controller(path)
+  @SkipCircuitBreaker()
   class CircuitBreakerDashboardController {
     @Get('dashboard')
     @Header('Content-Type', 'text/html; charset=utf-8')

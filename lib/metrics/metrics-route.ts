@@ -4,6 +4,7 @@ import { CIRCUIT_BREAKER_METRICS_ROUTE } from './circuit-breaker-metrics.constan
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
 import { CircuitBreakerMetrics } from './circuit-breaker.metrics.js';
 import { resolveMetricsRoute } from './resolve-metrics-options.js';
+import { SkipCircuitBreaker } from '../core/skip-circuit-breaker.decorator.js';
 
 /**
  * The module definition with the metrics route mounted when `metrics.path` is given: a
@@ -34,6 +35,7 @@ function createMetricsController(
 ): Type<unknown> {
   @Controller()
   @UseGuards(...guards)
+  @SkipCircuitBreaker() // the library's own route: never behind a circuit of the interceptor
   class CircuitBreakerMetricsController {
     constructor(
       private readonly metrics: CircuitBreakerMetrics,

@@ -105,3 +105,32 @@ describe.each<Adapter>(['express', 'fastify'])('@SkipCircuitBreaker() (%s)', (ad
     expect(await statusOf('/internal/decorated')).toBe(503);
   });
 });
+
+// The library's own routes (admin API, dashboard, metrics) are the operators' way in while a
+// dependency is down: the interceptor never puts them behind a circuit of their own.
+@Module({
+  imports: [
+    CircuitBreakerModule.forRoot({
+      admin: { public: true },
+      metrics: { path: '/metrics' },
+    }),
+  ],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: CircuitBreakerInterceptor }],
+})
+class OperatorsModule {}
+
+describe.each<Adapter>(['express', 'fastify'])(
+  'the library’s own routes under APP_INTERCEPTOR (%s)',
+  (adapter) => {
+    let running: RunningApp;
+    beforeEach(async () => (running = await startApp(OperatorsModule, adapter)));
+    afterEach(() => running.close());
+
+    it('get no circuit: the admin API, the dashboard and the metrics route', async () => {
+      for (const path of ['/circuit-breakers', '/circuit-breakers/dashboard', '/metrics']) {
+        expect((await fetch(`${running.url}${path}`)).status).toBe(200);
+      }
+      expect(running.get(CircuitBreakerRegistry).names()).toEqual([]);
+    });
+  },
+);
