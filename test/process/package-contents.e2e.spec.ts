@@ -40,7 +40,7 @@ describe('the packed package', () => {
   });
 
   it('ships no declarations for internals: the dashboard’s scripts and stylesheets have none', () => {
-    const shipped = readdirSync(join(unpacked, 'dist'), { recursive: true });
+    const shipped = readdirSync(join(unpacked, 'dist'), { recursive: true, encoding: 'utf8' });
     const declarations = shipped.filter((file) => file.endsWith('.d.ts'));
     for (const build of ['esm', 'cjs']) {
       expect(declarations).toEqual(
