@@ -18,13 +18,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { QUICK_START_FILES, writeQuickStart } from './quick-start.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONSUMERS_DIR = path.join(REPO, 'consumers');
-/** Each consumer: its folder, and any flags for installing the tarball. */
+/**
+ * Each consumer: its folder, any flags for installing the tarball, and where the README's Quick
+ * start files go (taken from README.md at every run, so that the README as written is tested).
+ */
 const CONSUMERS = [
-  { name: 'nest11-cjs', install: [] },
+  {
+    name: 'nest11-cjs',
+    install: [],
+    // Beside the consumer's own app; its main.ts is ESM-only (top-level await), the README says
+    // how a CommonJS app writes it instead.
+    quickStart: {
+      into: 'src/quick-start',
+      files: QUICK_START_FILES.filter((file) => file !== 'main.ts'),
+    },
+  },
   { name: 'nest12-esm', install: [] },
+  { name: 'nest12-vitest', install: [], quickStart: { into: 'src', files: QUICK_START_FILES } },
   { name: 'plain-node', install: [] },
   { name: 'ts-types', install: [] },
 ];
@@ -88,6 +102,12 @@ await phase('Node.js binaries', async () => {
 await phase('install the consumers', () => {
   for (const folder of [...SHARED, ...consumers.map(({ name }) => name)]) {
     copySources(path.join(CONSUMERS_DIR, folder), path.join(STAGE, folder));
+  }
+  for (const { name, quickStart } of consumers) {
+    if (!quickStart) continue;
+    const into = path.join(STAGE, name, quickStart.into);
+    writeQuickStart(path.join(REPO, 'README.md'), into, quickStart.files);
+    console.log(`  ${name}: the README's ${quickStart.files.join(', ')} in ${quickStart.into}/`);
   }
   return Promise.all(consumers.map(installConsumer));
 });

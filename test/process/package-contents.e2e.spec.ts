@@ -39,6 +39,20 @@ describe('the packed package', () => {
     ]);
   });
 
+  it('ships no declarations for internals: the dashboard’s scripts and stylesheets have none', () => {
+    const shipped = readdirSync(join(unpacked, 'dist'), { recursive: true, encoding: 'utf8' });
+    const declarations = shipped.filter((file) => file.endsWith('.d.ts'));
+    for (const build of ['esm', 'cjs']) {
+      expect(declarations).toEqual(
+        expect.arrayContaining([`${build}/index.d.ts`, `${build}/engine/index.d.ts`]),
+      );
+      // Their code ships (the dashboard serves it), their types (the text as a string type) not.
+      expect(shipped).toContain(`${build}/admin/dashboard.styles.js`);
+    }
+    const dashboardInternals = /(^|\/)dashboard[\w.-]*\.(script|styles)\.d\.ts$/;
+    expect(declarations.filter((file) => dashboardInternals.test(file))).toEqual([]);
+  });
+
   it.each([
     ['ESM', 'dist/esm/engine/index.js', 'import'],
     ['CommonJS', 'dist/cjs/engine/index.js', 'require'],
