@@ -8,6 +8,11 @@ const blocks = pages.flatMap(tsBlocks);
 const where = ({ page, line }: { page: string; line: number }) => `${page}:${line}`;
 
 describe('the examples of the README and docs/, as a newcomer copies them', () => {
+  it('come from a README read in five minutes: at most 200 lines, the rest in docs/', () => {
+    const readme = pages.find(({ path }) => path === 'README.md')!;
+    expect(readme.text.trimEnd().split('\n').length).toBeLessThanOrEqual(200);
+  });
+
   it('enables shutdown hooks in every main.ts: without them SIGTERM saves and flushes nothing', () => {
     const mains = blocks.filter(({ code }) => code.includes('NestFactory.create('));
     expect(mains.filter(({ page }) => page === 'README.md').length).toBeGreaterThan(0);
