@@ -41,7 +41,9 @@ function headingsOf(text: string): string[] {
 /** The targets of a text's Markdown links and images, outside code. */
 function linksOf(text: string): string[] {
   const prose = text.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
-  return [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?: "[^"]*")?\)/g)].map(([, target]) => target!);
+  return [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?: "[^"]*")?\)/g)].map(
+    ([, target]) => target!,
+  );
 }
 
 const links = pages.flatMap(({ path, text }) =>
@@ -56,13 +58,17 @@ describe('the relative links of the README and docs/', () => {
     const linked = new Set(
       links.map(([page, target]) => normalize(join(dirname(page), target.split('#')[0]!))),
     );
-    const unlinked = pages.map(({ path }) => path).filter((path) => path !== 'README.md' && !linked.has(path));
+    const unlinked = pages
+      .map(({ path }) => path)
+      .filter((path) => path !== 'README.md' && !linked.has(path));
     expect(unlinked).toEqual([]);
   });
 
   it('follows GitHub’s anchor rules', () => {
     expect(slug('The engine without NestJS: `Circuit`')).toBe('the-engine-without-nestjs-circuit');
-    expect(slug('`@CircuitBreaker()` and `@CircuitSignal()`')).toBe('circuitbreaker-and-circuitsignal');
+    expect(slug('`@CircuitBreaker()` and `@CircuitSignal()`')).toBe(
+      'circuitbreaker-and-circuitsignal',
+    );
     expect(slug('Health: readiness, not liveness')).toBe('health-readiness-not-liveness');
     expect(slug('Snapshot and restore')).toBe('snapshot-and-restore');
     expect([...anchorsOf('# A\n## A\n```\n# B\n```\n')]).toEqual(['a', 'a-1']);

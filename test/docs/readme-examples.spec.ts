@@ -82,7 +82,9 @@ describe('the TypeScript examples of the README and docs/', () => {
   });
 
   it.each(
-    examples.map((example) => [`${example.page}: ${example.file} (line ${example.line})`, example] as const),
+    examples.map(
+      (example) => [`${example.page}: ${example.file} (line ${example.line})`, example] as const,
+    ),
   )('%s compiles', (_where, { page, file }) => {
     const program = programs.get(page)!;
     const source = program.getSourceFile(join(folderOf(page), file))!;

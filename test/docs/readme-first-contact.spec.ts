@@ -29,7 +29,8 @@ describe('the examples of the README and docs/, as a newcomer copies them', () =
 
   it('calls forRoot()/forRootAsync() in the root module only (AppModule), never in a module of its own', () => {
     const modules = blocks.filter(
-      ({ code }) => /CircuitBreakerModule\.forRoot(Async)?\(/.test(code) && /^@Module\(/m.test(code),
+      ({ code }) =>
+        /CircuitBreakerModule\.forRoot(Async)?\(/.test(code) && /^@Module\(/m.test(code),
     );
     expect(modules.length).toBeGreaterThan(3);
     const elsewhere = modules.filter(({ code }) => !/^export class AppModule \{\}$/m.test(code));

@@ -8,10 +8,9 @@ const withTable = pages.filter(({ text }) => text.includes('<!-- options-table')
 const table = (withTable[0]?.text ?? '')
   .split('<!-- options-table')[1]
   ?.split('<!-- /options-table -->')[0];
-const rows = [...(table ?? '').matchAll(/^\| `(\w+)`\s*\| ([^|]+) \|/gm)].map(([, option, cell]) => [
-  option!,
-  cell!.trim(),
-]);
+const rows = [...(table ?? '').matchAll(/^\| `(\w+)`\s*\| ([^|]+) \|/gm)].map(
+  ([, option, cell]) => [option!, cell!.trim()],
+);
 
 describe('the options table', () => {
   it('is on exactly one page, docs/circuits.md', () => {
