@@ -46,8 +46,9 @@ const options: ts.CompilerOptions = {
   },
 };
 
-// Inside the repository, so that its node_modules (the peers a user installs) resolve.
-const folder = join(root, 'node_modules', '.cache', 'readme-examples');
+// Inside the repository, so that its node_modules (the peers a user installs) resolve; one
+// folder per run, as worktrees may share node_modules and run this test at the same time.
+const folder = join(root, 'node_modules', '.cache', `readme-examples-${process.pid}`);
 const folderOf = (page: string) => join(folder, page.replace(/[/.]/g, '_'));
 
 describe('the TypeScript examples of the README and docs/', () => {
