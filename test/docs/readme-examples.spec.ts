@@ -1,30 +1,33 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { pages, root, tsBlocks } from './support/markdown-pages.js';
 
-// Every complete TypeScript example of the README (a block with at least one import) compiles as
-// a user would copy it, against the package as built (its types, through its exports: `npm test`
-// builds it first), with the settings the README's Requirements give. A block that starts with
-// a file name (`// app.module.ts`) is that file: the named files compile together, so that
-// one can import another.
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+// Every complete TypeScript example of the README and of docs/ (a block with at least one
+// import) compiles as a user would copy it, against the package as built (its types, through its
+// exports: `npm test` builds it first), with the settings the README's Requirements give. A
+// block that starts with a file name (`// app.module.ts`) is that file: the named files of one
+// page compile together, so that one can import another. Each page is a program of its own, so
+// that two pages may each show their `app.module.ts`.
 
 interface Example {
+  page: string;
   file: string;
   code: string;
   line: number;
 }
 
-const examples: Example[] = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
-  .map(([, code], i) => ({
-    code: code!,
-    line: readme.slice(0, readme.indexOf(code!)).split('\n').length,
-    file: /^\/\/ ([\w.-]+\.ts)\n/.exec(code!)?.[1] ?? `example-${i + 1}.ts`,
-  }))
-  .filter(({ code }) => /^import /m.test(code));
+const examples: Example[] = pages.flatMap((page) =>
+  tsBlocks(page)
+    .filter(({ code }) => /^import /m.test(code))
+    .map(({ code, line }, i) => ({
+      page: page.path,
+      code,
+      line,
+      file: /^\/\/ ([\w.-]+\.ts)\n/.exec(code)?.[1] ?? `example-${i + 1}.ts`,
+    })),
+);
+const pagesWithExamples = [...new Set(examples.map(({ page }) => page))];
 
 const options: ts.CompilerOptions = {
   strict: true,
@@ -43,40 +46,55 @@ const options: ts.CompilerOptions = {
   },
 };
 
-// Inside the repository, so that its node_modules (the peers a user installs) resolve.
-const folder = join(root, 'node_modules', '.cache', 'readme-examples');
+// Inside the repository, so that its node_modules (the peers a user installs) resolve; one
+// folder per run, as worktrees may share node_modules and run this test at the same time.
+const folder = join(root, 'node_modules', '.cache', `readme-examples-${process.pid}`);
+const folderOf = (page: string) => join(folder, page.replace(/[/.]/g, '_'));
 
-describe('the README’s TypeScript examples', () => {
-  let program: ts.Program;
+describe('the TypeScript examples of the README and docs/', () => {
+  const programs = new Map<string, ts.Program>();
   beforeAll(() => {
     rmSync(folder, { recursive: true, force: true });
-    mkdirSync(folder, { recursive: true });
-    for (const { file, code } of examples) writeFileSync(join(folder, file), code);
-    // One program for all of them: each file's own diagnostics are what each test reads.
-    program = ts.createProgram(
-      examples.map(({ file }) => join(folder, file)),
-      options,
-    );
+    for (const page of pagesWithExamples) {
+      const own = examples.filter((example) => example.page === page);
+      mkdirSync(folderOf(page), { recursive: true });
+      for (const { file, code } of own) writeFileSync(join(folderOf(page), file), code);
+      // One program per page: each file's own diagnostics are what each test reads.
+      programs.set(
+        page,
+        ts.createProgram(
+          own.map(({ file }) => join(folderOf(page), file)),
+          options,
+        ),
+      );
+    }
   });
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('has complete examples to check, each file named once', () => {
-    expect(examples.length).toBeGreaterThanOrEqual(8);
-    const files = examples.map(({ file }) => file);
-    expect(new Set(files).size).toBe(files.length);
+  it('has complete examples to check, in the README and in docs/, each file named once per page', () => {
+    expect(examples.filter(({ page }) => page === 'README.md').length).toBeGreaterThanOrEqual(4);
+    expect(examples.filter(({ page }) => page.startsWith('docs/')).length).toBeGreaterThanOrEqual(
+      15,
+    );
+    for (const page of pagesWithExamples) {
+      const files = examples.filter((example) => example.page === page).map(({ file }) => file);
+      expect(new Set(files).size).toBe(files.length);
+    }
   });
 
-  it.each(examples.map((example) => [`${example.file} (line ${example.line})`, example] as const))(
-    '%s compiles',
-    (_where, { file }) => {
-      const source = program.getSourceFile(join(folder, file))!;
-      const problems = ts
-        .getPreEmitDiagnostics(program, source)
-        .map(
-          (d) =>
-            `${d.file?.fileName.split('/').at(-1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
-        );
-      expect(problems).toEqual([]);
-    },
-  );
+  it.each(
+    examples.map(
+      (example) => [`${example.page}: ${example.file} (line ${example.line})`, example] as const,
+    ),
+  )('%s compiles', (_where, { page, file }) => {
+    const program = programs.get(page)!;
+    const source = program.getSourceFile(join(folderOf(page), file))!;
+    const problems = ts
+      .getPreEmitDiagnostics(program, source)
+      .map(
+        (d) =>
+          `${d.file?.fileName.split('/').at(-1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      );
+    expect(problems).toEqual([]);
+  });
 });

@@ -27,16 +27,21 @@ describe('the packed package', () => {
   }, 60_000);
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('ships the two builds, the sources their maps point at, the licence, the README’s picture and the monitoring files', () => {
+  it('ships the two builds, the sources their maps point at, the licence, the changelog, the docs pages the README links, the README’s picture and the monitoring files', () => {
     expect(readdirSync(unpacked).sort()).toEqual(
-      ['LICENSE', 'README.md', 'dist', 'docs', 'lib', 'package.json'].sort(),
+      ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'docs', 'lib', 'package.json'].sort(),
     );
     expect(readdirSync(join(unpacked, 'dist')).sort()).toEqual(['cjs', 'esm']);
-    expect(readdirSync(join(unpacked, 'docs')).sort()).toEqual([
-      'dashboard.png',
-      'grafana-dashboard.json',
-      'prometheus-alerts.yaml',
-    ]);
+    // Every file of docs/: the README links its pages relatively, and a reader of
+    // node_modules/nestjs-circuit-breaker follows them there.
+    expect(readdirSync(join(unpacked, 'docs')).sort()).toEqual(
+      readdirSync(join(root, 'docs')).sort(),
+    );
+    const pages = readdirSync(join(unpacked, 'docs')).filter((file) => file.endsWith('.md'));
+    expect(pages).toEqual(expect.arrayContaining(['README.md', 'circuits.md', 'testing.md']));
+    expect(readdirSync(join(unpacked, 'docs'))).toEqual(
+      expect.arrayContaining(['dashboard.png', 'grafana-dashboard.json', 'prometheus-alerts.yaml']),
+    );
   });
 
   it('ships no declarations for internals: the dashboard’s scripts and stylesheets have none', () => {
