@@ -1,12 +1,25 @@
-import { isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
-import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
+import type { CircuitStore, FleetMember, SharedStateRecord } from './circuit-store.interface.js';
+import {
+  resolveFleetOptions,
+  type FleetOptions,
+  type ResolvedFleetOptions,
+} from './fleet-options.js';
+import { FleetReports, type FleetDelta } from './fleet-reports.js';
+import { FleetTally } from './fleet-tally.js';
 import { nextVersion } from './shared-state-record.js';
+
+export interface InMemoryCircuitStoreOptions {
+  /** How the replicas decide that a circuit opens for all of them (as `RedisCircuitStore`'s). */
+  fleet?: FleetOptions;
+}
 
 /**
  * Shares circuit state between the applications of one process that are given the same
  * instance (tests, several Nest apps in one worker). Answers at once, so it changes nothing of
  * how one application's circuits behave. Follows the same rules as `RedisCircuitStore`: a
- * forced state gives way only to a manual one, and records are ordered by time.
+ * forced state gives way only to a manual one, records are ordered by time, and a circuit opens
+ * for every application only on fleet evidence (`fleet`); each application is one replica.
  */
 export class InMemoryCircuitStore implements CircuitStore {
   private readonly records = new Map<string, SharedStateRecord>();
@@ -16,6 +29,16 @@ export class InMemoryCircuitStore implements CircuitStore {
     { openUntil: number; taken: number; expiresAt: number }
   >();
   private readonly listeners = new Set<(record: SharedStateRecord) => void>();
+  private readonly fleet: ResolvedFleetOptions;
+  private readonly tallies = new Map<string, FleetTally>();
+  private readonly reports: FleetReports;
+
+  constructor({ fleet }: InMemoryCircuitStoreOptions = {}) {
+    this.fleet = resolveFleetOptions('InMemoryCircuitStore', fleet);
+    this.reports = new FleetReports(this.fleet.reportIntervalMs, (member, delta) =>
+      this.report(member, delta),
+    );
+  }
 
   connect(changed: (record: SharedStateRecord) => void): void {
     this.listeners.add(changed);
@@ -36,6 +59,43 @@ export class InMemoryCircuitStore implements CircuitStore {
     const record: SharedStateRecord = { circuit, state, openUntil, manual, version };
     this.records.set(circuit, record);
     for (const listener of this.listeners) listener(record);
+  }
+
+  vote(member: FleetMember, openUntil: number): void {
+    if (this.tally(member.circuit).vote(member, Date.now()))
+      this.openForAll(member.circuit, openUntil);
+  }
+
+  watch(member: FleetMember): () => void {
+    return this.reports.watch(member);
+  }
+
+  private report(member: FleetMember, delta: FleetDelta): void {
+    const now = Date.now();
+    if (this.tally(member.circuit).report(member, delta, now)) {
+      this.openForAll(member.circuit, now + member.resetTimeoutMs);
+    }
+  }
+
+  private tally(circuit: string): FleetTally {
+    let tally = this.tallies.get(circuit);
+    if (tally === undefined) this.tallies.set(circuit, (tally = new FleetTally(this.fleet)));
+    return tally;
+  }
+
+  /** Opens `circuit` for every replica, unless an open or forced record holds (then sent again). */
+  private openForAll(circuit: string, openUntil: number): void {
+    const current = this.records.get(circuit);
+    const holds =
+      current !== undefined &&
+      (isForcedState(current.state) ||
+        (current.state === CircuitState.Open && current.openUntil > Date.now()));
+    if (holds) {
+      for (const listener of this.listeners) listener(current);
+      return;
+    }
+    this.tally(circuit).clear();
+    this.save(circuit, CircuitState.Open, Math.round(openUntil), false);
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): boolean {

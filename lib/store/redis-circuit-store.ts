@@ -1,7 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
-import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+import type { CircuitStore, FleetMember, SharedStateRecord } from './circuit-store.interface.js';
+import {
+  resolveFleetOptions,
+  type FleetOptions,
+  type ResolvedFleetOptions,
+} from './fleet-options.js';
+import { FleetReports, type FleetDelta } from './fleet-reports.js';
+import { FLEET_BUCKETS } from './fleet-tally.js';
+import { FLEET_SCRIPT } from './redis-fleet-script.js';
 import { ACQUIRE_PROBE_SCRIPT, RELEASE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
 import { RedisClock, REDIS_CLOCK_SKEW_MS } from './redis-clock.js';
 import { invalidRecordReason } from './shared-state-record.js';
@@ -28,6 +36,11 @@ export interface RedisCircuitStoreOptions {
   prefix?: string;
   /** How long a command may take before the circuits go on without it. Default `100` ms. */
   commandTimeoutMs?: number;
+  /**
+   * How the replicas decide that a circuit opens for all of them. Default: a quorum of the
+   * replicas active in the window, at least 2, must trip on their own.
+   */
+  fleet?: FleetOptions;
 }
 
 /**
@@ -91,10 +104,12 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly resync = (): void => void this.resynchronize();
 
   private readonly redis: Redis | Cluster;
+  private readonly fleet: ResolvedFleetOptions;
+  private readonly reports: FleetReports;
 
   constructor(
     redis: RedisClient,
-    { prefix = 'circuit-breaker', commandTimeoutMs = 100 }: RedisCircuitStoreOptions = {},
+    { prefix = 'circuit-breaker', commandTimeoutMs = 100, fleet }: RedisCircuitStoreOptions = {},
   ) {
     // An ioredis `Redis` or `Cluster`, as its type (described, not imported) says.
     this.redis = redis as unknown as Redis | Cluster;
@@ -112,6 +127,10 @@ export class RedisCircuitStore implements CircuitStore {
     this.prefix = prefix;
     this.commandTimeoutMs = commandTimeoutMs;
     this.channel = `${prefix}:changes`;
+    this.fleet = resolveFleetOptions('RedisCircuitStore', fleet);
+    this.reports = new FleetReports(this.fleet.reportIntervalMs, (member, delta) =>
+      this.decide(member, delta, 0),
+    );
   }
 
   /** Resolves once subscribed, or after a while without Redis: start-up does not wait for it. */
@@ -228,6 +247,67 @@ export class RedisCircuitStore implements CircuitStore {
       // Answered late, it still holds; else kept in `unsaved`: saved when Redis is back.
       if (error instanceof NoAnswerError) sent?.then(saved, () => {});
       return false;
+    });
+  }
+
+  vote(member: FleetMember, openUntil: number): void {
+    void this.decide(member, undefined, openUntil);
+  }
+
+  watch(member: FleetMember): () => void {
+    return this.reports.watch(member);
+  }
+
+  /**
+   * Sends a trip (`openUntil` > 0) or a report of calls (`delta`) of `member`'s replica; Redis
+   * decides whether the circuit opens for all (FLEET_SCRIPT). Neither is saved for later when
+   * Redis is out: evidence counts within its window only, and the replica is open here already.
+   */
+  private decide(
+    member: FleetMember,
+    delta: FleetDelta | undefined,
+    openUntil: number,
+  ): Promise<void> {
+    const { circuit, replica, windowMs, failureRateThreshold, minimumThroughput, resetTimeoutMs } =
+      member;
+    this.known.add(circuit);
+    const key = this.key(circuit, 'state');
+    const rate = this.fleet.decide === 'rate' && failureRateThreshold !== undefined;
+    const decided = (reply: unknown): void => {
+      const [, record, garbage] = reply as [number, string | null, number];
+      if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
+      // Not opened: a record that holds (open, forced) is adopted here at once.
+      if (typeof record === 'string') this.received(record, key);
+    };
+    let sent: Promise<unknown> | undefined;
+    return this.command(
+      key,
+      () =>
+        (sent = this.redis.eval(
+          FLEET_SCRIPT,
+          4,
+          key,
+          this.key(circuit, 'fleet:voters'),
+          this.key(circuit, 'fleet:active'),
+          this.key(circuit, 'fleet:outcomes'),
+          circuit,
+          replica,
+          openUntil > 0 ? '1' : '0',
+          Math.round(openUntil),
+          windowMs,
+          this.fleet.minReplicas,
+          this.fleet.ratio,
+          rate ? (delta?.outcomes ?? 0) : 0,
+          rate ? (delta?.failures ?? 0) : 0,
+          rate ? failureRateThreshold : 0,
+          minimumThroughput,
+          resetTimeoutMs,
+          this.channel,
+          REDIS_CLOCK_SKEW_MS,
+          FLEET_BUCKETS,
+        )),
+    ).then(decided, (error: unknown) => {
+      if (error instanceof NoAnswerError) sent?.then(decided, () => {});
     });
   }
 
