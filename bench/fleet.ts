@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     console.log(
       '\nA real outage: from the first failing call to every replica open (a tenth idle)\n',
     );
-    printTable(['replicas', 'all open', 'half open', 'idle ones open'], outages);
+    printTable(['replicas', 'all open', 'median replica open', 'idle ones open'], outages);
     console.log('\nRedis commands one replica sends for one circuit at ~1,000 calls/s\n');
     printTable(
       ['fleet.decide', 'calls/s', 'commands/s'],
