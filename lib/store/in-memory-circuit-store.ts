@@ -55,6 +55,7 @@ export class InMemoryCircuitStore implements CircuitStore {
       for (const listener of this.listeners) listener(current);
       return;
     }
+    if (manual) this.tallies.get(circuit)?.clear(); // an operator's state starts the evidence afresh
     const version = nextVersion(current?.version, Date.now());
     const record: SharedStateRecord = { circuit, state, openUntil, manual, version };
     this.records.set(circuit, record);
@@ -62,8 +63,9 @@ export class InMemoryCircuitStore implements CircuitStore {
   }
 
   vote(member: FleetMember, openUntil: number): void {
-    if (this.tally(member.circuit).vote(member, Date.now()))
-      this.openForAll(member.circuit, openUntil);
+    const opens = this.tally(member.circuit).vote(member, Date.now());
+    // A record that holds is sent to the voter (to every application here: each takes it once).
+    if (!this.resend(member.circuit) && opens) this.openForAll(member.circuit, openUntil);
   }
 
   watch(member: FleetMember): () => void {
@@ -83,19 +85,22 @@ export class InMemoryCircuitStore implements CircuitStore {
     return tally;
   }
 
-  /** Opens `circuit` for every replica, unless an open or forced record holds (then sent again). */
+  /** Opens `circuit` for every replica, unless a record holds (then sent again). */
   private openForAll(circuit: string, openUntil: number): void {
+    if (this.resend(circuit)) return;
+    this.tally(circuit).clear();
+    this.save(circuit, CircuitState.Open, Math.round(openUntil), false);
+  }
+
+  /** Sends the record of `circuit` again if it holds (forced, or open and not ended): true then. */
+  private resend(circuit: string): boolean {
     const current = this.records.get(circuit);
     const holds =
       current !== undefined &&
       (isForcedState(current.state) ||
         (current.state === CircuitState.Open && current.openUntil > Date.now()));
-    if (holds) {
-      for (const listener of this.listeners) listener(current);
-      return;
-    }
-    this.tally(circuit).clear();
-    this.save(circuit, CircuitState.Open, Math.round(openUntil), false);
+    if (holds) for (const listener of this.listeners) listener(current);
+    return holds;
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): boolean {

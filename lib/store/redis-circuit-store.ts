@@ -81,6 +81,8 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly known = new Set<string>();
   /** The latest state per circuit that could not be saved yet. */
   private readonly unsaved = new Map<string, Change>();
+  /** The latest trip per circuit that could not be sent yet: sent when Redis is back, if still open. */
+  private readonly unvoted = new Map<string, { member: FleetMember; openUntil: number }>();
   /** The forced states known to hold, per circuit: saved again if Redis comes back without them. */
   private readonly forced = new Map<string, Change>();
   /** Keys (and the channel) found holding something that is not a record: one warning each. */
@@ -204,6 +206,7 @@ export class RedisCircuitStore implements CircuitStore {
   save(circuit: string, state: SharedCircuitState, openUntil: number, manual = false): void {
     this.known.add(circuit);
     const change: Change = { state, openUntil, manual };
+    this.unvoted.delete(circuit); // a later state of this replica's: its trip is over
     this.unsaved.set(circuit, change);
     this.remember(circuit, change);
     void this.write(circuit, change);
@@ -233,8 +236,10 @@ export class RedisCircuitStore implements CircuitStore {
       () =>
         (sent = this.redis.eval(
           SAVE_SCRIPT,
-          1,
+          3,
           key,
+          this.key(circuit, 'fleet:voters'),
+          this.key(circuit, 'fleet:outcomes'),
           circuit,
           state,
           openUntil,
@@ -251,7 +256,12 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   vote(member: FleetMember, openUntil: number): void {
-    void this.decide(member, undefined, openUntil);
+    const trip = { member, openUntil };
+    this.unvoted.set(member.circuit, trip);
+    void this.decide(member, undefined, openUntil).then((answered) => {
+      if (answered && this.unvoted.get(member.circuit) === trip)
+        this.unvoted.delete(member.circuit);
+    });
   }
 
   watch(member: FleetMember): () => void {
@@ -260,24 +270,25 @@ export class RedisCircuitStore implements CircuitStore {
 
   /**
    * Sends a trip (`openUntil` > 0) or a report of calls (`delta`) of `member`'s replica; Redis
-   * decides whether the circuit opens for all (FLEET_SCRIPT). Neither is saved for later when
-   * Redis is out: evidence counts within its window only, and the replica is open here already.
+   * decides whether the circuit opens for all (FLEET_SCRIPT). Resolves with whether Redis
+   * answered (never rejects). A report Redis missed is not sent again: the next one counts.
    */
   private decide(
     member: FleetMember,
     delta: FleetDelta | undefined,
     openUntil: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { circuit, replica, windowMs, failureRateThreshold, minimumThroughput, resetTimeoutMs } =
       member;
     this.known.add(circuit);
     const key = this.key(circuit, 'state');
     const rate = this.fleet.decide === 'rate' && failureRateThreshold !== undefined;
-    const decided = (reply: unknown): void => {
+    const decided = (reply: unknown): boolean => {
       const [, record, garbage] = reply as [number, string | null, number];
       if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
       // Not opened: a record that holds (open, forced) is adopted here at once.
       if (typeof record === 'string') this.received(record, key);
+      return true;
     };
     let sent: Promise<unknown> | undefined;
     return this.command(
@@ -308,6 +319,7 @@ export class RedisCircuitStore implements CircuitStore {
         )),
     ).then(decided, (error: unknown) => {
       if (error instanceof NoAnswerError) sent?.then(decided, () => {});
+      return false;
     });
   }
 
@@ -444,6 +456,17 @@ export class RedisCircuitStore implements CircuitStore {
       const time = await this.command(this.channel, () => this.redis.time());
       this.clock.learn(time, sentAt, Date.now());
       await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));
+      // A trip still in force is still evidence: it is sent (its vote counts within the window).
+      const now = Date.now();
+      await Promise.all(
+        [...this.unvoted].map(([circuit, trip]) =>
+          trip.openUntil > now
+            ? this.decide(trip.member, undefined, trip.openUntil).then((answered) => {
+                if (answered && this.unvoted.get(circuit) === trip) this.unvoted.delete(circuit);
+              })
+            : this.unvoted.delete(circuit),
+        ),
+      );
       const circuits = [...this.known];
       const records = await Promise.all(
         circuits.map((circuit) => this.load(circuit).catch(() => null)),

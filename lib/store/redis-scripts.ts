@@ -48,13 +48,16 @@ end
 `;
 
 /**
- * Saves a circuit's record and publishes it, in one step. KEYS: record. ARGV: circuit, state,
- * openUntil, manual ('1' or '0'), ttl ms (0: none), channel, max clock skew ms.
+ * Saves a circuit's record and publishes it, in one step. KEYS: record, and the circuit's fleet
+ * votes and outcomes (see FLEET_SCRIPT). ARGV: circuit, state, openUntil, manual ('1' or '0'),
+ * ttl ms (0: none), channel, max clock skew ms.
  *
  * - The version is Redis's clock in epoch milliseconds, raised past the stored record's:
  *   records keep their order through a Redis that restarts empty.
  * - An operator's forced state (forced_open, disabled) gives way only to a manual record: an
  *   automatic one is refused, and the record that holds is returned to its sender.
+ * - A manual record clears the fleet's votes and outcomes: an operator's state starts the
+ *   evidence afresh (a vote sent before it cannot open the circuit after it).
  * - Whatever the key held that is not a valid record (another type, not JSON, a field of the
  *   wrong type, a version from the far future) is replaced: it neither orders nor refuses
  *   anything.
@@ -65,7 +68,9 @@ export const SAVE_SCRIPT = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 ${SAVE_RECORD_FUNCTIONS}
-return save_record(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6], tonumber(ARGV[7]))
+local saved = save_record(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6], tonumber(ARGV[7]))
+if saved[1] == 1 and ARGV[4] == '1' and KEYS[3] then redis.call('DEL', KEYS[2], KEYS[3]) end
+return saved
 `;
 
 /**
