@@ -64,8 +64,15 @@ export class InMemoryCircuitStore implements CircuitStore {
 
   vote(member: FleetMember, openUntil: number): void {
     const opens = this.tally(member.circuit).vote(member, Date.now());
-    // A record that holds is sent to the voter (to every application here: each takes it once).
-    if (!this.resend(member.circuit) && opens) this.openForAll(member.circuit, openUntil);
+    if (opens) return this.openForAll(member.circuit, openUntil);
+    // An operator's state, or the fleet open already: the voter takes it (each application here
+    // is sent it; each takes it once).
+    this.resend(
+      member.circuit,
+      (record) =>
+        isForcedState(record.state) ||
+        (record.state === CircuitState.Open && record.openUntil > Date.now()),
+    );
   }
 
   watch(member: FleetMember): () => void {
@@ -85,22 +92,19 @@ export class InMemoryCircuitStore implements CircuitStore {
     return tally;
   }
 
-  /** Opens `circuit` for every replica, unless a record holds (then sent again). */
+  /** Opens `circuit` for every replica, unless an operator's forced state holds (then sent again). */
   private openForAll(circuit: string, openUntil: number): void {
-    if (this.resend(circuit)) return;
+    if (this.resend(circuit, (record) => isForcedState(record.state))) return;
     this.tally(circuit).clear();
     this.save(circuit, CircuitState.Open, Math.round(openUntil), false);
   }
 
-  /** Sends the record of `circuit` again if it holds (forced, or open and not ended): true then. */
-  private resend(circuit: string): boolean {
+  /** Sends the record of `circuit` again when `holds` says it holds: true then. */
+  private resend(circuit: string, holds: (record: SharedStateRecord) => boolean): boolean {
     const current = this.records.get(circuit);
-    const holds =
-      current !== undefined &&
-      (isForcedState(current.state) ||
-        (current.state === CircuitState.Open && current.openUntil > Date.now()));
-    if (holds) for (const listener of this.listeners) listener(current);
-    return holds;
+    if (current === undefined || !holds(current)) return false;
+    for (const listener of this.listeners) listener(current);
+    return true;
   }
 
   acquire(circuit: string, openUntil: number, max: number, leaseMs: number): boolean {

@@ -17,9 +17,10 @@ import { SAVE_RECORD_FUNCTIONS } from './redis-scripts.js';
  *   ended before the window began are dropped, and the circuit opens for all when the window
  *   holds minimumThroughput outcomes and failures / outcomes reaches the threshold (open until
  *   now + resetTimeoutMs).
- * - A record that holds, saying as much or more (open and not yet ended, forced open, disabled),
- *   is returned to a voter (and to a report that would open), to adopt, and nothing opens.
- *   Opening clears the votes and outcomes: the next opening needs evidence of its own.
+ * - An operator's forced state holds: nothing opens, and it is returned to the sender, to adopt.
+ *   A vote that opens nothing is returned an open record not yet ended, to adopt (the fleet is
+ *   open already). Opening replaces any other record (one of the far future too), and clears
+ *   the votes and outcomes: the next opening needs evidence of its own.
  * - A key of another type is replaced.
  *
  * Returns { 1 (opened for all) or 0, the record saved or that holds (or false), 1 if the record key
@@ -80,11 +81,13 @@ end
 if ARGV[3] ~= '1' and not open then return { 0, false, 0 } end
 local skew = tonumber(ARGV[14])
 local current, got = current_record(KEYS[1], circuit, skew)
-if current and (current.state == 'forced_open' or current.state == 'disabled'
-    or (current.state == 'open' and current.openUntil > now)) then
+if current and (current.state == 'forced_open' or current.state == 'disabled') then
   return { 0, got, 0 }
 end
-if not open then return { 0, false, 0 } end
+if not open then
+  if current and current.state == 'open' and current.openUntil > now then return { 0, got, 0 } end
+  return { 0, false, 0 }
+end
 redis.call('DEL', KEYS[2], KEYS[4])
 return save_record(KEYS[1], circuit, 'open', openUntil, false,
   math.max(0, openUntil - now) + 86400000, ARGV[13], skew)
