@@ -63,16 +63,15 @@ export class InMemoryCircuitStore implements CircuitStore {
   }
 
   vote(member: FleetMember, openUntil: number): void {
-    const opens = this.tally(member.circuit).vote(member, Date.now());
-    if (opens) return this.openForAll(member.circuit, openUntil);
-    // An operator's state, or the fleet open already: the voter takes it (each application here
-    // is sent it; each takes it once).
-    this.resend(
-      member.circuit,
-      (record) =>
-        isForcedState(record.state) ||
-        (record.state === CircuitState.Open && record.openUntil > Date.now()),
-    );
+    // A trip while an operator's state holds, or the circuit is open for all, counts for nothing:
+    // the voter takes that record (each application here is sent it; each takes it once).
+    const holds = (record: SharedStateRecord) =>
+      isForcedState(record.state) ||
+      (record.state === CircuitState.Open && record.openUntil > Date.now());
+    if (this.resend(member.circuit, holds)) return;
+    if (this.tally(member.circuit).vote(member, Date.now())) {
+      this.openForAll(member.circuit, openUntil);
+    }
   }
 
   watch(member: FleetMember): () => void {
@@ -92,9 +91,11 @@ export class InMemoryCircuitStore implements CircuitStore {
     return tally;
   }
 
-  /** Opens `circuit` for every replica, unless an operator's forced state holds (then sent again). */
+  /** Opens `circuit` for every replica, unless an operator's state holds (sent again) or it is. */
   private openForAll(circuit: string, openUntil: number): void {
     if (this.resend(circuit, (record) => isForcedState(record.state))) return;
+    const current = this.records.get(circuit);
+    if (current?.state === CircuitState.Open && current.openUntil > Date.now()) return;
     this.tally(circuit).clear();
     this.save(circuit, CircuitState.Open, Math.round(openUntil), false);
   }

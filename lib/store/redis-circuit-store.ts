@@ -54,6 +54,9 @@ const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
 type Change = { state: SharedCircuitState; openUntil: number; manual: boolean };
 
+/** A trip of this replica's, sent as a vote; `unanswered` once Redis did not take it. */
+type Trip = { member: FleetMember; openUntil: number; unanswered: boolean };
+
 /**
  * Shares circuit state between replicas through Redis (`ioredis`, an optional peer dependency;
  * a standalone client, or a `Cluster`): a replica's state changes reach the others by pub/sub
@@ -82,7 +85,7 @@ export class RedisCircuitStore implements CircuitStore {
   /** The latest state per circuit that could not be saved yet. */
   private readonly unsaved = new Map<string, Change>();
   /** The latest trip per circuit that could not be sent yet: sent when Redis is back, if still open. */
-  private readonly unvoted = new Map<string, { member: FleetMember; openUntil: number }>();
+  private readonly unvoted = new Map<string, Trip>();
   /** The forced states known to hold, per circuit: saved again if Redis comes back without them. */
   private readonly forced = new Map<string, Change>();
   /** Keys (and the channel) found holding something that is not a record: one warning each. */
@@ -256,11 +259,16 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   vote(member: FleetMember, openUntil: number): void {
-    const trip = { member, openUntil };
-    this.unvoted.set(member.circuit, trip);
-    void this.decide(member, undefined, openUntil).then((answered) => {
-      if (answered && this.unvoted.get(member.circuit) === trip)
-        this.unvoted.delete(member.circuit);
+    this.sendTrip(member.circuit, { member, openUntil, unanswered: false });
+  }
+
+  /** Sends a trip; one Redis does not answer is kept, for when it is back (see resynchronize()). */
+  private sendTrip(circuit: string, trip: Trip): Promise<void> {
+    this.unvoted.set(circuit, trip);
+    return this.decide(trip.member, undefined, trip.openUntil).then((answered) => {
+      if (this.unvoted.get(circuit) !== trip) return; // a later state of this replica's since
+      if (answered) this.unvoted.delete(circuit);
+      else trip.unanswered = true;
     });
   }
 
@@ -459,13 +467,10 @@ export class RedisCircuitStore implements CircuitStore {
       // A trip still in force is still evidence: it is sent (its vote counts within the window).
       const now = Date.now();
       await Promise.all(
-        [...this.unvoted].map(([circuit, trip]) =>
-          trip.openUntil > now
-            ? this.decide(trip.member, undefined, trip.openUntil).then((answered) => {
-                if (answered && this.unvoted.get(circuit) === trip) this.unvoted.delete(circuit);
-              })
-            : this.unvoted.delete(circuit),
-        ),
+        [...this.unvoted].map(([circuit, trip]) => {
+          if (trip.openUntil <= now) this.unvoted.delete(circuit);
+          else if (trip.unanswered) return this.sendTrip(circuit, { ...trip, unanswered: false });
+        }),
       );
       const circuits = [...this.known];
       const records = await Promise.all(

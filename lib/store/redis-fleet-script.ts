@@ -17,10 +17,10 @@ import { SAVE_RECORD_FUNCTIONS } from './redis-scripts.js';
  *   ended before the window began are dropped, and the circuit opens for all when the window
  *   holds minimumThroughput outcomes and failures / outcomes reaches the threshold (open until
  *   now + resetTimeoutMs).
- * - An operator's forced state holds: nothing opens, and it is returned to the sender, to adopt.
- *   A vote that opens nothing is returned an open record not yet ended, to adopt (the fleet is
- *   open already). Opening replaces any other record (one of the far future too), and clears
- *   the votes and outcomes: the next opening needs evidence of its own.
+ * - A trip while an operator's forced state holds, or while the circuit is open for all (not
+ *   yet ended), counts for nothing: that record is returned to the voter, to adopt. A forced
+ *   state refuses an opening by the rate too. Any other record is replaced (one from the far
+ *   future too). Opening clears the votes and outcomes: the next needs evidence of its own.
  * - A key of another type is replaced.
  *
  * Returns { 1 (opened for all) or 0, the record saved or that holds (or false), 1 if the record key
@@ -44,6 +44,12 @@ local function mark(key)
   redis.call('PEXPIRE', key, window * 2)
 end
 mark(KEYS[3])
+local skew = tonumber(ARGV[14])
+local current, got = current_record(KEYS[1], circuit, skew)
+local forced = current and (current.state == 'forced_open' or current.state == 'disabled')
+local fleetOpen = current and current.state == 'open' and current.openUntil > now
+-- A trip while the fleet is open (or forced) is part of what holds: the voter takes that.
+if ARGV[3] == '1' and (forced or fleetOpen) then return { 0, got, 0 } end
 local open = false
 local openUntil = tonumber(ARGV[4])
 if ARGV[3] == '1' then
@@ -78,16 +84,8 @@ if threshold > 0 and tonumber(ARGV[8]) > 0 then
     if ARGV[3] ~= '1' then openUntil = now + tonumber(ARGV[12]) end
   end
 end
-if ARGV[3] ~= '1' and not open then return { 0, false, 0 } end
-local skew = tonumber(ARGV[14])
-local current, got = current_record(KEYS[1], circuit, skew)
-if current and (current.state == 'forced_open' or current.state == 'disabled') then
-  return { 0, got, 0 }
-end
-if not open then
-  if current and current.state == 'open' and current.openUntil > now then return { 0, got, 0 } end
-  return { 0, false, 0 }
-end
+if not open or fleetOpen then return { 0, false, 0 } end
+if forced then return { 0, got, 0 } end
 redis.call('DEL', KEYS[2], KEYS[4])
 return save_record(KEYS[1], circuit, 'open', openUntil, false,
   math.max(0, openUntil - now) + 86400000, ARGV[13], skew)

@@ -141,6 +141,17 @@ describe('RedisCircuitStore fleet decisions (default: a quorum of replicas)', ()
         await new Promise((resolve) => setTimeout(resolve, 20));
       },
     );
+    // Its permit is back: none is held for the fleet's half-open period, which its failed
+    // probe (a vote, 1 of 2) did not end for the healthy replica.
+    const period = healthy.circuit.openUntilEpoch;
+    expect(period).toBe(stored!.openUntil);
+    let taken: string | null = null;
+    await waitFor(
+      () => taken === '0',
+      'the failed probe’s permit to come back',
+      undefined,
+      async () => void (taken = await redis.raw.get(redis.key(`probes:${period}`))),
+    );
     // Then both keep calling: the healthy replica's probes close the fleet.
     await waitFor(
       () => stored?.state === 'closed' && healthy.circuit.state === Closed,
@@ -161,6 +172,24 @@ describe('RedisCircuitStore fleet decisions (default: a quorum of replicas)', ()
     await callEach([broken, healthy], 5);
     expect(healthy.client.calls).toBe(5);
     expect(healthy.circuit.state).toBe(Closed);
+  });
+
+  it("decide: 'rate': the failure rate over every replica's calls opens them all", async () => {
+    const rated = { failureThreshold: Infinity, failureRateThreshold: 0.5, minimumThroughput: 10 };
+    for (let i = 0; i < 3; i++)
+      await redis.add({ circuits: { payments: rated }, fleet: { decide: 'rate' } });
+    const [a, b, c] = redis.replicas as [Replica, Replica, Replica];
+    // b's 10 successes, then a's 10 failures: 10 of 20 over the fleet, at the threshold.
+    for (let i = 0; i < 10; i++) await b.client.charge();
+    await active(1);
+    a.client.failing = true;
+    for (let i = 0; i < 10; i++) await a.client.charge().catch(() => undefined);
+    expect(a.circuit.state).toBe(Open); // its own window: a vote, 1 of 2
+    await waitFor(
+      () => b.circuit.state === Open && c.circuit.state === Open,
+      'the fleet failure rate to open every replica',
+    );
+    expect((await redis.stored())?.state).toBe('open');
   });
 
   it('manual states stay fleet-wide: force-open and release reach every replica', async () => {
