@@ -23,7 +23,11 @@ import {
   OWN_TRIPS,
   type FleetStore,
 } from './fleet-member.js';
-import { assertCircuitStore, invalidRecordReason } from './shared-state-record.js';
+import {
+  assertCircuitStore,
+  invalidRecordReason,
+  OPEN_UNTIL_SLACK_MS,
+} from './shared-state-record.js';
 
 /** The transitions an operator makes: their records hold against any automatic one. */
 const MANUAL_REASONS: ReadonlySet<CircuitTransitionReason> = new Set([
@@ -35,9 +39,6 @@ const MANUAL_REASONS: ReadonlySet<CircuitTransitionReason> = new Set([
 
 /** How long `store.connect()` and `store.disconnect()` may take unless `storeTimeoutMs` says otherwise. */
 export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
-
-/** How far past a circuit's longest open duration a record's openUntil may be: replicas' clocks differ. */
-const OPEN_UNTIL_SLACK_MS = 60_000;
 
 /**
  * Connects every circuit of the registry to the module's `store`, when there is one: each state

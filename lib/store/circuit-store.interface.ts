@@ -39,6 +39,11 @@ export interface FleetMember {
   readonly failureRateThreshold: number | undefined;
   readonly minimumThroughput: number;
   readonly resetTimeoutMs: number;
+  /**
+   * How far ahead an open record of this circuit may end, at most: its longest open duration
+   * plus a minute of clock skew. One further away is not believed, and holds nothing.
+   */
+  readonly openForAtMostMs: number;
   /** Read when the store reports (every few hundred ms), never on a call's path. */
   counts(): FleetCounts;
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Circuit } from '../engine/circuit.js';
 import type { CircuitTransitionReason } from '../engine/circuit-state.js';
+import { longestOpenMs } from '../engine/open-duration.js';
 import type { CircuitStore, FleetMember } from './circuit-store.interface.js';
+import { OPEN_UNTIL_SLACK_MS } from './shared-state-record.js';
 
 /**
  * The transitions by which a replica's own evidence opens its circuit: its trip rules, and a
@@ -37,6 +39,7 @@ export function fleetMemberOf(circuit: Circuit, replica: string): FleetMember {
     failureRateThreshold,
     minimumThroughput,
     resetTimeoutMs,
+    openForAtMostMs: longestOpenMs(circuit.options) + OPEN_UNTIL_SLACK_MS,
     counts: () => {
       const { totalCalls, successes, failures } = circuit.stats();
       return { calls: totalCalls, outcomes: successes + failures, failures };

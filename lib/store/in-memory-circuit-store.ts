@@ -67,10 +67,10 @@ export class InMemoryCircuitStore implements CircuitStore {
     // the voter takes that record (each application here is sent it; each takes it once).
     const holds = (record: SharedStateRecord) =>
       isForcedState(record.state) ||
-      (record.state === CircuitState.Open && record.openUntil > Date.now());
+      (record.state === CircuitState.Open && openFor(record, member.openForAtMostMs));
     if (this.resend(member.circuit, holds)) return;
     if (this.tally(member.circuit).vote(member, Date.now())) {
-      this.openForAll(member.circuit, openUntil);
+      this.openForAll(member.circuit, openUntil, member.openForAtMostMs);
     }
   }
 
@@ -81,7 +81,7 @@ export class InMemoryCircuitStore implements CircuitStore {
   private report(member: FleetMember, delta: FleetDelta): void {
     const now = Date.now();
     if (this.tally(member.circuit).report(member, delta, now)) {
-      this.openForAll(member.circuit, now + member.resetTimeoutMs);
+      this.openForAll(member.circuit, now + member.resetTimeoutMs, member.openForAtMostMs);
     }
   }
 
@@ -92,10 +92,10 @@ export class InMemoryCircuitStore implements CircuitStore {
   }
 
   /** Opens `circuit` for every replica, unless an operator's state holds (sent again) or it is. */
-  private openForAll(circuit: string, openUntil: number): void {
+  private openForAll(circuit: string, openUntil: number, openForAtMostMs: number): void {
     if (this.resend(circuit, (record) => isForcedState(record.state))) return;
     const current = this.records.get(circuit);
-    if (current?.state === CircuitState.Open && current.openUntil > Date.now()) return;
+    if (current?.state === CircuitState.Open && openFor(current, openForAtMostMs)) return;
     this.tally(circuit).clear();
     this.save(circuit, CircuitState.Open, Math.round(openUntil), false);
   }
@@ -132,4 +132,10 @@ export class InMemoryCircuitStore implements CircuitStore {
     this.listeners.delete(changed);
     return Promise.resolve();
   }
+}
+
+/** Whether an open `record` is in force: not ended, and not further away than `atMostMs`. */
+function openFor({ openUntil }: SharedStateRecord, atMostMs: number): boolean {
+  const now = Date.now();
+  return openUntil > now && openUntil <= now + atMostMs;
 }

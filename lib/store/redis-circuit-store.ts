@@ -324,6 +324,7 @@ export class RedisCircuitStore implements CircuitStore {
           this.channel,
           REDIS_CLOCK_SKEW_MS,
           FLEET_BUCKETS,
+          member.openForAtMostMs,
         )),
     ).then(decided, (error: unknown) => {
       if (error instanceof NoAnswerError) sent?.then(decided, () => {});

@@ -8,7 +8,8 @@ import { SAVE_RECORD_FUNCTIONS } from './redis-scripts.js';
  * replica → time of its latest report or trip), outcomes (hash: `<bucket>:o` and `<bucket>:f`).
  * ARGV: circuit, replica, vote ('1' a trip, '0' a report), openUntil (the voter's), windowMs,
  * minReplicas, ratio, outcomes, failures, failureRateThreshold (0: none, or not 'rate'),
- * minimumThroughput, resetTimeoutMs, channel, max clock skew ms, buckets per window.
+ * minimumThroughput, resetTimeoutMs, channel, max clock skew ms, buckets per window,
+ * openForAtMostMs (an open record ending further away holds nothing).
  *
  * - The replica is active at Redis's time; those not heard from within the window are dropped.
  * - A trip is a vote, kept for the window: the circuit opens for all when the distinct voters
@@ -47,7 +48,10 @@ mark(KEYS[3])
 local skew = tonumber(ARGV[14])
 local current, got = current_record(KEYS[1], circuit, skew)
 local forced = current and (current.state == 'forced_open' or current.state == 'disabled')
+-- Open for all, not yet ended, and no further away than the circuit ever stays open: a record
+-- from the far future (written by hand) holds nothing.
 local fleetOpen = current and current.state == 'open' and current.openUntil > now
+  and current.openUntil <= now + tonumber(ARGV[16])
 -- A trip while the fleet is open (or forced) is part of what holds: the voter takes that.
 if ARGV[3] == '1' and (forced or fleetOpen) then return { 0, got, 0 } end
 local open = false

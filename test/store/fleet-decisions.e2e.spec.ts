@@ -115,7 +115,9 @@ describe('RedisCircuitStore fleet decisions (default: a quorum of replicas)', ()
   it('two replicas, one broken, half-open: the healthy one closes the fleet; the broken one stays open on its own', async () => {
     const resetTimeoutMs = 300;
     const [broken, healthy] = (await start(2, {
-      payments: { ...payments, resetTimeoutMs },
+      // A failed probe backs off to a long open period: no claim window of the engine's gives
+      // the broken replica's permit back while it is open; only its failure does.
+      payments: { ...payments, resetTimeoutMs, backoffMultiplier: 100, maxResetTimeoutMs: 60_000 },
     })) as [Replica, Replica];
     await callEach([broken, healthy], 1);
     broken.client.failing = healthy.client.failing = true;
