@@ -52,7 +52,9 @@ export interface FleetMember {
  * Where circuit state is shared between the replicas of an application:
  * `forRoot({ store: new RedisCircuitStore(redis) })`. Without a store, each replica keeps its
  * own state in memory. What is shared: open (with its open-until time), forced open, disabled,
- * closed, and the half-open probe permits. Counting of calls stays per replica.
+ * closed, and the half-open probe permits. Counting of calls stays per replica; with `vote` and
+ * `watch`, a replica's own trip opens it alone, and the store opens a circuit for every replica
+ * on fleet evidence (see `FleetOptions`).
  *
  * A store never blocks or fails a call: the circuits call `save` without waiting; only a call
  * that may probe a half-open circuit waits for `acquire` (1 s at most), and a store that cannot
