@@ -105,7 +105,7 @@ export async function integrationBench(): Promise<CaseGroup & { close: () => Pro
   group.comparisons.push({
     ours: '@CircuitBreaker(), Redis store',
     peer: '@CircuitBreaker(), in-memory state',
-    target: 1.2,
+    target: 1.1, // issue #19: fleet reports read counters off the circuit, never on a call's path
   });
   const closeOthers = group.close;
   group.close = async () => {

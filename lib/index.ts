@@ -65,8 +65,17 @@ export type {
 } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
 
 // Circuit state shared across replicas: CircuitBreakerModule.forRoot({ store }).
-export type { CircuitStore, SharedStateRecord } from './store/circuit-store.interface.js';
-export { InMemoryCircuitStore } from './store/in-memory-circuit-store.js';
+export type {
+  CircuitStore,
+  FleetCounts,
+  FleetMember,
+  SharedStateRecord,
+} from './store/circuit-store.interface.js';
+export type { FleetOptions } from './store/fleet-options.js';
+export {
+  InMemoryCircuitStore,
+  type InMemoryCircuitStoreOptions,
+} from './store/in-memory-circuit-store.js';
 export {
   RedisCircuitStore,
   type RedisCircuitStoreOptions,

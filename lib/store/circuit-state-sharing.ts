@@ -6,13 +6,28 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Circuit } from '../engine/circuit.js';
-import { isSharedCircuitState, type CircuitTransitionReason } from '../engine/circuit-state.js';
+import {
+  CircuitState,
+  isSharedCircuitState,
+  type CircuitTransitionReason,
+} from '../engine/circuit-state.js';
 import { MAX_TIMER_MS } from '../engine/clock.js';
 import { longestOpenMs } from '../engine/open-duration.js';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
-import { assertCircuitStore, invalidRecordReason } from './shared-state-record.js';
+import {
+  decidesForFleet,
+  fleetMemberOf,
+  newReplicaId,
+  OWN_TRIPS,
+  type FleetStore,
+} from './fleet-member.js';
+import {
+  assertCircuitStore,
+  invalidRecordReason,
+  OPEN_UNTIL_SLACK_MS,
+} from './shared-state-record.js';
 
 /** The transitions an operator makes: their records hold against any automatic one. */
 const MANUAL_REASONS: ReadonlySet<CircuitTransitionReason> = new Set([
@@ -25,15 +40,17 @@ const MANUAL_REASONS: ReadonlySet<CircuitTransitionReason> = new Set([
 /** How long `store.connect()` and `store.disconnect()` may take unless `storeTimeoutMs` says otherwise. */
 export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 
-/** How far past a circuit's longest open duration a record's openUntil may be: replicas' clocks differ. */
-const OPEN_UNTIL_SLACK_MS = 60_000;
-
 /**
  * Connects every circuit of the registry to the module's `store`, when there is one: each state
  * a circuit takes here is saved, each state saved elsewhere is adopted (newest version wins),
  * a circuit resumes from the store's record when it is built, and half-open probe permits come
  * from the store. Every record is checked before a circuit adopts it. Without a store this
  * does nothing.
+ *
+ * With a store that decides for the fleet (`vote` and `watch`), a replica's own trip opens that
+ * replica only and is its vote; the store opens the circuit for all on fleet evidence. A replica
+ * open on its own trip does not take an automatic closing from the others (its own path may be
+ * what fails): it probes on its own clock. Manual states are fleet-wide and win, as before.
  */
 @Injectable()
 export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown {
@@ -44,6 +61,10 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
   private readonly warned = new Set<string>();
   private detach: (() => void) | undefined;
   private readonly changed = (record: SharedStateRecord): void => this.adopt(record);
+  /** This application as a replica, in fleet decisions. */
+  private readonly replica = newReplicaId();
+  /** Circuits open (or half-open) here on this replica's own trip, not on the fleet's word. */
+  private readonly ownTrips = new Set<string>();
 
   private readonly timeoutMs: number;
 
@@ -55,6 +76,12 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     if (store !== undefined) assertCircuitStore(store);
     this.store = store;
     this.timeoutMs = checkStoreTimeout(storeTimeoutMs);
+    if (store !== undefined && !decidesForFleet(store)) {
+      this.logger.warn(
+        'the store has no vote() and watch(): any replica that trips opens its circuits for every ' +
+          'replica (implement both, or use RedisCircuitStore or InMemoryCircuitStore, for fleet decisions)',
+      );
+    }
   }
 
   async onModuleInit(): Promise<void> {
@@ -102,14 +129,30 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
 
   private share(store: CircuitStore, circuit: Circuit): () => void {
     circuit.shareProbePermits(store);
-    const unsubscribe = circuit.subscribe(({ to, reason }) => {
+    const fleet = decidesForFleet(store) ? store : undefined;
+    const member = fleet && fleetMemberOf(circuit, this.replica);
+    const unwatch = member && fleet!.watch(member);
+    /** The half-open period this replica probes in: the `openUntil` it began at. */
+    let probing = 0;
+    const unsubscribe = circuit.subscribe(({ from, to, reason }) => {
+      const name = circuit.name;
+      if (to === CircuitState.HalfOpen) probing = circuit.openUntilEpoch;
       // A state adopted from the store is not sent back; half-open is each replica's own.
       if (reason === 'shared' || !isSharedCircuitState(to)) return;
       const openUntil = Math.round(circuit.openUntilEpoch);
       try {
-        store.save(circuit.name, to, openUntil, MANUAL_REASONS.has(reason));
+        if (fleet !== undefined && to === CircuitState.Open && OWN_TRIPS.has(reason)) {
+          this.ownTrips.add(name);
+          // A failed probe's permit goes back at once: a healthy replica may probe for all.
+          if (from === CircuitState.HalfOpen) this.giveBack(fleet, name, probing);
+          return fleet.vote(member!, openUntil);
+        }
+        this.ownTrips.delete(name);
+        store.save(name, to, openUntil, MANUAL_REASONS.has(reason));
       } catch (error) {
-        this.logger.warn(`store.save() threw for circuit "${circuit.name}": ${error}`);
+        this.logger.warn(
+          `store.${to === CircuitState.Open ? 'vote' : 'save'}() threw for circuit "${name}": ${error}`,
+        );
       }
     });
     Promise.resolve()
@@ -120,8 +163,17 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
       );
     return () => {
       unsubscribe();
+      unwatch?.();
+      this.ownTrips.delete(circuit.name);
       circuit.shareProbePermits(undefined);
     };
+  }
+
+  private giveBack(store: FleetStore, circuit: string, period: number): void {
+    if (period === 0 || typeof store.release !== 'function') return;
+    Promise.resolve()
+      .then(() => store.release!(circuit, period, 1))
+      .catch(() => {}); // the permit's lease ends it
   }
 
   private adopt(record: SharedStateRecord): void {
@@ -132,7 +184,15 @@ export class CircuitStateSharing implements OnModuleInit, OnApplicationShutdown 
     if (reason !== undefined) return this.reject(circuit.name, reason);
     if (record.version <= (this.versions.get(record.circuit) ?? 0)) return;
     this.versions.set(record.circuit, record.version);
-    circuit.adoptSharedState(record.state, record.openUntil, record.manual === true);
+    const manual = record.manual === true;
+    if (this.ownTrips.has(record.circuit)) {
+      // Open on its own evidence: the others' automatic closing says nothing of this replica's path.
+      const ownStill =
+        circuit.state === CircuitState.Open || circuit.state === CircuitState.HalfOpen;
+      if (ownStill && record.state === CircuitState.Closed && !manual) return;
+      this.ownTrips.delete(record.circuit);
+    }
+    circuit.adoptSharedState(record.state, record.openUntil, manual);
   }
 
   /** A record that opens the circuit for longer than it ever opens itself is not believed. */

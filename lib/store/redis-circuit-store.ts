@@ -1,7 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
-import type { CircuitStore, SharedStateRecord } from './circuit-store.interface.js';
+import type { CircuitStore, FleetMember, SharedStateRecord } from './circuit-store.interface.js';
+import {
+  resolveFleetOptions,
+  type FleetOptions,
+  type ResolvedFleetOptions,
+} from './fleet-options.js';
+import { FleetReports, type FleetDelta } from './fleet-reports.js';
+import { FLEET_BUCKETS } from './fleet-tally.js';
+import { FLEET_SCRIPT } from './redis-fleet-script.js';
 import { ACQUIRE_PROBE_SCRIPT, RELEASE_PROBE_SCRIPT, SAVE_SCRIPT } from './redis-scripts.js';
 import { RedisClock, REDIS_CLOCK_SKEW_MS } from './redis-clock.js';
 import { invalidRecordReason } from './shared-state-record.js';
@@ -28,6 +36,11 @@ export interface RedisCircuitStoreOptions {
   prefix?: string;
   /** How long a command may take before the circuits go on without it. Default `100` ms. */
   commandTimeoutMs?: number;
+  /**
+   * How the replicas decide that a circuit opens for all of them. Default: a quorum of the
+   * replicas active in the window, at least 2, must trip on their own.
+   */
+  fleet?: FleetOptions;
 }
 
 /**
@@ -40,6 +53,9 @@ const SILENCE_MS = 1_000;
 const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
 type Change = { state: SharedCircuitState; openUntil: number; manual: boolean };
+
+/** A trip of this replica's, sent as a vote; `unanswered` once Redis did not take it. */
+type Trip = { member: FleetMember; openUntil: number; unanswered: boolean };
 
 /**
  * Shares circuit state between replicas through Redis (`ioredis`, an optional peer dependency;
@@ -68,6 +84,8 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly known = new Set<string>();
   /** The latest state per circuit that could not be saved yet. */
   private readonly unsaved = new Map<string, Change>();
+  /** The latest trip per circuit that could not be sent yet: sent when Redis is back, if still open. */
+  private readonly unvoted = new Map<string, Trip>();
   /** The forced states known to hold, per circuit: saved again if Redis comes back without them. */
   private readonly forced = new Map<string, Change>();
   /** Keys (and the channel) found holding something that is not a record: one warning each. */
@@ -91,10 +109,12 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly resync = (): void => void this.resynchronize();
 
   private readonly redis: Redis | Cluster;
+  private readonly fleet: ResolvedFleetOptions;
+  private readonly reports: FleetReports;
 
   constructor(
     redis: RedisClient,
-    { prefix = 'circuit-breaker', commandTimeoutMs = 100 }: RedisCircuitStoreOptions = {},
+    { prefix = 'circuit-breaker', commandTimeoutMs = 100, fleet }: RedisCircuitStoreOptions = {},
   ) {
     // An ioredis `Redis` or `Cluster`, as its type (described, not imported) says.
     this.redis = redis as unknown as Redis | Cluster;
@@ -112,6 +132,10 @@ export class RedisCircuitStore implements CircuitStore {
     this.prefix = prefix;
     this.commandTimeoutMs = commandTimeoutMs;
     this.channel = `${prefix}:changes`;
+    this.fleet = resolveFleetOptions('RedisCircuitStore', fleet);
+    this.reports = new FleetReports(this.fleet.reportIntervalMs, (member, delta) =>
+      this.decide(member, delta, 0),
+    );
   }
 
   /** Resolves once subscribed, or after a while without Redis: start-up does not wait for it. */
@@ -185,6 +209,7 @@ export class RedisCircuitStore implements CircuitStore {
   save(circuit: string, state: SharedCircuitState, openUntil: number, manual = false): void {
     this.known.add(circuit);
     const change: Change = { state, openUntil, manual };
+    this.unvoted.delete(circuit); // a later state of this replica's: its trip is over
     this.unsaved.set(circuit, change);
     this.remember(circuit, change);
     void this.write(circuit, change);
@@ -214,8 +239,10 @@ export class RedisCircuitStore implements CircuitStore {
       () =>
         (sent = this.redis.eval(
           SAVE_SCRIPT,
-          1,
+          3,
           key,
+          this.key(circuit, 'fleet:voters'),
+          this.key(circuit, 'fleet:outcomes'),
           circuit,
           state,
           openUntil,
@@ -227,6 +254,80 @@ export class RedisCircuitStore implements CircuitStore {
     ).then(saved, (error: unknown) => {
       // Answered late, it still holds; else kept in `unsaved`: saved when Redis is back.
       if (error instanceof NoAnswerError) sent?.then(saved, () => {});
+      return false;
+    });
+  }
+
+  vote(member: FleetMember, openUntil: number): void {
+    this.sendTrip(member.circuit, { member, openUntil, unanswered: false });
+  }
+
+  /** Sends a trip; one Redis does not answer is kept, for when it is back (see resynchronize()). */
+  private sendTrip(circuit: string, trip: Trip): Promise<void> {
+    this.unvoted.set(circuit, trip);
+    return this.decide(trip.member, undefined, trip.openUntil).then((answered) => {
+      if (this.unvoted.get(circuit) !== trip) return; // a later state of this replica's since
+      if (answered) this.unvoted.delete(circuit);
+      else trip.unanswered = true;
+    });
+  }
+
+  watch(member: FleetMember): () => void {
+    return this.reports.watch(member);
+  }
+
+  /**
+   * Sends a trip (`openUntil` > 0) or a report of calls (`delta`) of `member`'s replica; Redis
+   * decides whether the circuit opens for all (FLEET_SCRIPT). Resolves with whether Redis
+   * answered (never rejects). A report Redis missed is not sent again: the next one counts.
+   */
+  private decide(
+    member: FleetMember,
+    delta: FleetDelta | undefined,
+    openUntil: number,
+  ): Promise<boolean> {
+    const { circuit, replica, windowMs, failureRateThreshold, minimumThroughput, resetTimeoutMs } =
+      member;
+    this.known.add(circuit);
+    const key = this.key(circuit, 'state');
+    const rate = this.fleet.decide === 'rate' && failureRateThreshold !== undefined;
+    const decided = (reply: unknown): boolean => {
+      const [, record, garbage] = reply as [number, string | null, number];
+      if (garbage === 1) this.badKey(key, 'it held something that is not a record; replaced');
+      // Not opened: a record that holds (open, forced) is adopted here at once.
+      if (typeof record === 'string') this.received(record, key);
+      return true;
+    };
+    let sent: Promise<unknown> | undefined;
+    return this.command(
+      key,
+      () =>
+        (sent = this.redis.eval(
+          FLEET_SCRIPT,
+          4,
+          key,
+          this.key(circuit, 'fleet:voters'),
+          this.key(circuit, 'fleet:active'),
+          this.key(circuit, 'fleet:outcomes'),
+          circuit,
+          replica,
+          openUntil > 0 ? '1' : '0',
+          Math.round(openUntil),
+          windowMs,
+          this.fleet.minReplicas,
+          this.fleet.ratio,
+          rate ? (delta?.outcomes ?? 0) : 0,
+          rate ? (delta?.failures ?? 0) : 0,
+          rate ? failureRateThreshold : 0,
+          minimumThroughput,
+          resetTimeoutMs,
+          this.channel,
+          REDIS_CLOCK_SKEW_MS,
+          FLEET_BUCKETS,
+          member.openForAtMostMs,
+        )),
+    ).then(decided, (error: unknown) => {
+      if (error instanceof NoAnswerError) sent?.then(decided, () => {});
       return false;
     });
   }
@@ -364,6 +465,14 @@ export class RedisCircuitStore implements CircuitStore {
       const time = await this.command(this.channel, () => this.redis.time());
       this.clock.learn(time, sentAt, Date.now());
       await Promise.all([...this.unsaved].map(([circuit, change]) => this.write(circuit, change)));
+      // A trip still in force is still evidence: it is sent (its vote counts within the window).
+      const now = Date.now();
+      await Promise.all(
+        [...this.unvoted].map(([circuit, trip]) => {
+          if (trip.openUntil <= now) this.unvoted.delete(circuit);
+          else if (trip.unanswered) return this.sendTrip(circuit, { ...trip, unanswered: false });
+        }),
+      );
       const circuits = [...this.known];
       const records = await Promise.all(
         circuits.map((circuit) => this.load(circuit).catch(() => null)),

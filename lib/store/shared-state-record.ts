@@ -2,6 +2,9 @@ import { isSharedCircuitState } from '../engine/circuit-state.js';
 import { MAX_TIMER_MS } from '../engine/clock.js';
 import type { CircuitStore } from './circuit-store.interface.js';
 
+/** How far past a circuit's longest open duration a record's openUntil may be: replicas' clocks differ. */
+export const OPEN_UNTIL_SLACK_MS = 60_000;
+
 /** How far ahead of this replica's clock a record's version may be: clocks of machines differ. */
 export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 

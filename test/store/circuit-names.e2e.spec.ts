@@ -13,7 +13,7 @@ const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueO
 const circuitsOf = (replicas: Replica[], name: string): Circuit[] =>
   replicas.map((replica) => replica.registry.getOrCreate(name, { resetTimeoutMs: 60_000 }));
 
-/** Forced, released, tripped and disabled on the first replica: every replica follows. */
+/** Forced, released, tripped (by both) and disabled: every replica follows. */
 async function expectShared(
   replicas: Replica[],
   name: string,
@@ -27,7 +27,8 @@ async function expectShared(
   await everywhere(ForcedOpen);
   second.release();
   await everywhere(Closed);
-  tripNow(first);
+  tripNow(first); // a vote: the quorum of two replicas takes both
+  tripNow(second);
   await everywhere(Open);
   second.reset();
   await everywhere(Closed);

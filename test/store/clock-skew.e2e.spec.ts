@@ -1,6 +1,7 @@
 import { CircuitState } from '../../lib/index.js';
 import { REDIS_CLOCK_SKEW_MS } from '../../lib/store/redis-clock.js';
 import type { Replica } from './support/replica.js';
+import { ANY_REPLICA_OPENS } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -12,7 +13,7 @@ const HOUR = 60 * 60 * 1000;
 // replicas that heard it would ignore every change until they restart.
 
 describe("RedisCircuitStore: a record ahead of Redis's clock", () => {
-  const redis = redisReplicas(2);
+  const redis = redisReplicas(2, { fleet: ANY_REPLICA_OPENS });
 
   async function redisNow(): Promise<number> {
     const [seconds, micros] = await redis.raw.time();

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { CircuitOpenError, CircuitState, InMemoryCircuitStore } from '../../lib/index.js';
-import { Replica, sameOpening, trip, tripNow } from './support/replica.js';
+import { ANY_REPLICA_OPENS, Replica, sameOpening, trip, tripNow } from './support/replica.js';
 import { waitFor } from './support/wait-for.js';
 
 describe('InMemoryCircuitStore: applications of one process sharing circuit state', () => {
@@ -8,7 +8,7 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
   let replicas: Replica[];
 
   beforeEach(async () => {
-    store = new InMemoryCircuitStore();
+    store = new InMemoryCircuitStore({ fleet: ANY_REPLICA_OPENS }); // any one's trip opens all
     // A short open duration, to reach half-open quickly.
     const options = { circuits: { payments: { resetTimeoutMs: 200 } } };
     replicas = [await Replica.start(store, options), await Replica.start(store, options)];

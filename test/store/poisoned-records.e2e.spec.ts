@@ -1,5 +1,5 @@
 import { CircuitBreakerHealthIndicator, CircuitOpenError, CircuitState } from '../../lib/index.js';
-import { sameOpening, trip, type Replica } from './support/replica.js';
+import { ANY_REPLICA_OPENS, sameOpening, trip, type Replica } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -46,7 +46,7 @@ const POISONS: Array<[string, () => string]> = [
 ];
 
 describe('RedisCircuitStore: poisoned records are rejected, once, and change nothing', () => {
-  const redis = redisReplicas();
+  const redis = redisReplicas(3, { fleet: ANY_REPLICA_OPENS });
   /** What `replica` warned about records: its store (naming the key) and its sharing. */
   const warningsOf = (replica: Replica) => [
     ...redis.logs.ignored(replica.loggers.store),

@@ -1,5 +1,11 @@
 import { CircuitOpenError, CircuitState } from '../../lib/index.js';
-import { Concurrency, sameOpening, trip, type Replica } from './support/replica.js';
+import {
+  ANY_REPLICA_OPENS,
+  Concurrency,
+  sameOpening,
+  trip,
+  type Replica,
+} from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -9,7 +15,7 @@ const { Closed, HalfOpen } = CircuitState;
 const RESET_TIMEOUT_MS = 200;
 
 describe('RedisCircuitStore: half-open probe permits shared by three replicas', () => {
-  const redis = redisReplicas(0);
+  const redis = redisReplicas(0, { fleet: ANY_REPLICA_OPENS });
 
   /** Three replicas, opened by the first, all half-open; their dependency holds every call. */
   async function halfOpen(halfOpenMaxCalls: number) {

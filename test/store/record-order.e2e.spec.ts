@@ -1,5 +1,5 @@
 import { CircuitOpenError, CircuitState } from '../../lib/index.js';
-import { sameOpening, trip, type Replica } from './support/replica.js';
+import { ANY_REPLICA_OPENS, sameOpening, trip, type Replica } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -10,7 +10,7 @@ const { Closed, ForcedOpen, Disabled } = CircuitState;
 // nothing. Forced states that a restart lost are saved again by the replicas that know them.
 
 describe('RedisCircuitStore: the order of records, through restarts and bad versions', () => {
-  const redis = redisReplicas();
+  const redis = redisReplicas(3, { fleet: ANY_REPLICA_OPENS });
   /** Kills Redis, starts it again empty, and waits until every replica's store has resynchronized. */
   async function restartRedisEmpty(): Promise<void> {
     const outages = () => redis.replicas.map((r) => redis.logs.outages(r.loggers.store).length);

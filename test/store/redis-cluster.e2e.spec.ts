@@ -4,6 +4,7 @@ import { CircuitOpenError, CircuitState, RedisCircuitStore } from '../../lib/ind
 import { Logs } from './support/logs.js';
 import { RedisCluster } from './support/redis-cluster.js';
 import {
+  ANY_REPLICA_OPENS,
   Concurrency,
   Replica,
   sameOpening,
@@ -33,11 +34,15 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
     replicas = [];
   });
 
-  /** Three replicas on the cluster, with keys of this test's own. */
+  /**
+   * Three replicas on the cluster, with keys of this test's own. Unless `fleet` says otherwise,
+   * any one replica's trip opens the circuit for all: most tests here start from one tripping.
+   */
   async function start(options?: ReplicaOptions): Promise<[Replica, Replica, Replica]> {
     const prefix = `cluster${++tests}`;
+    const withFleet = { fleet: ANY_REPLICA_OPENS, ...options };
     for (let i = 0; i < 3; i++)
-      replicas.push(await Replica.onCluster(cluster.ports, prefix, options));
+      replicas.push(await Replica.onCluster(cluster.ports, prefix, withFleet));
     return replicas as [Replica, Replica, Replica];
   }
 
@@ -68,7 +73,7 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
         return subscriber;
       }) as Cluster['duplicate'];
       const late = await Replica.start(
-        new RedisCircuitStore(client, { prefix: `cluster${tests}` }),
+        new RedisCircuitStore(client, { prefix: `cluster${tests}`, fleet: ANY_REPLICA_OPENS }),
         undefined,
         client,
       );
@@ -84,6 +89,24 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
     } finally {
       logs.restore();
     }
+  });
+
+  it('fleet decisions by default: one replica tripping opens itself; a second opens all', async () => {
+    const [a, b, c] = await start({ fleet: undefined });
+    await trip(a);
+    let voters = 0;
+    await waitFor(
+      () => voters === 1,
+      "a's vote",
+      undefined,
+      async () => void (voters = await a.redis!.zcard(`cluster${tests}:{payments}:fleet:voters`)),
+    );
+    expect(await a.redis!.get(`cluster${tests}:{payments}:state`)).toBeNull();
+    await expect(c.client.charge()).resolves.toBe('charged');
+    expect(b.circuit.state).toBe(Closed);
+    await trip(b); // two of three: the quorum (max(2, ceil(0.5 × 3)))
+    await waitFor(() => c.circuit.state === CircuitState.Open, 'c to take the fleet open');
+    await expect(c.client.charge()).rejects.toBeInstanceOf(CircuitOpenError);
   });
 
   it('shares the open state: the others reject without calling', async () => {

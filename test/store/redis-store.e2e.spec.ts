@@ -1,14 +1,14 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { CircuitOpenError, CircuitState, RedisCircuitStore } from '../../lib/index.js';
-import { Replica, sameOpening, trip } from './support/replica.js';
+import { ANY_REPLICA_OPENS, Replica, sameOpening, trip } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { settledAtOnce, waitFor } from './support/wait-for.js';
 
 const { Open, Closed, ForcedOpen } = CircuitState;
 
 describe('RedisCircuitStore: three replicas share circuit state through a real redis-server', () => {
-  const redis = redisReplicas();
+  const redis = redisReplicas(3, { fleet: ANY_REPLICA_OPENS });
 
   it('when one replica opens the circuit, the others reject without calling', async () => {
     const [a, b, c] = redis.replicas as [Replica, Replica, Replica];
@@ -129,7 +129,7 @@ describe('RedisCircuitStore: three replicas share circuit state through a real r
       return subscriber;
     }) as Redis['duplicate'];
     const late = await Replica.start(
-      new RedisCircuitStore(client, { prefix: redis.prefix }),
+      new RedisCircuitStore(client, { prefix: redis.prefix, fleet: ANY_REPLICA_OPENS }),
       undefined,
       client,
     );

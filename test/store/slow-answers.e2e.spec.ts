@@ -1,5 +1,5 @@
 import { CircuitState } from '../../lib/index.js';
-import { sameOpening, trip, type Replica } from './support/replica.js';
+import { ANY_REPLICA_OPENS, sameOpening, trip, type Replica } from './support/replica.js';
 import { redisReplicas } from './support/redis-replicas.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -10,7 +10,7 @@ const { Closed } = CircuitState;
 // second after a command went unanswered in time: then, and only then, "Redis unavailable".
 
 describe('RedisCircuitStore: answers later than commandTimeoutMs', () => {
-  const redis = redisReplicas(2);
+  const redis = redisReplicas(2, { fleet: ANY_REPLICA_OPENS });
   const outages = () =>
     redis.replicas.flatMap((replica) => redis.logs.outages(replica.loggers.store));
 

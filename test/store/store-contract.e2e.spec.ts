@@ -8,7 +8,7 @@ import {
 } from '../../lib/index.js';
 import { moduleOf, startupError } from '../core/support/start-app.js';
 import { Logs } from './support/logs.js';
-import { Replica, tripNow } from './support/replica.js';
+import { ANY_REPLICA_OPENS, Replica, tripNow } from './support/replica.js';
 import { waitFor } from './support/wait-for.js';
 
 // A store is the user's code: one that lacks a member fails start-up, naming it; one whose
@@ -51,11 +51,14 @@ describe('CircuitBreakerModule.forRoot({ store }) checks the store at start-up',
   });
 });
 
-/** An in-memory store whose `load()` misbehaves as `load` says. */
+/**
+ * An in-memory store whose `load()` misbehaves as `load` says. Any one application's trip opens
+ * the circuit for all: what it shares is then seen at once.
+ */
 class StoreWithLoad extends InMemoryCircuitStore {
   loads = 0;
   constructor(private readonly misbehave: () => Promise<SharedStateRecord | null | undefined>) {
-    super();
+    super({ fleet: ANY_REPLICA_OPENS });
   }
   override load(): Promise<SharedStateRecord | undefined> {
     this.loads++;

@@ -24,9 +24,10 @@ export function redisReplicas(count = 3, options?: ReplicaOptions) {
     /** What every logger said during the test, replicas' start-up included. */
     logs: undefined as unknown as Logs,
 
-    /** One more replica on the same keys, closed after the test like the others. */
-    async add(replicaOptions = options): Promise<Replica> {
-      const replica = await Replica.onRedis(context.server.port, context.prefix, replicaOptions);
+    /** One more replica on the same keys (`replicaOptions` over the suite's), closed after the test. */
+    async add(replicaOptions?: ReplicaOptions): Promise<Replica> {
+      const merged = { ...options, ...replicaOptions };
+      const replica = await Replica.onRedis(context.server.port, context.prefix, merged);
       context.replicas.push(replica);
       return replica;
     },

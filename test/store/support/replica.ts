@@ -17,6 +17,7 @@ import {
   type Circuit,
   type CircuitOptions,
   type CircuitStore,
+  type FleetOptions,
 } from '../../../lib/index.js';
 import { CircuitStateSharing } from '../../../lib/store/circuit-state-sharing.js';
 
@@ -63,7 +64,16 @@ export interface ReplicaOptions {
   circuits?: Record<string, CircuitOptions>;
   /** `storeTimeoutMs` of `forRoot()`. */
   storeTimeoutMs?: number;
+  /** The store's `fleet` option (RedisCircuitStore's default when not given). */
+  fleet?: FleetOptions;
 }
+
+/**
+ * Fleet decisions by which any one replica's trip opens the circuit for every replica: for the
+ * tests of what happens once a circuit is open for all (ordering of records, probe permits,
+ * Cluster failover…), which start from one replica tripping. Not the default.
+ */
+export const ANY_REPLICA_OPENS: FleetOptions = Object.freeze({ minReplicas: 1, ratio: 0 });
 
 /** One replica: a Nest application with its own Redis client, sharing state through `store`. */
 export class Replica {
@@ -100,7 +110,8 @@ export class Replica {
       retryStrategy: () => 50, // reconnect quickly in tests
     });
     redis.on('error', () => {}); // outages are expected here; the store logs its own
-    return Replica.start(new RedisCircuitStore(redis, { prefix }), options, redis);
+    const store = new RedisCircuitStore(redis, { prefix, fleet: options?.fleet });
+    return Replica.start(store, options, redis);
   }
 
   /** A replica on the Redis Cluster whose masters listen on `ports`. */
@@ -115,7 +126,8 @@ export class Replica {
     );
     cluster.on('error', () => {});
     cluster.on('node error', () => {});
-    return Replica.start(new RedisCircuitStore(cluster, { prefix }), options, cluster);
+    const store = new RedisCircuitStore(cluster, { prefix, fleet: options?.fleet });
+    return Replica.start(store, options, cluster);
   }
 
   get client(): PaymentsClient {
