@@ -17,6 +17,7 @@ import { CircuitBreakerHealthIndicator } from './health/circuit-breaker.health.j
 import { CircuitBreakerOpenTelemetryMetrics } from './metrics/circuit-breaker-opentelemetry.metrics.js';
 import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
 import { CircuitBreakerNotifications } from './notifications/circuit-breaker.notifications.js';
+import { CircuitBreakerOutbound } from './outbound/circuit-breaker-outbound.js';
 import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
 /**
@@ -41,6 +42,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerOpenTelemetryMetrics,
     CircuitStateSharing,
     CircuitBreakerNotifications,
+    CircuitBreakerOutbound,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
   ],
   // The accessor for CircuitBreakerInterceptor, which Nest builds where it is used.

@@ -7,7 +7,7 @@ import ts from 'typescript';
 //
 //   index.ts                               the public entry
 //   circuit-breaker.module.ts (+ its definition and options interface)    the assembly
-//   admin/  metrics/  store/  health/  notifications/   optional parts, each on its own
+//   admin/  metrics/  store/  health/  notifications/  outbound/   optional parts, each on its own
 //   core/                                  registry, decorators, explorer, filter
 //   engine/                                the breaker, no NestJS at all
 //
@@ -32,6 +32,7 @@ const LAYERS: Record<string, number> = {
   store: 2,
   health: 2,
   notifications: 2,
+  outbound: 2,
   assembly: 3,
   entry: 4,
 };
@@ -109,6 +110,8 @@ const OPTIONAL_PEERS: Record<string, string> = {
   '@opentelemetry/api': 'metrics',
   ioredis: 'store',
   '@nestjs/terminus': 'health',
+  axios: 'outbound',
+  undici: 'outbound',
 };
 
 describe('the import graph of lib/', () => {
