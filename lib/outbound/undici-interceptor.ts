@@ -57,7 +57,7 @@ export function outboundInterceptor(circuits: OutboundCircuits): DispatchInterce
         idempotent: isIdempotent(options.method),
         retry: false,
         send: (signal) => sendObserved(dispatch, options, handler, signal),
-        replyOf: (answer) => answer as HttpReply | undefined,
+        replyOf: (answer, thrown) => (thrown ? undefined : (answer as HttpReply)),
       })
       .catch((error: unknown) => {
         // Refused before it was sent (open, held, bulkhead full): the handler hears it here.
