@@ -11,7 +11,8 @@ export interface CircuitBreakerOutboundOptions {
   /**
    * Per-origin options, over `defaults`: an exact origin (`'https://payments.example.com'`,
    * `'http://10.0.0.7:8080'`) or a host wildcard (`'https://*.example.com'`: any host ending in
-   * `.example.com`, on that scheme and port). An exact origin wins, then the longest wildcard.
+   * `.example.com`, on that scheme and port). Layered: `defaults`, the longest matching
+   * wildcard, then the exact origin.
    */
   origins?: Record<string, CircuitOptions>;
   /**

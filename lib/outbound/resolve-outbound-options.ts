@@ -93,14 +93,15 @@ export function resolveOutboundOptions(options: unknown): ResolvedOutboundOption
   };
 }
 
-/** The options an origin's circuit is built with: `defaults`, then its exact entry or wildcard. */
+/**
+ * The options an origin's circuit is built with: `defaults`, then the most specific wildcard
+ * that matches it, then its exact entry.
+ */
 export function originOptions(resolved: ResolvedOutboundOptions, origin: string): CircuitOptions {
-  const own =
-    resolved.exact.get(origin) ??
-    resolved.patterns.find(
-      ({ scheme, suffix }) => origin.startsWith(scheme) && origin.endsWith(suffix),
-    )?.options;
-  return own === undefined ? { ...resolved.defaults } : { ...resolved.defaults, ...own };
+  const wildcard = resolved.patterns.find(
+    ({ scheme, suffix }) => origin.startsWith(scheme) && origin.endsWith(suffix),
+  )?.options;
+  return { ...resolved.defaults, ...wildcard, ...resolved.exact.get(origin) };
 }
 
 /** `https://*.example.com[:port]` as scheme and suffix, or `undefined` when it is not a wildcard. */
