@@ -26,9 +26,12 @@ export interface DispatchHandler {
   onResponseError?(controller: DispatchController, error: Error): void;
   [other: string]: unknown;
 }
-export type Dispatch = (options: DispatchOptions, handler: DispatchHandler) => boolean;
-/** What `Dispatcher.compose()` takes. */
-export type DispatchInterceptor = (dispatch: Dispatch) => Dispatch;
+type Dispatch = (options: DispatchOptions, handler: DispatchHandler) => boolean;
+// Left open, so that it fits the types of whichever undici is installed without importing them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+type AnyDispatch = (options: any, handler: any) => boolean;
+/** What undici's `Dispatcher.compose()` takes. */
+export type DispatchInterceptor = (dispatch: AnyDispatch) => AnyDispatch;
 
 /**
  * An undici interceptor that puts each request through its origin's circuit, for a dispatcher
@@ -48,7 +51,7 @@ export function circuitBreakerInterceptor(
 
 /** The interceptor over circuits already built (the module's, for `fetch: 'global'`). */
 export function outboundInterceptor(circuits: OutboundCircuits): DispatchInterceptor {
-  return (dispatch) => (options, handler) => {
+  return (dispatch: Dispatch) => (options: DispatchOptions, handler: DispatchHandler) => {
     const origin = originOf(options.origin);
     if (origin === undefined) return dispatch(options, handler);
     circuits

@@ -1,30 +1,42 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-// Every complete TypeScript example of the README (a block with at least one import) compiles as
-// a user would copy it, against the package as built (its types, through its exports: `npm test`
-// builds it first), with the settings the README's Requirements give. A block that starts with
-// a file name (`// app.module.ts`) is that file: the named files compile together, so that
-// one can import another.
+// Every complete TypeScript example of the README and of the pages in docs/ (a block with at
+// least one import) compiles as a user would copy it, against the package as built (its types,
+// through its exports: `npm test` builds it first), with the settings the README's Requirements
+// give. A block that starts with a file name (`// app.module.ts`) is that file: the named files
+// of one page compile together, in a folder of their own, so that one can import another.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 interface Example {
+  /** Relative to the examples' folder: `<page>/<file>`. */
   file: string;
   code: string;
   line: number;
 }
 
-const examples: Example[] = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
-  .map(([, code], i) => ({
-    code: code!,
-    line: readme.slice(0, readme.indexOf(code!)).split('\n').length,
-    file: /^\/\/ ([\w.-]+\.ts)\n/.exec(code!)?.[1] ?? `example-${i + 1}.ts`,
-  }))
-  .filter(({ code }) => /^import /m.test(code));
+function examplesOf(page: string): Example[] {
+  const text = readFileSync(join(root, page), 'utf8');
+  const folder = page.replace(/\.md$/, '').replace('/', '-');
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map(([, code], i) => ({
+      code: code!,
+      line: text.slice(0, text.indexOf(code!)).split('\n').length,
+      file: `${folder}/${/^\/\/ ([\w.-]+\.ts)\n/.exec(code!)?.[1] ?? `example-${i + 1}.ts`}`,
+    }))
+    .filter(({ code }) => /^import /m.test(code));
+}
+
+const examples: Example[] = pages.flatMap(examplesOf);
 
 const options: ts.CompilerOptions = {
   strict: true,
@@ -46,12 +58,15 @@ const options: ts.CompilerOptions = {
 // Inside the repository, so that its node_modules (the peers a user installs) resolve.
 const folder = join(root, 'node_modules', '.cache', 'readme-examples');
 
-describe('the README’s TypeScript examples', () => {
+describe('the TypeScript examples of the README and docs/*.md', () => {
   let program: ts.Program;
   beforeAll(() => {
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder, { recursive: true });
-    for (const { file, code } of examples) writeFileSync(join(folder, file), code);
+    for (const { file, code } of examples) {
+      mkdirSync(join(folder, file, '..'), { recursive: true });
+      writeFileSync(join(folder, file), code);
+    }
     // One program for all of them: each file's own diagnostics are what each test reads.
     program = ts.createProgram(
       examples.map(({ file }) => join(folder, file)),
@@ -74,7 +89,7 @@ describe('the README’s TypeScript examples', () => {
         .getPreEmitDiagnostics(program, source)
         .map(
           (d) =>
-            `${d.file?.fileName.split('/').at(-1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+            `${d.file?.fileName.split('/').slice(-2).join('/')}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
         );
       expect(problems).toEqual([]);
     },

@@ -13,7 +13,7 @@ import { refusingOrigin, startUpstream, waitFor, type Upstream } from './support
 // plain ones). `outbound: { fetch: 'global' }` with Node's own fetch: global-fetch.e2e.spec.ts.
 
 /** What a fetch ended with: its status, or the error (fetch's TypeError, its cause inside). */
-async function attempt(url: string, init?: RequestInit & { dispatcher?: unknown }) {
+async function attempt(url: string, init: { dispatcher: unknown; signal?: AbortSignal }) {
   try {
     const response = await fetch(url, init as Parameters<typeof fetch>[1]);
     await response.arrayBuffer();
