@@ -28,5 +28,5 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** Whether a request of `method` may be retried without being asked for (default GET). */
 export function isIdempotent(method: string | undefined): boolean {
-  return method === undefined || IDEMPOTENT.has(method.toUpperCase());
+  return method === undefined || method === 'GET' || IDEMPOTENT.has(method.toUpperCase());
 }

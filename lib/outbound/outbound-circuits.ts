@@ -127,8 +127,12 @@ export class OutboundCircuits {
     thrown: boolean,
   ): void {
     if (reply === undefined) return;
-    const maxMs = entry.circuit.options.maxResetTimeoutMs;
-    const heldForMs = retryAfterMs(reply.retryAfter, maxMs);
+    const status = reply.status;
+    // Only a 429 or a 503 can hold an origin: the header is read for them alone.
+    const heldForMs =
+      status === 429 || status === 503
+        ? retryAfterMs(reply.retryAfter, entry.circuit.options.maxResetTimeoutMs)
+        : undefined;
     switch (verdictOf(reply, heldForMs)) {
       case 'hold':
         entry.heldUntil = Math.max(entry.heldUntil, clockNow() + heldForMs!);
