@@ -56,6 +56,11 @@ export class OutboundCircuits {
     return this.entries.size;
   }
 
+  /** The circuit of `origin`, built if it has none (what each request looks up). */
+  circuitFor(origin: string): Circuit {
+    return this.entryFor(origin).circuit;
+  }
+
   /** The circuit of `origin`, if it has one now. */
   circuitOf(origin: string): Circuit | undefined {
     return this.entries.get(origin)?.circuit;

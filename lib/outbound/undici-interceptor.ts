@@ -85,51 +85,91 @@ function sendObserved(
   signal: AbortSignal | undefined,
 ): Promise<HttpReply> {
   return new Promise<HttpReply>((resolve, reject) => {
-    let controller: DispatchController | undefined;
-    const abort = () => controller?.abort(signal!.reason as Error);
-    signal?.addEventListener('abort', abort, { once: true });
-    const settled = () => signal?.removeEventListener('abort', abort);
-    const observed: DispatchHandler = Object.create(null) as DispatchHandler;
-    for (const key of HANDLER_METHODS) {
-      const method = handler[key];
-      if (typeof method === 'function') {
-        observed[key] = (...args: unknown[]) =>
-          (method as (...given: unknown[]) => unknown).apply(handler, args);
-      }
-    }
-    observed.onRequestStart = (given, context) => {
-      controller = given;
-      if (signal?.aborted) given.abort(signal.reason as Error);
-      handler.onRequestStart?.(given, context);
-    };
-    observed.onResponseStart = (given, statusCode, headers, statusMessage) => {
-      settled();
-      resolve({ status: statusCode, retryAfter: headers['retry-after'] });
-      handler.onResponseStart?.(given, statusCode, headers, statusMessage);
-    };
-    observed.onResponseError = (given, error) => {
-      settled();
-      const sent = new SentRequestError(error.message, { cause: error });
-      // The caller's own abort (fetch's signal) says nothing of the dependency: not counted.
-      const callersAbort = error.name === 'AbortError' && signal?.aborted !== true;
-      reject(callersAbort ? new OutboundReply(sent, true, false) : sent);
-      handler.onResponseError?.(given, error);
-    };
+    const observed = new ObservedHandler(handler, signal, resolve, reject);
     try {
-      dispatch(options, observed);
+      dispatch(options, observed as unknown as DispatchHandler);
     } catch (error) {
-      settled();
+      observed.settle();
       reject(error);
     }
   });
 }
 
-/** The other handler methods, passed on as they are. */
-const HANDLER_METHODS = ['onRequestUpgrade', 'onResponseData', 'onResponseEnd'] as const;
+/**
+ * The handler undici calls: each event passed on to the caller's handler as it is; the response's
+ * start and the request's failure also settle the circuit's call. One object per request.
+ */
+class ObservedHandler {
+  private controller: DispatchController | undefined = undefined;
+  private readonly onAbort: (() => void) | undefined = undefined;
 
-/** Tells `handler` its request was refused without being sent. */
+  constructor(
+    private readonly handler: DispatchHandler,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (reply: HttpReply) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    if (signal !== undefined) {
+      this.onAbort = () => this.controller?.abort(signal.reason as Error);
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  settle(): void {
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+
+  onRequestStart(controller: DispatchController, context: unknown): void {
+    this.controller = controller;
+    if (this.signal?.aborted) controller.abort(this.signal.reason as Error);
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(...args: unknown[]): unknown {
+    const upgrade = this.handler.onRequestUpgrade as ((...given: unknown[]) => unknown) | undefined;
+    return upgrade?.apply(this.handler, args);
+  }
+
+  onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    this.settle();
+    this.resolve({ status: statusCode, retryAfter: headers['retry-after'] });
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: DispatchController, chunk: unknown): unknown {
+    return (this.handler.onResponseData as ((...given: unknown[]) => unknown) | undefined)?.call(
+      this.handler,
+      controller,
+      chunk,
+    );
+  }
+
+  onResponseEnd(controller: DispatchController, trailers: unknown): unknown {
+    return (this.handler.onResponseEnd as ((...given: unknown[]) => unknown) | undefined)?.call(
+      this.handler,
+      controller,
+      trailers,
+    );
+  }
+
+  onResponseError(controller: DispatchController, error: Error): void {
+    this.settle();
+    const sent = new SentRequestError(error.message, { cause: error });
+    // The caller's own abort (fetch's signal) says nothing of the dependency: not counted.
+    const callersAbort = error.name === 'AbortError' && this.signal?.aborted !== true;
+    this.reject(callersAbort ? new OutboundReply(sent, true, false) : sent);
+    this.handler.onResponseError?.(controller, error);
+  }
+}
+
+/** Tells `handler` its request was refused without being sent (in either handler form). */
 function refuse(handler: DispatchHandler, error: Error): void {
   const controller: DispatchController = { abort() {} };
-  if (handler.onResponseError === undefined) throw error;
-  handler.onResponseError(controller, error);
+  if (typeof handler.onResponseError === 'function') handler.onResponseError(controller, error);
+  else if (typeof handler.onError === 'function') (handler.onError as (e: Error) => void)(error);
 }
