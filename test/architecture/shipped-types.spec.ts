@@ -8,17 +8,27 @@ import ts from 'typescript';
 // of importing them, and no type a user reaches from the entry imports a peer.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const OPTIONAL_PEERS = ['prom-client', 'ioredis', '@nestjs/terminus', '@opentelemetry/api'];
+const OPTIONAL_PEERS = [
+  'prom-client',
+  'ioredis',
+  '@nestjs/terminus',
+  '@opentelemetry/api',
+  'axios',
+  'undici',
+];
 
 // Every option of every optional part, so that each options interface is reached.
 const app = `
-import { CircuitBreakerModule, type OpenTelemetryMeter, type PrometheusRegistry } from 'nestjs-circuit-breaker';
+import { CircuitBreakerModule, CircuitBreakerRegistry, circuitBreakerInterceptor, type OpenTelemetryMeter, type PrometheusRegistry } from 'nestjs-circuit-breaker';
 declare const meter: OpenTelemetryMeter;
 declare const registry: PrometheusRegistry;
+declare const circuits: CircuitBreakerRegistry;
 CircuitBreakerModule.forRoot({
   metrics: { registry, prefix: 'orders_', maxCircuits: 10, buckets: [0.1] },
   openTelemetry: { meter, maxCircuits: 10, buckets: [0.1] },
+  outbound: { httpService: true, fetch: 'global', origins: { 'https://*.example.com': { timeoutMs: 1 } } },
 });
+circuitBreakerInterceptor(circuits, { maxOrigins: 10 });
 `;
 
 describe('the shipped types', () => {
@@ -55,5 +65,6 @@ describe('the shipped types', () => {
     expect(diagnostics).toEqual([]);
     const reached = program.getSourceFiles().map(({ fileName }) => fileName);
     expect(reached.filter((file) => file.includes('/dist/esm/metrics/'))).toHaveLength(2); // the check looks at them
+    expect(reached.some((file) => file.includes('/dist/esm/outbound/'))).toBe(true);
   });
 });
