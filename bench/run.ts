@@ -5,13 +5,15 @@ import { engineBench } from './engine-cases.js';
 import { httpBench } from './http.js';
 import { perCallReport } from './measure.js';
 import { memoryBench } from './memory.js';
+import { outboundBench } from './outbound.js';
 import { policyBench } from './policy-cases.js';
 
 /**
  * `npm run bench`: retained memory per breaker; per-call cost of the engine, cockatiel and
  * opossum, interleaved in this process, then of the policies beside the breaker; the decorator, metrics and stores, through NestJS, in
- * child processes; then HTTP overhead. BENCH_ONLY=word,word keeps the per-call cases whose names
- * hold a word; BENCH_HTTP=0 skips the HTTP part.
+ * child processes; then HTTP overhead, and outbound protection (HttpService, fetch). BENCH_ONLY=word,word
+ * keeps the per-call cases whose names hold a word; BENCH_HTTP=0 skips both HTTP parts,
+ * BENCH_OUTBOUND=0 the outbound one.
  */
 async function main(): Promise<void> {
   // Memory first, in a process that has made nothing else yet: no stray timers, no garbage.
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   }
 
   if (process.env.BENCH_HTTP !== '0') await httpBench();
+  if (process.env.BENCH_HTTP !== '0' && process.env.BENCH_OUTBOUND !== '0') await outboundBench();
 }
 
 await main();

@@ -4,6 +4,7 @@ import type { CircuitBreakerRegistryOptions } from './core/circuit-breaker-regis
 import type { CircuitBreakerMetricsOptions } from './metrics/circuit-breaker-metrics-options.interface.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './metrics/circuit-breaker-opentelemetry-options.interface.js';
 import type { CircuitBreakerNotificationsOptions } from './notifications/circuit-breaker-notifications-options.interface.js';
+import type { CircuitBreakerOutboundOptions } from './outbound/circuit-breaker-outbound-options.interface.js';
 import type { CircuitStore } from './store/circuit-store.interface.js';
 
 /**
@@ -45,4 +46,9 @@ export interface CircuitBreakerModuleOptions extends CircuitBreakerRegistryOptio
    * every `saveIntervalMs` (30 s) and at shutdown. Off by default.
    */
   snapshots?: CircuitBreakerSnapshotsOptions;
+  /**
+   * One circuit per origin for the calls the application makes: `HttpService` (`httpService:
+   * true`) and Node's `fetch` (`fetch: 'global'`), no code at the call sites. Off by default.
+   */
+  outbound?: CircuitBreakerOutboundOptions;
 }

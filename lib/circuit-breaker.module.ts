@@ -26,6 +26,7 @@ import { CircuitBreakerOpenTelemetryMetrics } from './metrics/circuit-breaker-op
 import { CircuitBreakerMetrics } from './metrics/circuit-breaker.metrics.js';
 import { withMetricsRoute } from './metrics/metrics-route.js';
 import { CircuitBreakerNotifications } from './notifications/circuit-breaker.notifications.js';
+import { CircuitBreakerOutbound } from './outbound/circuit-breaker-outbound.js';
 import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 
 /**
@@ -54,6 +55,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
     CircuitBreakerOpenTelemetryMetrics,
     CircuitStateSharing,
     CircuitBreakerNotifications,
+    CircuitBreakerOutbound,
     { provide: APP_FILTER, useClass: CircuitOpenFilter },
   ],
   // The accessor for CircuitBreakerInterceptor, which Nest builds where it is used.

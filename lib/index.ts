@@ -23,6 +23,7 @@ export {
   type CircuitHealthResult,
   type CircuitHealthDetails,
   type HalfOpenHealth,
+  type CircuitPredicate,
 } from './health/circuit-breaker.health.js';
 export { CircuitOpenFilter } from './core/circuit-open.filter.js';
 export {
@@ -93,3 +94,11 @@ export {
   type NotificationStats,
 } from './notifications/circuit-breaker.notifications.js';
 export type { WebhookDeliveryStats } from './notifications/webhook-channel.js';
+
+// Outbound calls, one circuit per origin: CircuitBreakerModule.forRoot({ outbound: { httpService: true } }).
+export type { CircuitBreakerOutboundOptions } from './outbound/circuit-breaker-outbound-options.interface.js';
+export {
+  circuitBreakerInterceptor,
+  type DispatchInterceptor,
+} from './outbound/undici-interceptor.js';
+export { TooManyOriginsError } from './outbound/too-many-origins.error.js';

@@ -126,7 +126,7 @@ export class CallPolicies {
 
   /**
    * A call that returns a promise: through the bulkhead, retried as `retry` says, within its
-   * deadline and until `callerSignal` aborts.
+   * deadline and until `callerSignal` aborts; tried once when `retries` is false.
    */
   async call(
     fn: AnyFunction,
@@ -134,6 +134,7 @@ export class CallPolicies {
     args: unknown[] | undefined,
     signalAt: number,
     callerSignal: AbortSignal | undefined,
+    retries = true,
   ): Promise<unknown> {
     const { retry, budget } = this;
     const deadlineMs = retry?.deadlineMs;
@@ -158,7 +159,9 @@ export class CallPolicies {
             signal,
           );
         } catch (error) {
-          if (retry === undefined || attempt >= retry.attempts || signal?.aborted) throw error;
+          if (retry === undefined || !retries || attempt >= retry.attempts || signal?.aborted) {
+            throw error;
+          }
           // Retries stop the moment the circuit opens: the next attempt would only be refused.
           if (!this.retriable(error) || this.circuit.refusesNow()) throw error;
           if (!budget!.tryRetry(clockNow())) {

@@ -73,6 +73,11 @@ export interface ExecuteOptions {
    * and it ends a pending retry delay or a wait for the bulkhead at once.
    */
   signal?: AbortSignal;
+  /**
+   * `false`: this call is tried once, whatever the circuit's `retry` says (a request that must
+   * not run twice, such as a POST). Default: the circuit's `retry`.
+   */
+  retry?: false;
 }
 
 /** `wrap()` and `wrapSync()` options. */
@@ -282,7 +287,14 @@ export class Circuit {
     const signal = options?.signal;
     const policies = this.policies;
     if (policies !== undefined) {
-      return policies.call(fn, undefined, undefined, NO_SIGNAL, signal) as Promise<T>;
+      return policies.call(
+        fn,
+        undefined,
+        undefined,
+        NO_SIGNAL,
+        signal,
+        options?.retry !== false,
+      ) as Promise<T>;
     }
     // The caller's signal is passed as `wrap` passes one: the function's first argument.
     if (signal === undefined || fn.length === 0) {

@@ -14,10 +14,41 @@ export interface CircuitHealthOptions {
    * Terminus 11, which has no `degraded`, a half-open circuit is `up`, its state in the details.
    */
   halfOpen?: HalfOpenHealth;
+  /**
+   * Which of the checked circuits decide the status; the others are reported in the details
+   * (`counted: false`) and change nothing. `'all'`; names and name prefixes
+   * (`{ prefixes: ['outbound:'] }`); or a predicate on the name. Default: every circuit but the
+   * outbound ones (`outbound:<origin>`): one dependency down should make the calls to it fail
+   * fast, not take every pod out of the load balancer, which would turn a partial outage into a
+   * total one.
+   */
+  counted?: 'all' | { names?: readonly string[]; prefixes?: readonly string[] } | CircuitPredicate;
 }
 
-/** Each selected circuit, as the health check's details show it: never an error message. */
-export type CircuitHealthDetails = Record<string, { state: CircuitState; retryAfterMs: number }>;
+/** Whether the circuit named `name` counts. */
+export type CircuitPredicate = (name: string) => boolean;
+
+/** The prefix of the outbound origin circuits' names (see the `outbound` module option). */
+const OUTBOUND_PREFIX = 'outbound:';
+const NOT_OUTBOUND: CircuitPredicate = (name) => !name.startsWith(OUTBOUND_PREFIX);
+
+function countedBy(counted: CircuitHealthOptions['counted']): CircuitPredicate {
+  if (counted === undefined) return NOT_OUTBOUND;
+  if (counted === 'all') return () => true;
+  if (typeof counted === 'function') return counted;
+  const names = new Set(counted.names ?? []);
+  const prefixes = counted.prefixes ?? [];
+  return (name) => names.has(name) || prefixes.some((prefix) => name.startsWith(prefix));
+}
+
+/**
+ * Each selected circuit, as the health check's details show it: never an error message.
+ * `counted: false` marks one that does not decide the status (see `counted`).
+ */
+export type CircuitHealthDetails = Record<
+  string,
+  { state: CircuitState; retryAfterMs: number; counted?: false }
+>;
 
 /**
  * What `isHealthy` reports under its key: Terminus's indicator result. `Status` is the status
@@ -31,7 +62,7 @@ export type CircuitHealthResult<
   Key,
   {
     status: Status;
-    /** The circuits that reject calls: open or forced open. */
+    /** The counted circuits that reject calls: open or forced open. */
     open: string[];
     circuits: CircuitHealthDetails;
   }
@@ -63,7 +94,7 @@ export class CircuitBreakerHealthIndicator {
     Status extends string = 'up' | 'down' | 'degraded',
   >(
     key: Key = 'circuit_breakers' as Key,
-    { circuits, halfOpen = 'degraded' }: CircuitHealthOptions = {},
+    { circuits, halfOpen = 'degraded', counted }: CircuitHealthOptions = {},
   ): Promise<CircuitHealthResult<Key, Status>> {
     const selected =
       circuits === undefined
@@ -72,8 +103,13 @@ export class CircuitBreakerHealthIndicator {
     const entries: Array<[string, CircuitHealthDetails[string]]> = [];
     const open: string[] = [];
     let anyHalfOpen = false;
+    const counts = countedBy(counted);
     for (const circuit of selected) {
       const { state, retryAfterMs } = circuit.stats();
+      if (!counts(circuit.name)) {
+        entries.push([circuit.name, { state, retryAfterMs, counted: false }]);
+        continue;
+      }
       entries.push([circuit.name, { state, retryAfterMs }]);
       if (state === CircuitState.Open || state === CircuitState.ForcedOpen) open.push(circuit.name);
       else if (state === CircuitState.HalfOpen) anyHalfOpen = true;

@@ -7,7 +7,7 @@ import ts from 'typescript';
 //
 //   index.ts                               the public entry
 //   circuit-breaker.module.ts (+ its definition and options interface)    the assembly
-//   admin/  metrics/  store/  health/  notifications/  microservices/  openapi/
+//   admin/  metrics/  store/  health/  notifications/  microservices/  openapi/  outbound/
 //                                          optional parts, each on its own
 //   core/                                  registry, decorators, explorer, filter
 //   engine/                                the breaker, no NestJS at all
@@ -35,6 +35,7 @@ const LAYERS: Record<string, number> = {
   notifications: 2,
   microservices: 2,
   openapi: 2,
+  outbound: 2,
   assembly: 3,
   entry: 4,
 };
@@ -112,6 +113,8 @@ const OPTIONAL_PEERS: Record<string, string> = {
   '@opentelemetry/api': 'metrics',
   ioredis: 'store',
   '@nestjs/terminus': 'health',
+  axios: 'outbound',
+  undici: 'outbound',
 };
 
 describe('the import graph of lib/', () => {

@@ -15,6 +15,8 @@ const OPTIONAL_PEERS = [
   '@opentelemetry/api',
   '@nestjs/microservices',
   '@nestjs/swagger',
+  'axios',
+  'undici',
 ];
 
 // Every option of every optional part, so that each options interface is reached.
@@ -22,8 +24,9 @@ const app = `
 import {
   ApiCircuitBreakerResponses,
   CircuitBreakerModule,
-  protect,
+  circuitBreakerInterceptor,
   type CircuitBreakerRegistry,
+  protect,
   type OpenTelemetryMeter,
   type PrometheusRegistry,
 } from 'nestjs-circuit-breaker';
@@ -35,7 +38,9 @@ declare const registry: PrometheusRegistry;
 CircuitBreakerModule.forRoot({
   metrics: { registry, prefix: 'orders_', maxCircuits: 10, buckets: [0.1] },
   openTelemetry: { meter, maxCircuits: 10, buckets: [0.1] },
+  outbound: { httpService: true, fetch: 'global', origins: { 'https://*.example.com': { timeoutMs: 1 } } },
 });
+circuitBreakerInterceptor(circuits, { maxOrigins: 10 });
 `;
 
 describe('the shipped types', () => {
@@ -72,5 +77,6 @@ describe('the shipped types', () => {
     expect(diagnostics).toEqual([]);
     const reached = program.getSourceFiles().map(({ fileName }) => fileName);
     expect(reached.filter((file) => file.includes('/dist/esm/metrics/'))).toHaveLength(2); // the check looks at them
+    expect(reached.some((file) => file.includes('/dist/esm/outbound/'))).toBe(true);
   });
 });

@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// `outbound: { fetch: 'global' }` with Node's own global fetch, in a real process against the
+// built package: Jest's sandbox is another realm than Node's fetch, and sets its own globals.
+// On Node 20 that fetch is its bundled undici 6, calling the undici 7 dispatcher installed.
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const SCRIPT = `
+import { createServer } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { getGlobalDispatcher } from 'undici';
+import { CircuitBreakerModule, CircuitBreakerRegistry, isCircuitOpenError, isCallTimeoutError } from 'nestjs-circuit-breaker';
+
+let ok = 0, abandoned = 0;
+const server = createServer((req, res) => {
+  if (req.url === '/fail') return res.writeHead(500).end();
+  if (req.url === '/hang') return res.on('close', () => { if (!res.writableEnded) abandoned++; });
+  ok++;
+  res.end('ok');
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = 'http://127.0.0.1:' + server.address().port;
+const hangs = 'http://localhost:' + server.address().port;
+const attempt = async (url) => {
+  try { const response = await fetch(url); await response.arrayBuffer(); return response.status; }
+  catch (error) {
+    return { name: error.name, open: isCircuitOpenError(error.cause), timeout: isCallTimeoutError(error.cause) };
+  }
+};
+const before = getGlobalDispatcher();
+const app = await NestFactory.createApplicationContext(
+  CircuitBreakerModule.forRoot({ outbound: { fetch: 'global',
+    defaults: { failureThreshold: 1, resetTimeoutMs: 60000 }, origins: { [hangs]: { timeoutMs: 200 } } } }),
+  { logger: false },
+);
+await app.init();
+const registry = app.get(CircuitBreakerRegistry);
+const installed = getGlobalDispatcher() !== before;
+const failed = await attempt(origin + '/fail');
+const state = registry.get('outbound:' + origin)?.state;
+const refused = await attempt(origin + '/ok');
+const okWhileOpen = ok;
+const timedOut = await attempt(hangs + '/hang');
+const until = Date.now() + 5000;
+while (abandoned === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+await app.close();
+const restored = getGlobalDispatcher() === before;
+const after = await attempt(origin + '/ok');
+server.close();
+console.log(JSON.stringify({ installed, failed, state, refused, okWhileOpen, timedOut, abandoned, restored, after }));
+`;
+
+function run(): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', SCRIPT],
+      { cwd: root, timeout: 30_000 },
+      (_error, stdout, stderr) => resolve({ stdout, stderr }),
+    );
+  });
+}
+
+describe(`outbound { fetch: 'global' } with Node ${process.version}'s own fetch`, () => {
+  it('protects global fetch by origin while the app runs, and puts the previous dispatcher back at shutdown', async () => {
+    const { stdout, stderr } = await run();
+    const last = stdout.trim().split('\n').at(-1) ?? '';
+    expect(stderr).toBe('');
+    expect(JSON.parse(last)).toEqual({
+      installed: true,
+      failed: 500, // the caller gets the response
+      state: 'open',
+      refused: { name: 'TypeError', open: true, timeout: false }, // fetch's form, the refusal its cause
+      okWhileOpen: 0, // never sent
+      timedOut: { name: 'TypeError', open: false, timeout: true },
+      abandoned: 1, // the timeout aborted the real request
+      restored: true,
+      after: 200,
+    });
+  });
+});

@@ -1,0 +1,160 @@
+import { jest } from '@jest/globals';
+import {
+  CircuitBreakerRegistry,
+  CircuitOpenError,
+  CircuitOptionsError,
+  CircuitState,
+  TooManyOriginsError,
+} from '../../lib/index.js';
+import type { HttpReply } from '../../lib/outbound/outbound-reply.js';
+import { OutboundCircuits } from '../../lib/outbound/outbound-circuits.js';
+import { resolveOutboundOptions } from '../../lib/outbound/resolve-outbound-options.js';
+import { originOf } from '../../lib/outbound/origin-of.js';
+
+// The origin circuits on their own: names, per-origin options, the bounds (maxOrigins, idle
+// eviction that never drops an open or forced circuit), and the start-up checks.
+
+function setUp(outbound: object, maxCircuits?: number) {
+  const registry = new CircuitBreakerRegistry({ maxCircuits });
+  const circuits = new OutboundCircuits(registry, resolveOutboundOptions(outbound));
+  /** One request answered with `status`. */
+  const call = (origin: string, status = 200) =>
+    circuits.call<HttpReply>({
+      origin,
+      idempotent: true,
+      send: () => Promise.resolve({ status, retryAfter: undefined }),
+      replyOf: (answer, thrown) => (thrown ? undefined : (answer as HttpReply)),
+    });
+  return { registry, circuits, call };
+}
+
+const origin = (i: number) => `http://host-${i}.example.com`;
+
+describe('outbound origin circuits', () => {
+  it('reads the origin of a URL only: scheme, host and port, never path, query or credentials', () => {
+    expect(originOf('https://user:pw@API.Example.com:443/v1/pay?token=x#f')).toBe(
+      'https://api.example.com',
+    );
+    expect(originOf('http://10.0.0.7:8080/x')).toBe('http://10.0.0.7:8080');
+    expect(originOf('ftp://example.com')).toBeUndefined();
+    expect(originOf('/relative')).toBeUndefined();
+  });
+
+  it('builds each origin’s circuit from defaults, then its wildcard, then its exact entry', async () => {
+    const { registry, call } = setUp({
+      defaults: { failureThreshold: 7, timeoutMs: 1_000 },
+      origins: {
+        'https://*.example.com': { timeoutMs: 2_000 },
+        'https://*.eu.example.com': { timeoutMs: 3_000 },
+        'https://payments.example.com': { failureThreshold: 2 },
+      },
+    });
+    for (const url of [
+      'https://payments.example.com',
+      'https://a.example.com',
+      'https://b.eu.example.com',
+      'https://other.org',
+      'https://a.example.com:8443',
+    ]) {
+      await call(url);
+    }
+    const options = (name: string) => registry.get(`outbound:${name}`)!.options;
+    expect(options('https://payments.example.com')).toMatchObject({
+      failureThreshold: 2,
+      timeoutMs: 2_000,
+    });
+    expect(options('https://a.example.com').timeoutMs).toBe(2_000);
+    expect(options('https://b.eu.example.com').timeoutMs).toBe(3_000);
+    expect(options('https://other.org')).toMatchObject({ failureThreshold: 7, timeoutMs: 1_000 });
+    expect(options('https://a.example.com:8443').timeoutMs).toBe(1_000); // another port
+  });
+
+  it.each([
+    [{ maxOrigins: 0 }, 'outbound.maxOrigins'],
+    [{ idleMs: -1 }, 'outbound.idleMs'],
+    [{ fetch: 'local' }, 'outbound.fetch'],
+    [{ httpService: 'yes' }, 'outbound.httpService'],
+    [
+      { origins: { 'https://x.example.com/v1': {} } },
+      'outbound.origins["https://x.example.com/v1"]',
+    ],
+    [{ origins: { 'https://x.example.com': { failureThreshold: -1 } } }, 'failureThreshold'],
+    [{ defaults: { resetTimeoutMs: 'soon' } }, 'resetTimeoutMs'],
+  ])('refuses %j at start-up with a CircuitOptionsError naming %s', (outbound, option) => {
+    let thrown: unknown;
+    try {
+      resolveOutboundOptions(outbound);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(CircuitOptionsError);
+    expect((thrown as CircuitOptionsError).option).toBe(option);
+  });
+
+  it('keeps at most maxOrigins circuits under 1,000 distinct origins, and never drops an open or forced one', async () => {
+    const { registry, circuits, call } = setUp({
+      maxOrigins: 50,
+      defaults: { failureThreshold: 1, resetTimeoutMs: 600_000 },
+    });
+    await call(origin(0), 500); // opens
+    await call(origin(1));
+    registry.forceOpen(`outbound:${origin(1)}`);
+    await call(origin(2));
+    registry.disable(`outbound:${origin(2)}`);
+    const kept = [0, 1, 2].map((i) => registry.get(`outbound:${origin(i)}`));
+    for (let i = 3; i < 1_000; i++) await call(origin(i));
+    expect(circuits.size).toBe(50);
+    expect(registry.all().length).toBe(50);
+    expect([0, 1, 2].map((i) => registry.get(`outbound:${origin(i)}`))).toEqual(kept);
+    expect(kept.map((circuit) => circuit!.state)).toEqual([
+      CircuitState.Open,
+      CircuitState.ForcedOpen,
+      CircuitState.Disabled,
+    ]);
+    // The open origin still refuses locally.
+    await expect(call(origin(0))).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('refuses a new origin with TooManyOriginsError when no circuit can make room', async () => {
+    const { call } = setUp({ maxOrigins: 2, defaults: { failureThreshold: 1 } });
+    await call(origin(0), 500);
+    await call(origin(1), 500);
+    await expect(call(origin(2))).rejects.toBeInstanceOf(TooManyOriginsError);
+  });
+
+  it('counts its circuits against the registry’s maxCircuits too', async () => {
+    const { call } = setUp({ maxOrigins: 100 }, 3);
+    await call(origin(0));
+    await call(origin(1));
+    await call(origin(2));
+    await expect(call(origin(3))).rejects.toThrow(/maxCircuits \(3\)/);
+  });
+
+  describe('idle eviction', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('removes closed idle origins after idleMs, keeping open ones and those in use', async () => {
+      const { registry, circuits, call } = setUp({
+        idleMs: 60_000,
+        defaults: { failureThreshold: 1, resetTimeoutMs: 600_000 },
+      });
+      await call(origin(0)); // closed, will be idle
+      await call(origin(1), 500); // open
+      let answer!: (reply: HttpReply) => void;
+      const busy = circuits.call<HttpReply>({
+        origin: origin(2),
+        idempotent: true,
+        send: () => new Promise((resolve) => (answer = resolve)),
+        replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
+      }); // in flight
+      jest.advanceTimersByTime(60_000);
+      await call(origin(3)); // a new origin: the sweep runs
+      expect(registry.has(`outbound:${origin(0)}`)).toBe(false);
+      expect(registry.has(`outbound:${origin(1)}`)).toBe(true);
+      expect(registry.has(`outbound:${origin(2)}`)).toBe(true);
+      answer({ status: 200, retryAfter: undefined });
+      await busy;
+    });
+  });
+});
