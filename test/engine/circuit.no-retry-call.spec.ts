@@ -23,7 +23,7 @@ describe('Circuit: execute with retry: false', () => {
     const { fn, calls } = failing();
     await expect(circuit.execute(fn, { retry: false })).rejects.toThrow('down');
     expect(calls()).toBe(1);
-    expect(circuit.stats().retry).toEqual({ retries: 0, budgetExhausted: 0 });
+    expect(circuit.stats().retry).toEqual({ retries: 0, refused: 0, budgetExhausted: 0 });
   });
 
   it('leaves the other calls of the circuit retried', async () => {
