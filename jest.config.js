@@ -30,6 +30,10 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testPathIgnorePatterns: ['/node_modules/', ...redisTestsToSkip()],
+  // Many tests are CPU work (fake time stepped through, property runs, compiles): on a machine
+  // loaded by other work they can take several times Jest's default 5 s. What a test waits for
+  // has its own deadline; this bounds only a test's own work.
+  testTimeout: 30_000,
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     // The sample app imports the library by its package name, as a user would.

@@ -16,6 +16,10 @@ import {
 /** The README's numbers. */
 const README: AdaptiveTimeoutOptions = { percentile: 0.99, multiplier: 2, minMs: 50, maxMs: 2_000 };
 
+// Fake time, but seconds of it a millisecond at a time with calls in flight: real CPU work, which
+// a machine loaded by other work can stretch past Jest's default 5 s (seen once under load).
+jest.setTimeout(60_000);
+
 describe('Circuit: an adaptive timeout follows a healthy dependency that slows down', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
