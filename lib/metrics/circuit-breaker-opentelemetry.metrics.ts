@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import type { CircuitBreakerOpenTelemetryOptions } from './circuit-breaker-opentelemetry-options.interface.js';
-import { loadPeer, MetricsExporterProvider, type MetricsExporter } from './metrics-exporter.js';
+import { loadPeer } from '../core/load-peer.js';
+import { MetricsExporterProvider, type MetricsExporter } from './metrics-exporter.js';
 import { OpenTelemetryMetrics } from './opentelemetry-metrics.js';
 import {
   resolveOpenTelemetryOptions,

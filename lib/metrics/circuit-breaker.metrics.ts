@@ -3,7 +3,8 @@ import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import { CIRCUIT_BREAKER_METRICS_ROUTE } from './circuit-breaker-metrics.constants.js';
 import type { CircuitBreakerMetricsOptions } from './circuit-breaker-metrics-options.interface.js';
-import { loadPeer, MetricsExporterProvider, type MetricsExporter } from './metrics-exporter.js';
+import { loadPeer } from '../core/load-peer.js';
+import { MetricsExporterProvider, type MetricsExporter } from './metrics-exporter.js';
 import { PrometheusMetrics, type PrometheusText } from './prometheus-metrics.js';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from './resolve-metrics-options.js';
 

@@ -56,25 +56,6 @@ export abstract class MetricsExporterProvider<Options>
   }
 }
 
-/**
- * Loads the optional peer an option needs (prom-client, @opentelemetry/api), or stops start-up
- * saying how to install it.
- */
-export async function loadPeer<T>(
-  option: string,
-  peer: string,
-  load: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    throw new Error(
-      `CircuitBreakerModule: the ${option} option needs ${peer}; install it: npm install ${peer}`,
-      { cause: error },
-    );
-  }
-}
-
 /** Attaches `exporter` to every circuit; returns what detaches and closes it. */
 function attachExporter(circuits: CircuitBreakerRegistry, exporter: MetricsExporter): () => void {
   const detach = circuits.attach(exporter.attach);

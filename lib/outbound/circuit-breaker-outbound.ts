@@ -11,7 +11,7 @@ import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import { protectAxios, type AxiosInstanceLike, type GetAxiosAdapter } from './axios-adapter.js';
 import type { CircuitBreakerOutboundOptions } from './circuit-breaker-outbound-options.interface.js';
 import { installOnGlobalDispatcher, type Undici } from './global-fetch.js';
-import { loadOutboundPeer } from './load-outbound-peer.js';
+import { loadPeer } from '../core/load-peer.js';
 import { OutboundCircuits } from './outbound-circuits.js';
 import {
   resolveOutboundOptions,
@@ -51,7 +51,7 @@ export class CircuitBreakerOutbound implements OnModuleInit, OnApplicationShutdo
     if (options === undefined) return;
     const circuits = (this.circuits = new OutboundCircuits(this.registry, options));
     if (options.httpService) {
-      const axios = await loadOutboundPeer('httpService', 'axios', () => import('axios'));
+      const axios = await loadPeer('outbound.httpService', 'axios', () => import('axios'));
       const getAdapter = (axios.default as unknown as { getAdapter: GetAxiosAdapter }).getAdapter;
       let protectedInstances = 0;
       for (const instance of this.axiosInstances()) {
@@ -66,7 +66,7 @@ export class CircuitBreakerOutbound implements OnModuleInit, OnApplicationShutdo
       }
     }
     if (options.fetch === 'global') {
-      const undici = await loadOutboundPeer('fetch', 'undici', () => import('undici'));
+      const undici = await loadPeer('outbound.fetch', 'undici', () => import('undici'));
       this.undo.push(
         installOnGlobalDispatcher(undici as unknown as Undici, outboundInterceptor(circuits)),
       );
