@@ -11,6 +11,7 @@ import {
   CircuitBreakerModule,
   CircuitBreakerRegistry,
 } from 'nestjs-circuit-breaker';
+import { clearInterval, setInterval } from 'node:timers';
 import { setImmediate } from 'node:timers/promises';
 import { Observable } from 'rxjs';
 
