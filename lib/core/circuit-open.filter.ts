@@ -1,5 +1,5 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
 import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
@@ -10,6 +10,7 @@ import {
   type CircuitFailureBody,
   type CircuitHttpException,
 } from './circuit-http-exceptions.js';
+import { circuitErrorOf, type CircuitFailure } from './circuit-error-of.js';
 import { retryAfterSeconds } from './retry-after.js';
 
 /**
@@ -26,16 +27,23 @@ import { retryAfterSeconds } from './retry-after.js';
  * The errors are told by their brand (`instanceof` reads it): the `HttpException` forms the
  * circuits make in an app with the module, and the engine's own errors, of another copy of the
  * package too.
+ *
+ * It also catches `TypeError`, the form `fetch` gives every failed request: one whose `cause` is
+ * a circuit error (a refusal by the outbound interceptor) is answered for that cause; any other
+ * is handled exactly as if this filter did not exist (over HTTP by Nest's own filter, elsewhere
+ * left to Nest by returning nothing).
  */
-@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError)
-export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
+@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError, TypeError)
+export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeError> {
   constructor(private readonly adapterHost: HttpAdapterHost) {
     // Built with every app that imports the module: from here on, what reaches Nest (and any
     // filter of the app's own) is an HttpException.
     presentErrorsAsHttpExceptions();
   }
 
-  catch(error: CircuitFailure, host: ArgumentsHost): unknown {
+  catch(caught: CircuitFailure | TypeError, host: ArgumentsHost): unknown {
+    const error = caught instanceof TypeError ? circuitErrorOf(caught.cause) : caught;
+    if (error === undefined) return this.passOn(caught, host);
     const exception = asHttpException(error) as CircuitHttpException;
     const body = exception.getResponse() as CircuitFailureBody;
     switch (host.getType<string>()) {
@@ -50,6 +58,15 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
     }
   }
 
+  /** What Nest does with an error no filter catches: over HTTP its own filter answers (500). */
+  private passOn(error: TypeError, host: ArgumentsHost): undefined {
+    if (host.getType() === 'http') {
+      new BaseExceptionFilter(this.adapterHost.httpAdapter).catch(error, host);
+    }
+    // GraphQL, microservices, WebSockets: nothing returned is "not handled", Nest's own follows.
+    return undefined;
+  }
+
   private reply(exception: unknown, body: CircuitFailureBody, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
@@ -60,9 +77,6 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
     adapter.reply(response, body, body.statusCode);
   }
 }
-
-/** What the filter answers: a refusal of the circuit or of its bulkhead, or a timeout. */
-type CircuitFailure = CircuitOpenError | BulkheadFullError | CallTimeoutError;
 
 /**
  * An error for GraphQL: a resolver's returned Error is its error, and graphql-js takes an
