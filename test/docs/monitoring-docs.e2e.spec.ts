@@ -196,7 +196,7 @@ describe('the monitoring docs against a real scrape of the sample app', () => {
     expect(scrape.series.get('circuit_breaker_transitions_total')?.get('to')).toContain('open');
   });
 
-  it('counts one outcome per call; the fallbacks series counts only the library's fallbacks', () => {
+  it('counts one outcome per call; the fallbacks series counts only the library’s fallbacks', () => {
     const calls = { name: 'circuit_breaker_calls_total', matchers: [] };
     expect(sumOf(calls, scrape, circuit)).toBe(CALLS);
     // The sample app's cached stock is its own try/catch around HttpService (an outbound
@@ -212,9 +212,7 @@ describe('the monitoring docs against a real scrape of the sample app', () => {
     const [rejected, all] = usesOf(expr).metrics;
     expect(refused).toBeGreaterThan(0);
     expect(refused).toBeLessThan(CALLS);
-    expect(sumOf(rejected!, scrape, circuit) / sumOf(all!, scrape, circuit)).toBe(
-      refused / CALLS,
-    );
+    expect(sumOf(rejected!, scrape, circuit) / sumOf(all!, scrape, circuit)).toBe(refused / CALLS);
   });
 
   it.each(alerts.map((rule) => [rule.alert, rule] as const))(
