@@ -31,14 +31,14 @@ const app = await NestFactory.createApplicationContext(
 );
 await app.init();
 try {
-  const failed = await fetch(`${origin}/fail`);
+  const failed = await globalThis.fetch(`${origin}/fail`);
   await failed.arrayBuffer();
   assert.equal(failed.status, 500, 'the caller gets the 5xx response');
   const circuit = app.get(CircuitBreakerRegistry).get(`outbound:${origin}`);
   assert.equal(circuit?.state, 'open', 'the origin circuit opened on the 500');
 
   const before = connections;
-  const refused = await fetch(`${origin}/ok`).then(
+  const refused = await globalThis.fetch(`${origin}/ok`).then(
     () => assert.fail('an open origin must refuse'),
     (error) => error,
   );
@@ -49,7 +49,7 @@ try {
 } finally {
   await app.close();
 }
-const after = await fetch(`${origin}/ok`);
+const after = await globalThis.fetch(`${origin}/ok`);
 await after.arrayBuffer();
 assert.equal(after.status, 200, 'the previous dispatcher is back after close');
 server.close();
