@@ -1,5 +1,5 @@
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { Catch, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ApplicationConfig, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
 import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
@@ -35,7 +35,10 @@ import { retryAfterSeconds } from './retry-after.js';
  */
 @Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError, TypeError)
 export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeError> {
-  constructor(private readonly adapterHost: HttpAdapterHost) {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly config?: ApplicationConfig,
+  ) {
     // Built with every app that imports the module: from here on, what reaches Nest (and any
     // filter of the app's own) is an HttpException.
     presentErrorsAsHttpExceptions();
@@ -58,12 +61,33 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeE
     }
   }
 
-  /** What Nest does with an error no filter catches: over HTTP its own filter answers (500). */
-  private passOn(error: TypeError, host: ArgumentsHost): undefined {
+  /**
+   * What Nest does with `error` when this filter is not there: the next global filter that
+   * catches it (the app's catch-all, say), else, over HTTP, Nest's own filter (500).
+   */
+  private passOn(error: TypeError, host: ArgumentsHost): unknown {
+    const next = this.nextGlobalFilter(error);
+    if (next !== undefined) return next.catch(error, host);
     if (host.getType() === 'http') {
       new BaseExceptionFilter(this.adapterHost.httpAdapter).catch(error, host);
     }
     // GraphQL, microservices, WebSockets: nothing returned is "not handled", Nest's own follows.
+    return undefined;
+  }
+
+  /**
+   * The global filter Nest would pick after this one: it tries them last registered first, so
+   * those registered before this one, nearest first (route and controller filters came before).
+   */
+  private nextGlobalFilter(error: unknown): ExceptionFilter | undefined {
+    const filters = (this.config?.getGlobalFilters() ?? []) as ExceptionFilter[];
+    for (let index = filters.indexOf(this) - 1; index >= 0; index--) {
+      const filter = filters[index]!;
+      const types = (Reflect.getMetadata(CATCH_METADATA, filter.constructor) ?? []) as Array<
+        abstract new (...args: never[]) => unknown
+      >;
+      if (types.length === 0 || types.some((type) => error instanceof type)) return filter;
+    }
     return undefined;
   }
 
@@ -77,6 +101,9 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeE
     adapter.reply(response, body, body.statusCode);
   }
 }
+
+/** Where `@Catch()` keeps its exception types (Nest's FILTER_CATCH_EXCEPTIONS, not exported). */
+const CATCH_METADATA = '__filterCatchExceptions__';
 
 /**
  * An error for GraphQL: a resolver's returned Error is its error, and graphql-js takes an

@@ -1,13 +1,16 @@
 import {
+  Catch,
   Controller,
   Get,
   Module,
   Param,
+  type ArgumentsHost,
   type DynamicModule,
+  type ExceptionFilter,
   type INestApplication,
   type LoggerService,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fetch } from 'undici';
 import { CircuitBreakerModule, CircuitBreakerRegistry, CircuitState } from '../../lib/index.js';
@@ -62,11 +65,24 @@ const outbound = () =>
  */
 const errors: Array<{ message: string; context: unknown }> = [];
 
+/** An app's own catch-all filter: it answers 418 with the error's name. */
+@Catch()
+class TeapotFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const name = (exception as Error).name;
+    httpAdapter.reply(host.switchToHttp().getResponse(), { caught: name }, 418);
+  }
+}
+
 async function start(
   adapter: Adapter,
   imports: DynamicModule[],
+  providers: Array<{ provide: string; useClass: new (...args: never[]) => unknown }> = [],
 ): Promise<{ app: INestApplication; url: string }> {
-  @Module({ imports, controllers: [StockController] })
+  @Module({ imports, controllers: [StockController], providers })
   class AppModule {}
   const logger: LoggerService = {
     log: () => {},
@@ -145,6 +161,22 @@ describe.each<Adapter>(['express', 'fastify'])('a route that fetches, on %s', (a
         { message: 'Cannot read properties of undefined', context: 'ExceptionsHandler' },
       ]);
       expect(errors).toEqual(loggedWithout);
+    } finally {
+      await without.app.close();
+      await withModule.app.close();
+    }
+  });
+
+  it('leaves any other TypeError to a catch-all filter of the app that Nest tries after the module’s', async () => {
+    // Registered in the app's module, before the circuit breaker module's filter: Nest tries
+    // global filters last registered first, so the module's filter is asked first.
+    const catchAll = [{ provide: APP_FILTER, useClass: TeapotFilter }];
+    const without = await start(adapter, [], catchAll);
+    const withModule = await start(adapter, [outbound()], catchAll);
+    try {
+      const plain = await call(`${without.url}/type-error`);
+      expect(plain).toEqual({ status: 418, retryAfter: null, body: { caught: 'TypeError' } });
+      expect(await call(`${withModule.url}/type-error`)).toEqual(plain);
     } finally {
       await without.app.close();
       await withModule.app.close();
