@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitWatcher } from './circuit-watcher.js';
 import { SampleAppError, startSampleApp, type SampleAppProcess } from './sample-app-process.js';
-import { judge, summarize } from './story.js';
+import { circuitsOf, judge, summarize } from './story.js';
 import { Timeline, painter } from './timeline.js';
 import { demoTimings } from './timings.js';
 import { Traffic } from './traffic.js';
@@ -32,7 +32,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const resetSeconds = timings.resetTimeoutMs / 1000;
   view.title('nestjs-circuit-breaker demo: a failing dependency, and the circuits that contain it');
   view.note(
-    'The orders app calls the inventory service over HTTP through the `inventory` circuit (fallback: cached stock);',
+    'The orders app calls the inventory service with HttpService, each call through the circuit of its origin, `outbound:<origin>` (fallback: cached stock);',
   );
   view.note(
     `POST /orders is guarded by the \`orders\` circuit. An open circuit lets a probe through after ${resetSeconds} s.`,
@@ -122,6 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       circuitWatcher.changes,
       finalStates,
       endedAt - startedAt,
+      circuitsOf(running.inventoryUrl),
     );
     const problems = judge(summary);
     view.summary(summary, problems);

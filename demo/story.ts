@@ -2,10 +2,16 @@ import type { ObservedChange } from './circuit-watcher.js';
 import type { RequestKind, RequestRecord } from './traffic.js';
 
 /** Which circuit stands in front of each kind of request. */
-export const CIRCUIT_OF: Readonly<Record<RequestKind, string>> = {
-  stock: 'inventory',
-  order: 'orders',
-};
+export type CircuitOf = Readonly<Record<RequestKind, string>>;
+
+/**
+ * The sample app's circuits: its inventory calls go through the circuit of the inventory's
+ * origin (the module's `outbound` option names it `outbound:<origin>`), POST /orders through
+ * the route's `orders` circuit.
+ */
+export function circuitsOf(inventoryUrl: string): CircuitOf {
+  return { stock: `outbound:${new URL(inventoryUrl).origin}`, order: 'orders' };
+}
 
 export interface LatencyStats {
   count: number;
@@ -14,6 +20,7 @@ export interface LatencyStats {
 }
 
 export interface DemoSummary {
+  circuits: CircuitOf;
   durationMs: number;
   requests: number;
   byKind: Record<RequestKind, number>;
@@ -35,23 +42,25 @@ export function summarize(
   changes: readonly ObservedChange[],
   finalStates: Record<string, string>,
   durationMs: number,
+  circuits: CircuitOf,
 ): DemoSummary {
   const count = (test: (record: RequestRecord) => boolean) => records.filter(test).length;
   const latency = (kind: RequestKind, state: 'closed' | 'open') =>
     latencyStats(
       records
-        .filter((r) => r.kind === kind && stateAt(changes, CIRCUIT_OF[kind], r.startedAt) === state)
+        .filter((r) => r.kind === kind && stateAt(changes, circuits[kind], r.startedAt) === state)
         .map((r) => r.endedAt - r.startedAt),
     );
   // Closed by a probe: seen leaving half-open, or passing through it between two polls.
   const recovered = changes.filter(
     (c) =>
-      c.circuit === CIRCUIT_OF.stock &&
+      c.circuit === circuits.stock &&
       c.to === 'closed' &&
       (c.from === 'half_open' || c.path.includes('half_open')),
   );
   const recoveredAt = recovered.length > 0 ? recovered[recovered.length - 1].at : Infinity;
   return {
+    circuits,
     durationMs,
     requests: records.length,
     byKind: { stock: count((r) => r.kind === 'stock'), order: count((r) => r.kind === 'order') },
@@ -74,7 +83,7 @@ export function summarize(
 /** What went wrong with the story; empty when it happened as told. */
 export function judge(summary: DemoSummary): string[] {
   const problems: string[] = [];
-  for (const circuit of Object.values(CIRCUIT_OF)) {
+  for (const circuit of Object.values(summary.circuits)) {
     const opened = summary.changes.some((c) => c.circuit === circuit && c.path.includes('open'));
     if (!opened) problems.push(`the ${circuit} circuit never opened`);
     const state = summary.finalStates[circuit];

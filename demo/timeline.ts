@@ -44,7 +44,8 @@ const STATE_STYLE: Readonly<Record<string, Style[]>> = {
 
 /** What a state change means for the callers of the sample app's circuits. */
 const MEANING: Readonly<Record<string, { open: string; closed: string }>> = {
-  inventory: {
+  // The inventory's origin circuit (`outbound:http://127.0.0.1:<port>`), the one outbound circuit.
+  outbound: {
     open: 'GET /orders/stock answers from the cache (fallback)',
     closed: 'stock is live again',
   },
@@ -206,7 +207,7 @@ export class Timeline {
   private describe({ circuit, from, to, path }: ObservedChange): string {
     const states = [from, ...path].map((state) => this.state(state)).join(' → ');
     let meaning = '';
-    const means = MEANING[circuit];
+    const means = MEANING[circuit.startsWith('outbound:') ? 'outbound' : circuit];
     if (to === 'open' && path.includes('half_open')) meaning = 'probe failed: open again';
     else if (to === 'open') meaning = `tripped${means ? `: ${means.open}` : ''}`;
     else if (to === 'half_open') meaning = 'letting a probe through';

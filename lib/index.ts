@@ -35,6 +35,7 @@ export {
   type CircuitFailureBody,
 } from './core/circuit-http-exceptions.js';
 export { retryAfterSeconds, setRetryAfter } from './core/retry-after.js';
+export { circuitErrorOf, type CircuitFailure } from './core/circuit-error-of.js';
 export { UnknownCircuitError } from './core/unknown-circuit.error.js';
 export { TooManyCircuitsError } from './core/too-many-circuits.error.js';
 

@@ -1,3 +1,4 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
@@ -9,26 +10,33 @@ import { CircuitsController } from './orders/circuits.controller.js';
 import { InventoryClient } from './orders/inventory.client.js';
 import { OrdersController } from './orders/orders.controller.js';
 
-/** The orders app: its inventory client and one of its routes sit behind circuits. */
+/** The orders app: its calls to the inventory and one of its routes sit behind circuits. */
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, load: [sampleConfig] }),
+    HttpModule,
     TerminusModule,
     CircuitBreakerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => {
-        const { circuits, webhookPort, notifyMinIntervalMs } =
+        const { circuits, inventoryPort, webhookPort, notifyMinIntervalMs } =
           config.getOrThrow<SampleConfig>('sample');
         return {
           defaults: {
             failureThreshold: circuits.failureThreshold,
             resetTimeoutMs: circuits.resetTimeoutMs,
           },
-          circuits: {
-            inventory: {
-              timeoutMs: circuits.timeoutMs,
-              failureRateThreshold: 0.5,
-              minimumThroughput: 10,
+          // Every HttpService request goes through the circuit of its origin, named
+          // `outbound:<origin>`; the inventory's has options of its own. A timeout aborts the
+          // request.
+          outbound: {
+            httpService: true,
+            origins: {
+              [`http://127.0.0.1:${inventoryPort}`]: {
+                timeoutMs: circuits.timeoutMs,
+                failureRateThreshold: 0.5,
+                minimumThroughput: 10,
+              },
             },
           },
           metrics: {}, // Prometheus, served at GET /metrics

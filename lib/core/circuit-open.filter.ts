@@ -1,5 +1,5 @@
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Catch, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ApplicationConfig, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
 import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
@@ -10,6 +10,7 @@ import {
   type CircuitFailureBody,
   type CircuitHttpException,
 } from './circuit-http-exceptions.js';
+import { circuitErrorOf, type CircuitFailure } from './circuit-error-of.js';
 import { retryAfterSeconds } from './retry-after.js';
 
 /**
@@ -26,16 +27,26 @@ import { retryAfterSeconds } from './retry-after.js';
  * The errors are told by their brand (`instanceof` reads it): the `HttpException` forms the
  * circuits make in an app with the module, and the engine's own errors, of another copy of the
  * package too.
+ *
+ * It also catches `TypeError`, the form `fetch` gives every failed request: one whose `cause` is
+ * a circuit error (a refusal by the outbound interceptor) is answered for that cause; any other
+ * is handled exactly as if this filter did not exist (over HTTP by Nest's own filter, elsewhere
+ * left to Nest by returning nothing).
  */
-@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError)
-export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
-  constructor(private readonly adapterHost: HttpAdapterHost) {
+@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError, TypeError)
+export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeError> {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly config?: ApplicationConfig,
+  ) {
     // Built with every app that imports the module: from here on, what reaches Nest (and any
     // filter of the app's own) is an HttpException.
     presentErrorsAsHttpExceptions();
   }
 
-  catch(error: CircuitFailure, host: ArgumentsHost): unknown {
+  catch(caught: CircuitFailure | TypeError, host: ArgumentsHost): unknown {
+    const error = caught instanceof TypeError ? circuitErrorOf(caught.cause) : caught;
+    if (error === undefined) return this.passOn(caught, host);
     const exception = asHttpException(error) as CircuitHttpException;
     const body = exception.getResponse() as CircuitFailureBody;
     switch (host.getType<string>()) {
@@ -50,6 +61,36 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
     }
   }
 
+  /**
+   * What Nest does with `error` when this filter is not there: the next global filter that
+   * catches it (the app's catch-all, say), else, over HTTP, Nest's own filter (500).
+   */
+  private passOn(error: TypeError, host: ArgumentsHost): unknown {
+    const next = this.nextGlobalFilter(error);
+    if (next !== undefined) return next.catch(error, host);
+    if (host.getType() === 'http') {
+      new BaseExceptionFilter(this.adapterHost.httpAdapter).catch(error, host);
+    }
+    // GraphQL, microservices, WebSockets: nothing returned is "not handled", Nest's own follows.
+    return undefined;
+  }
+
+  /**
+   * The global filter Nest would pick after this one: it tries them last registered first, so
+   * those registered before this one, nearest first (route and controller filters came before).
+   */
+  private nextGlobalFilter(error: unknown): ExceptionFilter | undefined {
+    const filters = (this.config?.getGlobalFilters() ?? []) as ExceptionFilter[];
+    for (let index = filters.indexOf(this) - 1; index >= 0; index--) {
+      const filter = filters[index]!;
+      const types = (Reflect.getMetadata(CATCH_METADATA, filter.constructor) ?? []) as Array<
+        abstract new (...args: never[]) => unknown
+      >;
+      if (types.length === 0 || types.some((type) => error instanceof type)) return filter;
+    }
+    return undefined;
+  }
+
   private reply(exception: unknown, body: CircuitFailureBody, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
@@ -61,8 +102,8 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure> {
   }
 }
 
-/** What the filter answers: a refusal of the circuit or of its bulkhead, or a timeout. */
-type CircuitFailure = CircuitOpenError | BulkheadFullError | CallTimeoutError;
+/** Where `@Catch()` keeps its exception types (Nest's FILTER_CATCH_EXCEPTIONS, not exported). */
+const CATCH_METADATA = '__filterCatchExceptions__';
 
 /**
  * An error for GraphQL: a resolver's returned Error is its error, and graphql-js takes an

@@ -4,8 +4,10 @@ import { CircuitBreakerHealthIndicator } from 'nestjs-circuit-breaker';
 
 /**
  * Liveness never looks at circuits: a pod whose dependency is down is not broken, and
- * restarting it would not bring the dependency back. Readiness does: while a circuit is open
- * the pod leaves the load balancer.
+ * restarting it would not bring the dependency back. Readiness does: while a circuit of the app's
+ * own (the `orders` route) is open the pod leaves the load balancer. The inventory's origin
+ * circuit is reported, not counted: every pod shares that dependency, so counting it would take
+ * them all out together (see docs/health.md).
  */
 @Controller('health')
 export class HealthController {

@@ -1,6 +1,9 @@
+import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CircuitBreaker, CircuitSignal } from 'nestjs-circuit-breaker';
+import { isAxiosError } from 'axios';
+import { isCallTimeoutError, isCircuitOpenError } from 'nestjs-circuit-breaker';
+import { firstValueFrom } from 'rxjs';
 
 export interface Stock {
   sku: string;
@@ -9,37 +12,43 @@ export interface Stock {
   source: 'live' | 'cache';
 }
 
-/** Talks to the inventory service over HTTP, behind the `inventory` circuit. */
+/**
+ * Talks to the inventory service with plain `HttpService` calls, no decorator: the module's
+ * `outbound` option puts every request through the circuit of the inventory's origin
+ * (`outbound:http://127.0.0.1:<port>`), with its options from app.module.ts.
+ */
 @Injectable()
 export class InventoryClient {
   private readonly lastKnown = new Map<string, number>();
   private readonly baseUrl: string;
 
-  constructor(config: ConfigService) {
+  constructor(
+    private readonly http: HttpService,
+    config: ConfigService,
+  ) {
     this.baseUrl = `http://127.0.0.1:${config.getOrThrow<number>('sample.inventoryPort')}`;
   }
 
-  // timeoutMs and the thresholds come from CircuitBreakerModule's `circuits.inventory`; a call
-  // that times out aborts its request through the signal.
-  @CircuitBreaker({ name: 'inventory', fallback: 'cachedStock' })
-  async stock(sku: string, @CircuitSignal() signal?: AbortSignal): Promise<Stock> {
-    const url = `${this.baseUrl}/stock/${encodeURIComponent(sku)}`;
-    const response = await fetch(url, { signal });
-    if (!response.ok) throw new Error(`inventory answered ${response.status}`);
-    const { available } = (await response.json()) as { available: number };
-    this.lastKnown.set(sku, available);
-    return { sku, available, source: 'live' };
-  }
-
-  /** While the circuit is open (or a call fails), answer from the last known stock. */
-  cachedStock(_error: unknown, sku: string): Stock {
-    return { sku, available: this.lastKnown.get(sku) ?? 0, source: 'cache' };
+  /** The live stock; the last known one while the inventory fails or its circuit is open. */
+  async stock(sku: string): Promise<Stock> {
+    try {
+      const { data } = await firstValueFrom(
+        this.http.get<{ available: number }>(`${this.baseUrl}/stock/${encodeURIComponent(sku)}`),
+      );
+      this.lastKnown.set(sku, data.available);
+      return { sku, available: data.available, source: 'live' };
+    } catch (error) {
+      // Refused by the open circuit, timed out through it (the request aborted), or failed.
+      if (isCircuitOpenError(error) || isCallTimeoutError(error) || isAxiosError(error)) {
+        return { sku, available: this.lastKnown.get(sku) ?? 0, source: 'cache' };
+      }
+      throw error;
+    }
   }
 
   /** The raw call, for a route that guards it with a circuit of its own. */
   async reserve(sku: string, quantity: number): Promise<{ sku: string; reserved: number }> {
-    const response = await fetch(`${this.baseUrl}/stock/${encodeURIComponent(sku)}`);
-    if (!response.ok) throw new Error(`inventory answered ${response.status}`);
+    await firstValueFrom(this.http.get(`${this.baseUrl}/stock/${encodeURIComponent(sku)}`));
     return { sku, reserved: quantity };
   }
 }

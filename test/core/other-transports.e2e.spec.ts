@@ -28,6 +28,20 @@ class StockService {
   async slowLevel(): Promise<number> {
     return new Promise(() => {});
   }
+
+  /** As a fetch through an open origin fails: TypeError('fetch failed'), the refusal its cause. */
+  async fetchedLevel(): Promise<number> {
+    try {
+      return await this.level();
+    } catch (error) {
+      throw new TypeError('fetch failed', { cause: error });
+    }
+  }
+
+  /** A TypeError of the app's own: Nest's handling, as without the module. */
+  brokenLevel(): Promise<number> {
+    return Promise.reject(new TypeError('level is not a function'));
+  }
 }
 
 @Resolver()
@@ -42,6 +56,16 @@ class StockResolver {
   @Query(() => Number)
   slowLevel(): Promise<number> {
     return this.stock.slowLevel();
+  }
+
+  @Query(() => Number)
+  fetchedLevel(): Promise<number> {
+    return this.stock.fetchedLevel();
+  }
+
+  @Query(() => Number)
+  brokenLevel(): Promise<number> {
+    return this.stock.brokenLevel();
   }
 }
 
@@ -85,6 +109,19 @@ describe('GraphQL (@nestjs/graphql with Apollo)', () => {
     });
   });
 
+  it('answers a fetch refused by an open circuit (a TypeError, the refusal its cause) the same way', async () => {
+    running.get(CircuitBreakerRegistry).forceOpen('stock');
+    const { errors } = await query('fetchedLevel');
+    expect(errors![0]!.message).toBe('Circuit "stock" is forced open');
+    expect(errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', circuit: 'stock' });
+  });
+
+  it('leaves any other TypeError to GraphQL, as without the module', async () => {
+    const { errors } = await query('brokenLevel');
+    expect(errors![0]!.message).toBe('level is not a function');
+    expect(errors![0]!.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
   it('answers a timed-out call with GATEWAY_TIMEOUT and the circuit', async () => {
     const { errors } = await query('slowLevel');
     expect(errors![0]!.message).toBe('Call through circuit "slow-stock" timed out after 50 ms');
@@ -102,6 +139,16 @@ class StockMessages {
   @MessagePattern('stock.level')
   level(): Promise<number> {
     return this.stock.level();
+  }
+
+  @MessagePattern('stock.fetched-level')
+  fetchedLevel(): Promise<number> {
+    return this.stock.fetchedLevel();
+  }
+
+  @MessagePattern('stock.broken-level')
+  brokenLevel(): Promise<number> {
+    return this.stock.brokenLevel();
   }
 }
 
@@ -144,5 +191,20 @@ describe('a microservice message handler (@nestjs/microservices, TCP)', () => {
       circuit: 'stock',
       retryAfterMs: 1_000, // forced open: no time known, the least advice
     });
+  });
+
+  it('answers a fetch refused by an open circuit (a TypeError, the refusal its cause) the same way', async () => {
+    app.get(CircuitBreakerRegistry).forceOpen('stock');
+    const error = await firstValueFrom(client.send('stock.fetched-level', {})).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ statusCode: 503, circuit: 'stock' });
+  });
+
+  it('leaves any other TypeError to Nest, as without the module', async () => {
+    const error = await firstValueFrom(client.send('stock.broken-level', {})).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toEqual({ status: 'error', message: 'Internal server error' });
   });
 });

@@ -1,5 +1,5 @@
 import { inferPath, type ObservedChange } from '../../demo/circuit-watcher.js';
-import { judge, stateAt, summarize } from '../../demo/story.js';
+import { circuitsOf, judge, stateAt, summarize } from '../../demo/story.js';
 import type { RequestRecord } from '../../demo/traffic.js';
 
 // The demo's verdict, from records and changes made up here; `npm run demo` itself runs in .ci/run.
@@ -25,14 +25,18 @@ const order = (startedAt: number, status: number): RequestRecord => ({
   outcome: status === 503 ? 'refused' : 'live',
 });
 
+// The inventory's origin circuit, as the sample app's `outbound` option names it.
+const inventory = 'outbound:http://127.0.0.1:3001';
+const circuits = circuitsOf('http://127.0.0.1:3001');
+
 const story = [
-  change('inventory', 'closed', 'open', 100),
+  change(inventory, 'closed', 'open', 100),
   change('orders', 'closed', 'open', 110),
-  change('inventory', 'open', 'half_open', 200),
-  change('inventory', 'half_open', 'closed', 201),
+  change(inventory, 'open', 'half_open', 200),
+  change(inventory, 'half_open', 'closed', 201),
   change('orders', 'open', 'closed', 210), // a probe that came and went between two polls
 ];
-const closed = { inventory: 'closed', orders: 'closed' };
+const closed = { [inventory]: 'closed', orders: 'closed' };
 
 describe('the demo story', () => {
   it('infers the states a circuit passed through between two polls', () => {
@@ -42,10 +46,14 @@ describe('the demo story', () => {
     expect(inferPath('open', 'forced_open')).toEqual(['forced_open']); // by hand
   });
 
+  it('names the inventory circuit by the origin the sample app calls', () => {
+    expect(circuits).toEqual({ stock: inventory, order: 'orders' });
+  });
+
   it('knows the state of a circuit at any time', () => {
-    expect(stateAt(story, 'inventory', 50)).toBe('closed');
-    expect(stateAt(story, 'inventory', 150)).toBe('open');
-    expect(stateAt(story, 'inventory', 200)).toBe('half_open');
+    expect(stateAt(story, inventory, 50)).toBe('closed');
+    expect(stateAt(story, inventory, 150)).toBe('open');
+    expect(stateAt(story, inventory, 200)).toBe('half_open');
     expect(stateAt(story, 'orders', 300)).toBe('closed');
   });
 
@@ -56,7 +64,7 @@ describe('the demo story', () => {
       order(160, 503),
       stock(250, 'live'),
     ];
-    const summary = summarize(records, story, closed, 400);
+    const summary = summarize(records, story, closed, 400, circuits);
     expect(summary).toMatchObject({ requests: 4, live: 2, fallbacks: 1, refused: 1, errors: 0 });
     expect(summary.byKind).toEqual({ stock: 3, order: 1 });
     expect(summary.liveAfterRecovery).toBe(1);
@@ -67,12 +75,13 @@ describe('the demo story', () => {
   it('says what did not happen', () => {
     const summary = summarize(
       [stock(50, 'live')],
-      [change('inventory', 'closed', 'open', 100)],
-      { inventory: 'open', orders: 'closed' },
+      [change(inventory, 'closed', 'open', 100)],
+      { [inventory]: 'open', orders: 'closed' },
       400,
+      circuits,
     );
     expect(judge(summary)).toEqual([
-      'the inventory circuit did not close again (it is open)',
+      `the ${inventory} circuit did not close again (it is open)`,
       'the orders circuit never opened',
       'no fallback was served',
       'POST /orders never got a 503',

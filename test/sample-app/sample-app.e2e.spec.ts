@@ -49,6 +49,8 @@ describe('the sample app', () => {
     });
 
   it('protects the orders app from a failing inventory service, and recovers by itself', async () => {
+    // Its HttpService calls go through the circuit of the inventory's origin (`outbound`).
+    const circuit = `outbound:${dependency}`;
     expect(await get('/orders/stock/sku-42')).toMatchObject({
       status: 200,
       body: { source: 'live', available: 18 },
@@ -59,14 +61,21 @@ describe('the sample app', () => {
     for (let i = 0; i < 10; i++) await get('/orders/stock/sku-42'); // the failure rate trips it
     const cached = await get('/orders/stock/sku-42');
     expect(cached).toMatchObject({ status: 200, body: { source: 'cache', available: 18 } });
+    // An outbound circuit is reported, not counted: the inventory down does not take the pod
+    // out of the load balancer (its calls fail fast, the cache answers).
     const ready = await get('/health/ready');
-    expect(ready.status).toBe(503);
-    expect(JSON.stringify(ready.body)).toContain('inventory');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({
+      details: { circuits: { circuits: { [circuit]: { state: 'open', counted: false } } } },
+    });
     expect((await get('/health/live')).status).toBe(200); // liveness never looks at circuits
 
     const metrics = await (await fetch(`${orders}/metrics`)).text();
-    expect(metrics).toContain('circuit_breaker_state{circuit="inventory",state="open"} 1');
-    expect(metrics).toMatch(/circuit_breaker_fallbacks_total\{circuit="inventory"\} [1-9]/);
+    expect(metrics).toContain(`circuit_breaker_state{circuit="${circuit}",state="open"} 1`);
+    const rejected = metrics.match(
+      new RegExp(`circuit_breaker_calls_total\\{circuit="${circuit}",outcome="rejected"\\} (\\d+)`),
+    );
+    expect(Number(rejected?.[1])).toBeGreaterThan(0); // answered from the cache, not sent
 
     const dashboard = await fetch(`${orders}/circuit-breakers/dashboard`);
     expect(dashboard.status).toBe(200);
@@ -80,11 +89,11 @@ describe('the sample app', () => {
       name: string;
       state: string;
     }>;
-    expect(circuits.find((c) => c.name === 'inventory')?.state).toBe('closed');
+    expect(circuits.find((c) => c.name === circuit)?.state).toBe('closed');
 
     // Each change was POSTed to the webhook main.ts starts, which printed it.
     const deadline = performance.now() + 5_000;
-    const closed = 'inventory: half_open → closed (probes_succeeded)';
+    const closed = `${circuit}: half_open → closed (probes_succeeded)`;
     while (!printed.includes(closed) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -92,13 +101,13 @@ describe('the sample app', () => {
     // run: a probe then fails and the circuit opens again, once or more, before it recovers.
     const failedProbes = Math.max(0, (printed.length - 3) / 2);
     expect(printed).toEqual([
-      'inventory: closed → open (consecutive_failures)',
+      `${circuit}: closed → open (consecutive_failures)`,
       ...Array.from({ length: failedProbes }, () => [
-        'inventory: open → half_open (reset_timeout_elapsed)',
-        'inventory: half_open → open (probe_failed)',
+        `${circuit}: open → half_open (reset_timeout_elapsed)`,
+        `${circuit}: half_open → open (probe_failed)`,
       ]).flat(),
-      'inventory: open → half_open (reset_timeout_elapsed)',
-      'inventory: half_open → closed (probes_succeeded)',
+      `${circuit}: open → half_open (reset_timeout_elapsed)`,
+      `${circuit}: half_open → closed (probes_succeeded)`,
     ]);
   });
 });
