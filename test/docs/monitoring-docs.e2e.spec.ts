@@ -2,10 +2,16 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CircuitBreakerRegistry } from 'nestjs-circuit-breaker';
 import yaml from 'js-yaml';
+import { Registry } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { AppModule } from '../../sample-app/app.module.js';
 import { InventoryModule } from '../../sample-app/inventory/inventory.module.js';
 import { startWebhookPrinter } from '../../sample-app/notifications/webhook-printer.js';
+import {
+  driveKnownSequence,
+  InventoryClient,
+  startInventoryApp,
+} from '../metrics/support/inventory-app.js';
 import { templateLabels, usesOf, type MetricUse, type PromqlUses } from './support/promql.js';
 
 // docs/prometheus-alerts.yaml and docs/grafana-dashboard.json name only metrics and labels that
@@ -213,6 +219,26 @@ describe('the monitoring docs against a real scrape of the sample app', () => {
     expect(refused).toBeGreaterThan(0);
     expect(refused).toBeLessThan(CALLS);
     expect(sumOf(rejected!, scrape, circuit) / sumOf(all!, scrape, circuit)).toBe(refused / CALLS);
+  });
+
+  it('has the rejection alert measure the share refused on a circuit whose fallback answers', async () => {
+    // `pricing` (test/metrics): a failure that opens it and a refusal, each answered by its
+    // `fallback`. The fallbacks have their own series: the outcomes still add up to the calls.
+    const registry = new Registry();
+    const withFallbacks = await startInventoryApp({ metrics: { registry } });
+    try {
+      await driveKnownSequence(withFallbacks.get(InventoryClient));
+      const pricing = parseScrape(await registry.metrics());
+      const calls = { name: 'circuit_breaker_calls_total', matchers: [] };
+      const fallbacks = { name: 'circuit_breaker_fallbacks_total', matchers: [] };
+      expect(sumOf(calls, pricing, 'pricing')).toBe(2);
+      expect(sumOf(fallbacks, pricing, 'pricing')).toBe(2);
+      const { expr } = alerts.find(({ alert }) => alert === 'CircuitBreakerManyRejections')!;
+      const [rejected, all] = usesOf(expr).metrics;
+      expect(sumOf(rejected!, pricing, 'pricing') / sumOf(all!, pricing, 'pricing')).toBe(1 / 2);
+    } finally {
+      await withFallbacks.close();
+    }
   });
 
   it.each(alerts.map((rule) => [rule.alert, rule] as const))(
