@@ -28,6 +28,9 @@ export function longestOpenMs(options: ResolvedCircuitOptions): number {
   return Math.max(options.maxResetTimeoutMs, options.resetTimeoutMs);
 }
 
+/** Beyond this, a backoff step is not worked out exactly (see `longestBackoffStep`). */
+const MOST_EXACT_STEPS = 2 ** 32;
+
 /**
  * The backoff step at which the open duration reaches the cap: failed probes past it change
  * nothing, so the circuit counts no further, and a snapshot's step beyond it is no circuit's
@@ -40,6 +43,10 @@ export function longestBackoffStep(options: ResolvedCircuitOptions): number {
   const reaches = (step: number) => resetTimeoutMs * backoffMultiplier ** step >= cap;
   // The logarithm gives it within a step; the power, as openDurationMs works it out, settles it.
   let step = Math.max(0, Math.ceil(Math.log(cap / resetTimeoutMs) / Math.log(backoffMultiplier)));
+  // A multiplier within a hair of 1 (1 + 2^-52) reaches the cap only after some 10^17 steps,
+  // where a double no longer counts one by one: no circuit fails that many probes, so its count
+  // is never stopped.
+  if (step > MOST_EXACT_STEPS) return Number.MAX_SAFE_INTEGER;
   while (step > 0 && reaches(step - 1)) step--;
   while (!reaches(step)) step++;
   return step;

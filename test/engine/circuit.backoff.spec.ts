@@ -57,6 +57,19 @@ describe('Circuit: backoffMultiplier and maxResetTimeoutMs', () => {
     expect(huge.stats().retryAfterMs).toBe(300_000); // the cap, not NaN
   });
 
+  it('backs off by a multiplier within a hair of 1, and takes its snapshot back', () => {
+    // 1 + 2^-52 reaches the 300 s cap only after ~10^17 failed probes: the step at which the
+    // circuit stops counting was sought one by one, past where a double counts (a hang, found
+    // by the options' property test).
+    const options = { backoffMultiplier: 1 + Number.EPSILON };
+    expect(openDurations(options, 3)).toEqual([1_000, 1_000, 1_000, 1_000]);
+    const circuit = openCircuit(options);
+    failProbe(circuit);
+    const snapshot = circuit.snapshot();
+    expect(snapshot.backoffStep).toBe(1);
+    expect(() => openCircuit(options).restore(snapshot)).not.toThrow();
+  });
+
   it('counts the open duration from the failed probe', () => {
     const circuit = openCircuit({ backoffMultiplier: 2 });
     jest.advanceTimersByTime(5_000); // half-open for 4 s before the probe
