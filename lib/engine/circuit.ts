@@ -348,7 +348,7 @@ export class Circuit {
       name: this.name,
       state,
       consecutiveFailures: this.consecutiveFailures,
-      totalCalls: this.successes + this.failures + this.ignored + this.rejections + this.inFlight,
+      totalCalls: this.callCounts().totalCalls,
       ...this.counters(),
       inFlight: this.inFlight,
       windowCalls,
@@ -549,6 +549,17 @@ export class Circuit {
         left === duration ? openUntil : undefined,
       );
     } else if (current !== state) this.transition(state, 'shared');
+  }
+
+  /**
+   * `stats()`'s call counters alone (totalCalls, successes, failures), with nothing worked out:
+   * for the store's batched fleet reports, which read them every few hundred milliseconds.
+   * @internal
+   */
+  callCounts(): { totalCalls: number; successes: number; failures: number } {
+    const { successes, failures } = this;
+    const totalCalls = successes + failures + this.ignored + this.rejections + this.inFlight;
+    return { totalCalls, successes, failures };
   }
 
   /**

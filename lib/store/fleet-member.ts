@@ -41,7 +41,7 @@ export function fleetMemberOf(circuit: Circuit, replica: string): FleetMember {
     resetTimeoutMs,
     openForAtMostMs: longestOpenMs(circuit.options) + OPEN_UNTIL_SLACK_MS,
     counts: () => {
-      const { totalCalls, successes, failures } = circuit.stats();
+      const { totalCalls, successes, failures } = circuit.callCounts();
       return { calls: totalCalls, outcomes: successes + failures, failures };
     },
   };
