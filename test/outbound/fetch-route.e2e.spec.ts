@@ -4,6 +4,7 @@ import {
   Get,
   Module,
   Param,
+  Scope,
   type ArgumentsHost,
   type DynamicModule,
   type ExceptionFilter,
@@ -80,7 +81,11 @@ class TeapotFilter implements ExceptionFilter {
 async function start(
   adapter: Adapter,
   imports: DynamicModule[],
-  providers: Array<{ provide: string; useClass: new (...args: never[]) => unknown }> = [],
+  providers: Array<{
+    provide: string;
+    useClass: new (...args: never[]) => unknown;
+    scope?: Scope;
+  }> = [],
 ): Promise<{ app: INestApplication; url: string }> {
   @Module({ imports, controllers: [StockController], providers })
   class AppModule {}
@@ -171,6 +176,22 @@ describe.each<Adapter>(['express', 'fastify'])('a route that fetches, on %s', (a
     // Registered in the app's module, before the circuit breaker module's filter: Nest tries
     // global filters last registered first, so the module's filter is asked first.
     const catchAll = [{ provide: APP_FILTER, useClass: TeapotFilter }];
+    const without = await start(adapter, [], catchAll);
+    const withModule = await start(adapter, [outbound()], catchAll);
+    try {
+      const plain = await call(`${without.url}/type-error`);
+      expect(plain).toEqual({ status: 418, retryAfter: null, body: { caught: 'TypeError' } });
+      expect(await call(`${withModule.url}/type-error`)).toEqual(plain);
+    } finally {
+      await without.app.close();
+      await withModule.app.close();
+    }
+  });
+
+  it('leaves any other TypeError to a request-scoped catch-all filter of the app', async () => {
+    // Nest builds request-scoped global filters per request: they are in no list a filter of
+    // ours could read, so ours must not take a TypeError it does not answer.
+    const catchAll = [{ provide: APP_FILTER, useClass: TeapotFilter, scope: Scope.REQUEST }];
     const without = await start(adapter, [], catchAll);
     const withModule = await start(adapter, [outbound()], catchAll);
     try {
