@@ -447,7 +447,7 @@ export class Circuit {
         `"${this.name}", this circuit's name`,
       );
     }
-    const longest = longestBackoffStep(this.options);
+    const longest = this.longestBackoffStep();
     if (restored.backoffStep > longest) {
       throw new CircuitSnapshotError(
         `${at}backoffStep`,
@@ -865,7 +865,13 @@ export class Circuit {
 
   /** One more backoff step, up to the one whose open duration is the cap: past it nothing changes. */
   private countFailedProbe(): void {
-    if (this.failedProbes < longestBackoffStep(this.options)) this.failedProbes++;
+    if (this.failedProbes < this.longestBackoffStep()) this.failedProbes++;
+  }
+
+  /** Worked out once (logarithms, then a search): the options never change. */
+  private longestStep: number | undefined = undefined;
+  private longestBackoffStep(): number {
+    return (this.longestStep ??= longestBackoffStep(this.options));
   }
 
   /** Probes let through in this half-open period that have not answered: one start each. */
