@@ -141,6 +141,17 @@ describe('outbound: a request with an axios adapter of its own is still protecte
       own.defaults.adapter = before;
     }
   });
+
+  it('protects an adapter set by an interceptor added after start-up', async () => {
+    const http = app.app.get<HttpService>(OWN_HTTP);
+    const id = own.interceptors.request.use((config) => ({ ...config, adapter: 'fetch' }));
+    try {
+      await firstValueFrom(http.get(`${upstream.origin}/ok`));
+      expect(circuit()?.stats().successes).toBe(1);
+    } finally {
+      own.interceptors.request.eject(id);
+    }
+  });
 });
 
 describe('outbound: shutdown leaves an axios instance as it was', () => {
