@@ -17,12 +17,12 @@ import { originOf } from '../../lib/outbound/origin-of.js';
 function setUp(outbound: object, maxCircuits?: number) {
   const registry = new CircuitBreakerRegistry({ maxCircuits });
   const circuits = new OutboundCircuits(registry, resolveOutboundOptions(outbound));
-  /** One request answered with `status`. */
-  const call = (origin: string, status = 200) =>
+  /** One request answered with `status` (and `retryAfter`, the header's value). */
+  const call = (origin: string, status = 200, retryAfter?: string) =>
     circuits.call<HttpReply>({
       origin,
       idempotent: true,
-      send: () => Promise.resolve({ status, retryAfter: undefined }),
+      send: () => Promise.resolve({ status, retryAfter }),
       replyOf: (answer, thrown) => (thrown ? undefined : (answer as HttpReply)),
     });
   return { registry, circuits, call };
@@ -155,6 +155,20 @@ describe('outbound origin circuits', () => {
       expect(registry.has(`outbound:${origin(2)}`)).toBe(true);
       answer({ status: 200, retryAfter: undefined });
       await busy;
+    });
+
+    it('keeps an origin held by Retry-After: its circuit is open until then', async () => {
+      const { registry, call } = setUp({ idleMs: 60_000, maxOrigins: 2 });
+      await call(origin(0), 429, '120'); // held for 2 minutes
+      const held = registry.get(`outbound:${origin(0)}`)!;
+      expect(held.stats()).toMatchObject({ state: CircuitState.Open, failures: 0 });
+      jest.advanceTimersByTime(60_000);
+      await call(origin(1)); // a new origin: the sweep runs, and finds the held one in force
+      expect(registry.get(`outbound:${origin(0)}`)).toBe(held);
+      await expect(call(origin(0))).rejects.toMatchObject({ retryAfterMs: 60_000 });
+      jest.advanceTimersByTime(60_000);
+      await call(origin(0)); // the wait is over: a probe, which closes it
+      expect(held.state).toBe(CircuitState.Closed);
     });
   });
 });
