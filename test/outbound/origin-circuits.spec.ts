@@ -130,6 +130,21 @@ describe('outbound origin circuits', () => {
     await expect(call(origin(3))).rejects.toThrow(/maxCircuits \(3\)/);
   });
 
+  it('carries a held origin over a restart in a snapshot: the new process refuses it at once', async () => {
+    const before = setUp({});
+    await before.call(origin(0), 503, '120');
+    const snapshot = before.registry.snapshot();
+    const after = setUp({}); // a new process: its origin circuits are built on first use
+    after.registry.restore(snapshot);
+    const refused = await after.call(origin(0)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CircuitOpenError);
+    expect((refused as CircuitOpenError).retryAfterMs).toBeGreaterThan(100_000);
+    expect(after.registry.get(`outbound:${origin(0)}`)!.stats()).toMatchObject({
+      state: CircuitState.Open,
+      failures: 0,
+    });
+  });
+
   describe('idle eviction', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
