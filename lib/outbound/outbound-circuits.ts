@@ -132,8 +132,7 @@ export class OutboundCircuits {
         : undefined;
     switch (verdictOf(reply, heldForMs)) {
       case 'hold':
-        // The circuit's own open state: refusals, stats, history, logs and the store see it.
-        entry.circuit.holdOpen(heldForMs!);
+        holdOrigin(entry.circuit, heldForMs!);
         throw new OutboundReply(answer, thrown, false);
       case 'failure':
         throw new OutboundReply(answer, thrown, true);
@@ -212,6 +211,22 @@ export class OutboundCircuits {
   clear(): void {
     this.entries.clear();
   }
+}
+
+/**
+ * `Retry-After` counts whole seconds: the 429s of requests in flight together, each read a few
+ * milliseconds after the one before, are one request for room, not one state change each.
+ */
+const RETRY_AFTER_RESOLUTION_MS = 1_000;
+
+/**
+ * Holds `circuit` open for `ms` (`Circuit.holdOpen()`: its own open state, which refusals, stats,
+ * history, logs and the store see), unless it is open already until then, give or take the
+ * header's resolution.
+ */
+function holdOrigin(circuit: Circuit, ms: number): void {
+  if (circuit.openUntilEpoch - Date.now() > ms - RETRY_AFTER_RESOLUTION_MS) return;
+  circuit.holdOpen(ms);
 }
 
 /**

@@ -172,6 +172,33 @@ describe('outbound origin circuits', () => {
       await busy;
     });
 
+    it('takes the 429s of requests in flight together as one hold, unless one asks for longer', async () => {
+      const { registry, circuits } = setUp({});
+      const answers: Array<(reply: HttpReply) => void> = [];
+      const calls = Array.from({ length: 5 }, () =>
+        circuits
+          .call<HttpReply>({
+            origin: origin(0),
+            idempotent: true,
+            send: () => new Promise((resolve) => answers.push(resolve)),
+            replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
+          })
+          .catch(() => undefined),
+      );
+      // Each read a little later than the one before: the same Retry-After, and a longer one.
+      for (const retryAfter of ['30', '30', '30', '30', '60']) {
+        answers.shift()!({ status: 429, retryAfter });
+        await jest.advanceTimersByTimeAsync(10); // its answer is judged, then time passes
+      }
+      await Promise.all(calls);
+      const circuit = registry.get(`outbound:${origin(0)}`)!;
+      expect(circuit.history().map(({ from, to, reason }) => `${from}→${to} ${reason}`)).toEqual([
+        'closed→open retry_after',
+        'open→open retry_after',
+      ]);
+      expect(circuit.stats()).toMatchObject({ retryAfterMs: 60_000 - 10, failures: 0 });
+    });
+
     it('keeps an origin held by Retry-After: its circuit is open until then', async () => {
       const { registry, call } = setUp({ idleMs: 60_000, maxOrigins: 2 });
       await call(origin(0), 429, '120'); // held for 2 minutes
