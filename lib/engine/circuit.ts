@@ -497,6 +497,31 @@ export class Circuit {
     if (isForcedState(this.current)) this.transition(CircuitState.Closed, 'released');
   }
 
+  /**
+   * Opens the circuit for `durationMs` because the dependency asked for room (an upstream's
+   * 429 or 503 with `Retry-After`): reason `retry_after`. It answered, so no failure is counted
+   * and the backoff takes no step; refusals meanwhile are rejections, and then it is half-open
+   * and probes as after any open period. From closed, half-open or open alike, the longer open
+   * period wins (never longer than `maxResetTimeoutMs`); 0 ms, forced open or disabled: nothing
+   * changes. Calls in flight settle as calls of an earlier period.
+   * @throws TypeError unless `durationMs` is a finite number ≥ 0.
+   */
+  holdOpen(durationMs: number): void {
+    if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs === Infinity) {
+      throw new TypeError(
+        `Circuit.holdOpen() takes a finite number of milliseconds ≥ 0, got ${String(durationMs)}`,
+      );
+    }
+    const now = clockNow();
+    const state = this.stateAt(now);
+    if (isForcedState(state)) return;
+    // Whole milliseconds, as every clock time a circuit keeps: rounded up, never cut short.
+    const forMs = Math.min(Math.ceil(durationMs), longestOpenMs(this.options));
+    const until = now + forMs;
+    if (forMs === 0 || (state === CircuitState.Open && this.openUntil >= until)) return;
+    this.transition(CircuitState.Open, 'retry_after', forMs);
+  }
+
   /** Calls `listener` on every state change, after `onStateChange`. Returns the unsubscribe. */
   subscribe(listener: StateChangeListener): () => void {
     this.hook({ listeners: [...(this.hooks?.listeners ?? []), listener] });
