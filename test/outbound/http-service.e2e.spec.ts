@@ -150,6 +150,13 @@ describe.each<Adapter>(['express', 'fastify'])('outbound HttpService (%s)', (ada
     expect(circuit.state).toBe(CircuitState.Closed);
   });
 
+  it('takes a 429 without Retry-After as an answer: neither counted nor held', async () => {
+    for (let i = 0; i < 4; i++) await statusOf(get('/status/429'));
+    expect(upstream.hits('/status/429')).toBe(4); // not retried either: a 4xx
+    expect(circuitOf()!.stats()).toMatchObject({ state: CircuitState.Closed, failures: 0 });
+    expect((await get('/ok')).status).toBe(200);
+  });
+
   it('counts a 503 without Retry-After as a failure', async () => {
     await statusOf(get('/status/503'));
     expect(circuitOf()!.stats().failures).toBeGreaterThanOrEqual(1);
