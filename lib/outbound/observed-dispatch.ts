@@ -25,7 +25,7 @@ export function dispatchThroughCircuits(
 ): boolean {
   const origin = originOf(options.origin);
   if (origin === undefined) return dispatch(options, handler);
-  const observed: ObservedRequest =
+  const observed: ObservedRequest<AnyHandler> =
     typeof (handler as DispatchHandler).onRequestStart === 'function'
       ? new ObservedHandler(origin, dispatch, options, handler as DispatchHandler)
       : new ObservedLegacyHandler(origin, dispatch, options, handler as LegacyDispatchHandler);
@@ -39,7 +39,9 @@ export function dispatchThroughCircuits(
  * call settles when the response starts (its status: what the circuit judges) or the request
  * fails; the circuit's signal (its timeout) aborts the real request.
  */
-abstract class ObservedRequest implements OutboundRequest<HttpReply>, HttpReply {
+abstract class ObservedRequest<Handler extends AnyHandler>
+  implements OutboundRequest<HttpReply>, HttpReply
+{
   readonly idempotent: boolean;
   readonly retry = false; // a body already streamed cannot be sent again
   status = 0;
@@ -55,6 +57,8 @@ abstract class ObservedRequest implements OutboundRequest<HttpReply>, HttpReply 
     readonly origin: string,
     private readonly dispatch: Dispatch,
     private readonly options: DispatchOptions,
+    /** The caller's handler, told everything. */
+    protected readonly handler: Handler,
   ) {
     this.idempotent = isIdempotent(options.method);
   }
@@ -120,17 +124,8 @@ function holdsFor(status: number): boolean {
 }
 
 /** A handler of the legacy form (fetch's, `request()`'s), observed as such. */
-class ObservedLegacyHandler extends ObservedRequest {
+class ObservedLegacyHandler extends ObservedRequest<LegacyDispatchHandler> {
   private abort: ((reason?: Error) => void) | undefined = undefined;
-
-  constructor(
-    origin: string,
-    dispatch: Dispatch,
-    options: DispatchOptions,
-    private readonly handler: LegacyDispatchHandler,
-  ) {
-    super(origin, dispatch, options);
-  }
 
   protected abortRequest(reason: Error): void {
     this.abort?.(reason);
@@ -189,17 +184,8 @@ class ObservedLegacyHandler extends ObservedRequest {
 type Forward = (...given: unknown[]) => unknown;
 
 /** A handler of undici 7's form (what `compose()` gives interceptors), observed as such. */
-class ObservedHandler extends ObservedRequest {
+class ObservedHandler extends ObservedRequest<DispatchHandler> {
   private controller: DispatchController | undefined = undefined;
-
-  constructor(
-    origin: string,
-    dispatch: Dispatch,
-    options: DispatchOptions,
-    private readonly handler: DispatchHandler,
-  ) {
-    super(origin, dispatch, options);
-  }
 
   protected abortRequest(reason: Error): void {
     this.controller?.abort(reason);
