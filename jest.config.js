@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /**
  * The Redis store's tests start Debian's redis-server (and redis-cli for a Cluster): no npm
@@ -34,6 +35,10 @@ export default {
   // loaded by other work they can take several times Jest's default 5 s. What a test waits for
   // has its own deadline; this bounds only a test's own work.
   testTimeout: 30_000,
+  // Jest's default (one worker fewer than the cores) runs the files one at a time on two cores,
+  // and most files spend their time waiting (servers, child processes, Redis, timers): two run
+  // side by side there (npm test in 4.5 minutes rather than 6 to 13).
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     // The sample app imports the library by its package name, as a user would.

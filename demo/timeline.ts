@@ -205,15 +205,17 @@ export class Timeline {
   }
 
   private describe({ circuit, from, to, path }: ObservedChange): string {
-    const states = [from, ...path].map((state) => this.state(state)).join(' → ');
+    const states = [from, ...path];
+    // A probe's verdict: the circuit was half-open on the way here, or at its start.
+    const probed = states.slice(0, -1).includes('half_open');
     let meaning = '';
     const means = MEANING[circuit.startsWith('outbound:') ? 'outbound' : circuit];
-    if (to === 'open' && path.includes('half_open')) meaning = 'probe failed: open again';
+    if (to === 'open' && probed) meaning = 'probe failed: open again';
     else if (to === 'open') meaning = `tripped${means ? `: ${means.open}` : ''}`;
     else if (to === 'half_open') meaning = 'letting a probe through';
-    else if (to === 'closed' && path.includes('half_open'))
+    else if (to === 'closed' && probed)
       meaning = `probe succeeded${means ? `: ${means.closed}` : ''}`;
-    return `${this.paint('◆', ...(STATE_STYLE[to] ?? []))} ${this.paint(circuit, 'bold')}  ${states}${meaning ? `   ${this.paint(meaning, 'dim')}` : ''}`;
+    return `${this.paint('◆', ...(STATE_STYLE[to] ?? []))} ${this.paint(circuit, 'bold')}  ${states.map((state) => this.state(state)).join(' → ')}${meaning ? `   ${this.paint(meaning, 'dim')}` : ''}`;
   }
 
   private state(state: string, width = 0): string {

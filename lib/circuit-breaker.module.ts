@@ -9,6 +9,7 @@ import {
 import { CircuitBreakerMetadataAccessor } from './core/circuit-breaker-metadata.accessor.js';
 import { CircuitBreakerExplorer } from './core/circuit-breaker.explorer.js';
 import { CircuitBreakerRegistry } from './core/circuit-breaker.registry.js';
+import { CircuitErrorForms } from './core/circuit-error-forms.js';
 import { CircuitOpenFilter } from './core/circuit-open.filter.js';
 import { CircuitStateLogger } from './core/circuit-state.logger.js';
 import { CircuitSnapshots } from './core/circuit-snapshots.js';
@@ -45,6 +46,7 @@ import { CircuitStateSharing } from './store/circuit-state-sharing.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    CircuitErrorForms,
     CircuitBreakerRegistry,
     CircuitBreakerExplorer,
     CircuitBreakerMetadataAccessor,

@@ -14,6 +14,7 @@ export const DASHBOARD_TIMELINE_SCRIPT = `
     probe_failed: () => 'A probe failed: open again',
     probe_timed_out: () => 'A probe ran past its time limit: open again',
     probes_succeeded: () => 'Probes succeeded: recovered',
+    retry_after: () => 'The dependency asked for room (Retry-After): held open until then',
     reset: () => 'Reset by an operator',
     forced_open: () => 'Forced open by an operator',
     disabled: () => 'Disabled by an operator',

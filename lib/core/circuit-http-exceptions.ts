@@ -95,7 +95,7 @@ export type CircuitHttpException =
 /**
  * From now on, the engine's refusals and timeouts in this process are born as their
  * `HttpException` forms, wherever a circuit makes them: decorated methods, the interceptor, the
- * registry's circuits used directly. The module's filter calls it when an app is built; a call
+ * registry's circuits used directly. `CircuitErrorForms` calls it when an app starts; a call
  * that succeeds pays nothing for it.
  */
 export function presentErrorsAsHttpExceptions(): void {

@@ -1,16 +1,16 @@
-import { Catch, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { ApplicationConfig, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { BulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
 import { CallTimeoutError } from '../engine/errors/call-timeout.error.js';
 import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import {
   asHttpException,
-  presentErrorsAsHttpExceptions,
   type CircuitFailureBody,
   type CircuitHttpException,
 } from './circuit-http-exceptions.js';
 import { circuitErrorOf, type CircuitFailure } from './circuit-error-of.js';
+import { CircuitFailedFetch } from './circuit-failed-fetch.js';
 import { retryAfterSeconds } from './retry-after.js';
 
 /**
@@ -28,25 +28,16 @@ import { retryAfterSeconds } from './retry-after.js';
  * circuits make in an app with the module, and the engine's own errors, of another copy of the
  * package too.
  *
- * It also catches `TypeError`, the form `fetch` gives every failed request: one whose `cause` is
- * a circuit error (a refusal by the outbound interceptor) is answered for that cause; any other
- * is handled exactly as if this filter did not exist (over HTTP by Nest's own filter, elsewhere
- * left to Nest by returning nothing).
+ * A request `fetch` made through an open origin fails as `TypeError('fetch failed')` whose
+ * `cause` is the circuit's error: that one is answered for its cause. Any other `TypeError` is
+ * not this filter's (see `CircuitFailedFetch`).
  */
-@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError, TypeError)
+@Catch(CircuitOpenError, BulkheadFullError, CallTimeoutError, CircuitFailedFetch)
 export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeError> {
-  constructor(
-    private readonly adapterHost: HttpAdapterHost,
-    @Optional() private readonly config?: ApplicationConfig,
-  ) {
-    // Built with every app that imports the module: from here on, what reaches Nest (and any
-    // filter of the app's own) is an HttpException.
-    presentErrorsAsHttpExceptions();
-  }
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(caught: CircuitFailure | TypeError, host: ArgumentsHost): unknown {
-    const error = caught instanceof TypeError ? circuitErrorOf(caught.cause) : caught;
-    if (error === undefined) return this.passOn(caught, host);
+    const error = circuitErrorOf(caught)!;
     const exception = asHttpException(error) as CircuitHttpException;
     const body = exception.getResponse() as CircuitFailureBody;
     switch (host.getType<string>()) {
@@ -61,36 +52,6 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeE
     }
   }
 
-  /**
-   * What Nest does with `error` when this filter is not there: the next global filter that
-   * catches it (the app's catch-all, say), else, over HTTP, Nest's own filter (500).
-   */
-  private passOn(error: TypeError, host: ArgumentsHost): unknown {
-    const next = this.nextGlobalFilter(error);
-    if (next !== undefined) return next.catch(error, host);
-    if (host.getType() === 'http') {
-      new BaseExceptionFilter(this.adapterHost.httpAdapter).catch(error, host);
-    }
-    // GraphQL, microservices, WebSockets: nothing returned is "not handled", Nest's own follows.
-    return undefined;
-  }
-
-  /**
-   * The global filter Nest would pick after this one: it tries them last registered first, so
-   * those registered before this one, nearest first (route and controller filters came before).
-   */
-  private nextGlobalFilter(error: unknown): ExceptionFilter | undefined {
-    const filters = (this.config?.getGlobalFilters() ?? []) as ExceptionFilter[];
-    for (let index = filters.indexOf(this) - 1; index >= 0; index--) {
-      const filter = filters[index]!;
-      const types = (Reflect.getMetadata(CATCH_METADATA, filter.constructor) ?? []) as Array<
-        abstract new (...args: never[]) => unknown
-      >;
-      if (types.length === 0 || types.some((type) => error instanceof type)) return filter;
-    }
-    return undefined;
-  }
-
   private reply(exception: unknown, body: CircuitFailureBody, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
@@ -101,9 +62,6 @@ export class CircuitOpenFilter implements ExceptionFilter<CircuitFailure | TypeE
     adapter.reply(response, body, body.statusCode);
   }
 }
-
-/** Where `@Catch()` keeps its exception types (Nest's FILTER_CATCH_EXCEPTIONS, not exported). */
-const CATCH_METADATA = '__filterCatchExceptions__';
 
 /**
  * An error for GraphQL: a resolver's returned Error is its error, and graphql-js takes an

@@ -18,6 +18,7 @@ const REASONS: Partial<Record<CircuitTransitionReason, string>> = {
   probe_failed: 'a probe failed',
   probe_timed_out: 'a probe timed out',
   probes_succeeded: 'probes succeeded',
+  retry_after: 'the dependency asked for room with Retry-After',
   reset: 'reset()',
   forced_open: 'forceOpen()',
   disabled: 'disable()',

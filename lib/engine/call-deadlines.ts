@@ -77,13 +77,57 @@ export class TimedWait extends Deadline {
 export class DeadlineList {
   oldest: Deadline | undefined = undefined;
   newest: Deadline | undefined = undefined;
-  constructor(readonly timeoutMs: number) {}
+  /** In its group's `watched` set: the timer looks at it. */
+  watched = false;
+  constructor(
+    readonly timeoutMs: number,
+    readonly group: DeadlineLists,
+  ) {}
 }
 
-const lists = new Map<number, DeadlineList>();
+/**
+ * The lists of one kind (calls, or waits), shared by length. The timer looks only at the lists
+ * given a link since it last found them empty, and forgets the empty ones: a length no longer
+ * used (an adaptive timeout's earlier values, a removed circuit's) costs nothing. A circuit may
+ * keep a forgotten list: its next link has it watched again.
+ */
+class DeadlineLists {
+  private readonly byLength = new Map<number, DeadlineList>();
+  readonly watched = new Set<DeadlineList>();
+
+  listFor(timeoutMs: number): DeadlineList {
+    let list = this.byLength.get(timeoutMs);
+    if (list === undefined) {
+      this.byLength.set(timeoutMs, (list = new DeadlineList(timeoutMs, this)));
+      this.watch(list); // so that one never linked is forgotten too
+    }
+    return list;
+  }
+
+  watch(list: DeadlineList): void {
+    list.watched = true;
+    this.watched.add(list);
+  }
+
+  forgetEmpty(): void {
+    for (const list of this.watched) {
+      if (list.oldest !== undefined) continue;
+      list.watched = false;
+      this.watched.delete(list);
+      if (this.byLength.get(list.timeoutMs) === list) this.byLength.delete(list.timeoutMs);
+    }
+  }
+
+  /** How many lists the timer looks at (for tests). */
+  get size(): number {
+    return this.watched.size;
+  }
+}
+
+const lists = new DeadlineLists();
 // Waits keep lists of their own: a call that times out frees its place before a wait due at the
 // same moment is judged (see `expire`).
-const waitLists = new Map<number, DeadlineList>();
+const waitLists = new DeadlineLists();
 const timer = new EarliestTimer(expire);
 // Hands the caller's resolve/reject to the call being tracked without a closure per call.
 let receiving: TimedCall;
@@ -98,10 +142,13 @@ const receive = (resolve: (value: unknown) => void, reject: (error: unknown) => 
  * unlink, not a `setTimeout` and a `clearTimeout`. The timer is `unref()`ed and stops when it
  * finds no call left.
  */
-export function deadlineListFor(timeoutMs: number, of = lists): DeadlineList {
-  let list = of.get(timeoutMs);
-  if (list === undefined) of.set(timeoutMs, (list = new DeadlineList(timeoutMs)));
-  return list;
+export function deadlineListFor(timeoutMs: number): DeadlineList {
+  return lists.listFor(timeoutMs);
+}
+
+/** How many deadline lists the timer looks through now, calls' and waits' (for tests). */
+export function watchedDeadlineLists(): number {
+  return lists.size + waitLists.size;
 }
 
 /** Returns the caller's promise: `result`'s outcome, or the owner's timeout error if that comes first. */
@@ -140,7 +187,7 @@ export function trackDeadline<T>(
  * one process-wide timer, not a `setTimeout` per wait (which keeps no process alive either).
  */
 export function startDeadline(ms: number, expired: () => void): TimedWait {
-  const wait = new TimedWait(deadlineListFor(ms, waitLists), performance.now(), expired);
+  const wait = new TimedWait(waitLists.listFor(ms), performance.now(), expired);
   append(wait);
   return wait;
 }
@@ -152,13 +199,13 @@ export function clearDeadline(wait: TimedWait | undefined): void {
 
 /** Stops the timer if no timed call is waiting on it (for shutdown). */
 export function stopIdleDeadlineTimer(): void {
-  const idle = (of: Map<number, DeadlineList>) =>
-    [...of.values()].every((list) => list.oldest === undefined);
+  const idle = (of: DeadlineLists) => [...of.watched].every((list) => list.oldest === undefined);
   if (timer.armedFor !== Infinity && idle(lists) && idle(waitLists)) timer.disarm();
 }
 
 function append(call: Deadline): void {
   const list = call.list;
+  if (!list.watched) list.group.watch(list);
   if (list.newest === undefined) list.oldest = call;
   else {
     list.newest.next = call;
@@ -197,14 +244,16 @@ function expire(): void {
   // would have it. Put off once at most, never starved.
   const callsExpired = expireDue(lists, now);
   if (!callsExpired) expireDue(waitLists, now);
+  lists.forgetEmpty();
+  waitLists.forgetEmpty();
   const next = Math.min(earliest(lists), earliest(waitLists));
   if (next !== Infinity) timer.arm(next, next - now);
 }
 
 /** Expires what is due at `now` in `of`; whether anything was. */
-function expireDue(of: Map<number, DeadlineList>, now: number): boolean {
+function expireDue(of: DeadlineLists, now: number): boolean {
   let any = false;
-  for (const list of of.values()) {
+  for (const list of of.watched) {
     while (list.oldest !== undefined && list.oldest.deadline <= now) {
       const due = list.oldest;
       finish(due);
@@ -215,9 +264,9 @@ function expireDue(of: Map<number, DeadlineList>, now: number): boolean {
   return any;
 }
 
-function earliest(of: Map<number, DeadlineList>): number {
+function earliest(of: DeadlineLists): number {
   let next = Infinity;
-  for (const list of of.values()) {
+  for (const list of of.watched) {
     if (list.oldest !== undefined) next = Math.min(next, list.oldest.deadline);
   }
   return next;

@@ -35,6 +35,8 @@ export type CircuitTransitionReason =
   /** A probe still running after `probeTimeoutMs`. */
   | 'probe_timed_out'
   | 'probes_succeeded'
+  /** The dependency asked for room: an upstream's `Retry-After` (`holdOpen()`). */
+  | 'retry_after'
   | 'reset'
   | 'forced_open'
   | 'disabled'

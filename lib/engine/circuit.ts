@@ -447,7 +447,7 @@ export class Circuit {
         `"${this.name}", this circuit's name`,
       );
     }
-    const longest = longestBackoffStep(this.options);
+    const longest = this.longestBackoffStep();
     if (restored.backoffStep > longest) {
       throw new CircuitSnapshotError(
         `${at}backoffStep`,
@@ -495,6 +495,31 @@ export class Circuit {
   /** Ends `forceOpen()` or `disable()`: the circuit closes, its rules starting afresh. */
   release(): void {
     if (isForcedState(this.current)) this.transition(CircuitState.Closed, 'released');
+  }
+
+  /**
+   * Opens the circuit for `durationMs` because the dependency asked for room (an upstream's
+   * 429 or 503 with `Retry-After`): reason `retry_after`. It answered, so no failure is counted
+   * and the backoff takes no step; refusals meanwhile are rejections, and then it is half-open
+   * and probes as after any open period. From closed, half-open or open alike, the longer open
+   * period wins (never longer than `maxResetTimeoutMs`); 0 ms, forced open or disabled: nothing
+   * changes. Calls in flight settle as calls of an earlier period.
+   * @throws TypeError unless `durationMs` is a finite number ≥ 0.
+   */
+  holdOpen(durationMs: number): void {
+    if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs === Infinity) {
+      throw new TypeError(
+        `Circuit.holdOpen() takes a finite number of milliseconds ≥ 0, got ${String(durationMs)}`,
+      );
+    }
+    const now = clockNow();
+    const state = this.stateAt(now);
+    if (isForcedState(state)) return;
+    // Whole milliseconds, as every clock time a circuit keeps: rounded up, never cut short.
+    const forMs = Math.min(Math.ceil(durationMs), longestOpenMs(this.options));
+    const until = now + forMs;
+    if (forMs === 0 || (state === CircuitState.Open && this.openUntil >= until)) return;
+    this.transition(CircuitState.Open, 'retry_after', forMs);
   }
 
   /** Calls `listener` on every state change, after `onStateChange`. Returns the unsubscribe. */
@@ -865,7 +890,13 @@ export class Circuit {
 
   /** One more backoff step, up to the one whose open duration is the cap: past it nothing changes. */
   private countFailedProbe(): void {
-    if (this.failedProbes < longestBackoffStep(this.options)) this.failedProbes++;
+    if (this.failedProbes < this.longestBackoffStep()) this.failedProbes++;
+  }
+
+  /** Worked out once (logarithms, then a search): the options never change. */
+  private longestStep: number | undefined = undefined;
+  private longestBackoffStep(): number {
+    return (this.longestStep ??= longestBackoffStep(this.options));
   }
 
   /** Probes let through in this half-open period that have not answered: one start each. */

@@ -56,6 +56,8 @@ function why(reason: CircuitTransitionReason, figures: KeyFigures): string {
       return 'a probe call failed';
     case 'probe_timed_out':
       return 'a probe call ran too long';
+    case 'retry_after':
+      return 'the dependency asked for room with Retry-After';
     default:
       return reason.replaceAll('_', ' ');
   }

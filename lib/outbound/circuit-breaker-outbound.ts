@@ -8,7 +8,7 @@ import {
 import { DiscoveryService } from '@nestjs/core';
 import { CIRCUIT_BREAKER_OPTIONS } from '../core/circuit-breaker.constants.js';
 import { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
-import { protectAxios, type AxiosInstanceLike, type GetAxiosAdapter } from './axios-adapter.js';
+import { protectAxios, type AxiosInstanceLike, type AxiosLike } from './axios-adapter.js';
 import type { CircuitBreakerOutboundOptions } from './circuit-breaker-outbound-options.interface.js';
 import { installOnGlobalDispatcher, type Undici } from './global-fetch.js';
 import { loadPeer } from '../core/load-peer.js';
@@ -51,10 +51,9 @@ export class CircuitBreakerOutbound implements OnModuleInit, OnApplicationShutdo
     const circuits = (this.circuits = new OutboundCircuits(this.registry, options));
     if (options.httpService) {
       const axios = await loadPeer('outbound.httpService', 'axios', () => import('axios'));
-      const getAdapter = (axios.default as unknown as { getAdapter: GetAxiosAdapter }).getAdapter;
       let protectedInstances = 0;
       for (const instance of this.axiosInstances()) {
-        const undo = protectAxios(instance, circuits, getAdapter);
+        const undo = protectAxios(instance, circuits, axios.default as unknown as AxiosLike);
         if (undo !== undefined) {
           this.undo.push(undo);
           protectedInstances++;
@@ -95,6 +94,6 @@ function isAxiosInstance(value: unknown): value is AxiosInstanceLike {
   return (
     typeof value === 'function' &&
     typeof (value as { defaults?: unknown }).defaults === 'object' &&
-    typeof (value as { interceptors?: unknown }).interceptors === 'object'
+    typeof (value as { interceptors?: { request?: unknown } }).interceptors?.request === 'object'
   );
 }

@@ -2,7 +2,6 @@ import type { Circuit } from '../engine/circuit.js';
 import type { CircuitOptions } from '../engine/circuit-options.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { clockNow } from '../engine/clock.js';
-import { CircuitOpenError } from '../engine/errors/circuit-open.error.js';
 import type { CircuitBreakerRegistry } from '../core/circuit-breaker.registry.js';
 import { OutboundReply, verdictOf, type HttpReply } from './outbound-reply.js';
 import { originOptions, type ResolvedOutboundOptions } from './resolve-outbound-options.js';
@@ -15,9 +14,8 @@ export const OUTBOUND_PREFIX = 'outbound:';
 /** One origin's circuit and what the outbound layer keeps beside it. */
 interface OriginEntry {
   readonly circuit: Circuit;
-  /** By `clockNow()`: when it was last used, and until when the upstream asked for room. */
+  /** By `clockNow()`: when it was last used. */
   lastUsed: number;
-  heldUntil: number;
   /** Requests running through it now: an origin with any is never evicted. */
   active: number;
 }
@@ -40,7 +38,8 @@ export interface OutboundRequest<T> {
 /**
  * One circuit per origin, built on first use in the registry (an ordinary circuit: dashboard,
  * metrics, store…), at most `maxOrigins`, the idle ones removed; and the upstream's 429/503
- * `Retry-After`, which holds an origin's calls until then without counting a failure.
+ * `Retry-After`, which holds the origin's circuit open until then without counting a failure
+ * (`Circuit.holdOpen()`): every view of the circuit, and the store, then says so.
  */
 export class OutboundCircuits {
   private readonly entries = new Map<string, OriginEntry>();
@@ -68,8 +67,8 @@ export class OutboundCircuits {
 
   /**
    * Runs one request through its origin's circuit. Refused at once, without sending, while the
-   * circuit is open or the upstream's `Retry-After` runs; the caller gets what the client gave
-   * (a 5xx response included), or the circuit's own error.
+   * circuit is open (held by the upstream's `Retry-After` included); the caller gets what the
+   * client gave (a 5xx response included), or the circuit's own error.
    */
   call<T>(request: OutboundRequest<T>): Promise<T> {
     let entry: OriginEntry;
@@ -77,13 +76,6 @@ export class OutboundCircuits {
       entry = this.entryFor(request.origin);
     } catch (error) {
       return Promise.reject(error);
-    }
-    const now = entry.lastUsed;
-    if (entry.heldUntil > now) {
-      const circuit = entry.circuit;
-      return Promise.reject(
-        new CircuitOpenError(circuit.name, CircuitState.Open, entry.heldUntil - now),
-      );
     }
     entry.active++;
     const retry = request.retry ?? request.idempotent;
@@ -148,7 +140,7 @@ export class OutboundCircuits {
         : undefined;
     switch (verdictOf(reply, heldForMs)) {
       case 'hold':
-        entry.heldUntil = Math.max(entry.heldUntil, clockNow() + heldForMs!);
+        holdOrigin(entry.circuit, heldForMs!);
         throw new OutboundReply(answer, thrown, false);
       case 'failure':
         throw new OutboundReply(answer, thrown, true);
@@ -177,7 +169,7 @@ export class OutboundCircuits {
       OUTBOUND_PREFIX + origin,
       withOutboundCounting(originOptions(this.options, origin)),
     );
-    const entry: OriginEntry = { circuit, lastUsed: now, heldUntil: 0, active: 0 };
+    const entry: OriginEntry = { circuit, lastUsed: now, active: 0 };
     this.entries.set(origin, entry);
     return entry;
   }
@@ -186,9 +178,8 @@ export class OutboundCircuits {
   private evictOne(): boolean {
     let oldest: string | undefined;
     let oldestUse = Infinity;
-    const now = clockNow();
     for (const [origin, entry] of this.entries) {
-      if (entry.lastUsed < oldestUse && this.evictable(entry, now)) {
+      if (entry.lastUsed < oldestUse && this.evictable(entry)) {
         oldest = origin;
         oldestUse = entry.lastUsed;
       }
@@ -203,20 +194,18 @@ export class OutboundCircuits {
     this.lastSweep = now;
     for (const [origin, entry] of this.entries) {
       if (this.registry.get(entry.circuit.name) !== entry.circuit) this.entries.delete(origin);
-      else if (now - entry.lastUsed >= this.options.idleMs && this.evictable(entry, now)) {
+      else if (now - entry.lastUsed >= this.options.idleMs && this.evictable(entry)) {
         this.evict(origin);
       }
     }
   }
 
   /**
-   * Closed, nothing in flight, not held: a new circuit would start just as it is. An open,
-   * half-open or forced circuit (or a disabled one: forced too) is never dropped.
+   * Closed, nothing in flight: a new circuit would start just as it is. An open circuit (a held
+   * origin's included), a half-open, forced or disabled one is never dropped.
    */
-  private evictable(entry: OriginEntry, now: number): boolean {
-    return (
-      entry.active === 0 && entry.heldUntil <= now && entry.circuit.state === CircuitState.Closed
-    );
+  private evictable(entry: OriginEntry): boolean {
+    return entry.active === 0 && entry.circuit.state === CircuitState.Closed;
   }
 
   private evict(origin: string): void {
@@ -230,6 +219,22 @@ export class OutboundCircuits {
   clear(): void {
     this.entries.clear();
   }
+}
+
+/**
+ * `Retry-After` counts whole seconds: the 429s of requests in flight together, each read a few
+ * milliseconds after the one before, are one request for room, not one state change each.
+ */
+const RETRY_AFTER_RESOLUTION_MS = 1_000;
+
+/**
+ * Holds `circuit` open for `ms` (`Circuit.holdOpen()`: its own open state, which refusals, stats,
+ * history, logs and the store see), unless it is open already until then, give or take the
+ * header's resolution.
+ */
+function holdOrigin(circuit: Circuit, ms: number): void {
+  if (circuit.openUntilEpoch - Date.now() > ms - RETRY_AFTER_RESOLUTION_MS) return;
+  circuit.holdOpen(ms);
 }
 
 /**

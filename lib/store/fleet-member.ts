@@ -8,6 +8,8 @@ import { OPEN_UNTIL_SLACK_MS } from './shared-state-record.js';
 /**
  * The transitions by which a replica's own evidence opens its circuit: its trip rules, and a
  * probe of its own that failed or ran out of time. Shared as a vote, not as the fleet's state.
+ * Not `retry_after`: the dependency itself asked for room, most often of the client identity (an
+ * API key) every replica shares, so the hold is saved for all, sparing each its own 429.
  */
 export const OWN_TRIPS: ReadonlySet<CircuitTransitionReason> = new Set([
   'consecutive_failures',

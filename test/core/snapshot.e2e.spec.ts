@@ -111,7 +111,11 @@ describe('CircuitBreakerRegistry snapshot() and restore()', () => {
     expect(restarted.getOrCreate('late').state).toBe('closed'); // taken once
   });
 
-  it('restores nothing, not even the circuits built later, when one circuit of the snapshot is wrong', async () => {
+  /**
+   * An app whose `inventory` circuit tripped and `late` was forced open, reset after a snapshot
+   * of both was taken; the snapshot spoiled by giving `late` the backoff step `backoffStep`.
+   */
+  async function spoiledSnapshot(backoffStep: number) {
     app = await startApp(AppModule);
     const registry = app.get(CircuitBreakerRegistry);
     await tripInventory();
@@ -121,9 +125,14 @@ describe('CircuitBreakerRegistry snapshot() and restore()', () => {
     const spoiled = {
       ...snapshot,
       circuits: snapshot.circuits.map((circuit) =>
-        circuit.name === 'late' ? { ...circuit, backoffStep: -1 } : circuit,
+        circuit.name === 'late' ? { ...circuit, backoffStep } : circuit,
       ),
     };
+    return { registry, spoiled };
+  }
+
+  it('restores nothing, not even the circuits built later, when one circuit of the snapshot is wrong', async () => {
+    const { registry, spoiled } = await spoiledSnapshot(-1);
     registry.remove('late');
     expect(() => registry.restore(spoiled)).toThrow(CircuitSnapshotError);
     expect(() => registry.restore(spoiled)).toThrow(/"circuits\[\d\]\.backoffStep" must be/);
@@ -132,19 +141,8 @@ describe('CircuitBreakerRegistry snapshot() and restore()', () => {
   });
 
   it('restores nothing when a built circuit’s options refuse its backoff step; one not built yet starts afresh', async () => {
-    app = await startApp(AppModule);
-    const registry = app.get(CircuitBreakerRegistry);
-    await tripInventory();
-    registry.getOrCreate('late').forceOpen();
-    const snapshot = registry.snapshot();
-    registry.resetAll();
     // A backoffMultiplier of 1 (the default) never backs off: no circuit of it writes step 3.
-    const spoiled = {
-      ...snapshot,
-      circuits: snapshot.circuits.map((circuit) =>
-        circuit.name === 'late' ? { ...circuit, backoffStep: 3 } : circuit,
-      ),
-    };
+    const { registry, spoiled } = await spoiledSnapshot(3);
     expect(() => registry.restore(spoiled)).toThrow(
       /"circuits\[\d\]\.backoffStep" must be at most 0/,
     );

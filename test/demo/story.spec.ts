@@ -1,5 +1,6 @@
 import { inferPath, type ObservedChange } from '../../demo/circuit-watcher.js';
 import { circuitsOf, judge, stateAt, summarize } from '../../demo/story.js';
+import { Timeline } from '../../demo/timeline.js';
 import type { RequestRecord } from '../../demo/traffic.js';
 
 // The demo's verdict, from records and changes made up here; `npm run demo` itself runs in .ci/run.
@@ -87,5 +88,37 @@ describe('the demo story', () => {
       'POST /orders never got a 503',
       'no live stock answer came after the inventory circuit closed again',
     ]);
+  });
+});
+
+describe('the demo timeline', () => {
+  /** The line the timeline prints for one observed change, without colours. */
+  const lineOf = (observed: ObservedChange) => {
+    const lines: string[] = [];
+    const timeline = new Timeline(
+      (text) => lines.push(text),
+      (text) => text,
+    );
+    timeline.start(0, []);
+    lines.length = 0;
+    timeline.change(observed);
+    return lines.join('');
+  };
+
+  it('tells a probe’s verdict when the poll saw the circuit half-open first', () => {
+    // Polled while half-open, then after the probe: the path holds the end state only.
+    expect(lineOf(change('orders', 'half_open', 'open', 300))).toContain(
+      'half_open → open   probe failed: open again',
+    );
+    expect(lineOf(change('orders', 'half_open', 'closed', 300))).toContain(
+      'half_open → closed   probe succeeded',
+    );
+  });
+
+  it('tells a trip, and a probe that came and went between two polls', () => {
+    expect(lineOf(change('orders', 'closed', 'open', 100))).toContain('closed → open   tripped');
+    expect(lineOf(change('orders', 'open', 'closed', 300))).toContain(
+      'open → half_open → closed   probe succeeded',
+    );
   });
 });

@@ -11,7 +11,8 @@ import {
 import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './model-kit.js';
 
 // A model-based test: random sequences of calls (successes, counted failures, ignored errors,
-// slow calls, timeouts; sync and async), clock advances and manual commands, run against the
+// slow calls, timeouts; sync and async), clock advances, manual commands and holds (the
+// dependency asking for room, `holdOpen`), run against the
 // engine and against a small reference model of API.md section 1, written from the contract and
 // not from the engine's code. After every step both must agree on what the caller got and on
 // every field of stats().
@@ -139,6 +140,21 @@ class Model {
       if (this.state !== 'disabled') this.afresh();
       this.to('disabled', now);
     } else if (this.state === 'forced_open' || this.state === 'disabled') this.close(now);
+  }
+
+  /**
+   * The dependency asked for room: open until `now + ms` (capped as any open period) unless open
+   * longer already; no failure counted, no backoff step; forced open and disabled are left alone.
+   */
+  hold(ms: number, now: number): void {
+    const state = this.read(now);
+    if (state === 'forced_open' || state === 'disabled') return;
+    const { resetTimeoutMs, maxResetTimeoutMs } = this.config;
+    const until = now + Math.min(ms, Math.max(maxResetTimeoutMs, resetTimeoutMs));
+    if (until === now || (state === 'open' && this.openUntil >= until)) return;
+    this.state = 'open';
+    this.lastStateChangeAt = now; // a change even from open: the period is a new one
+    this.openUntil = until;
   }
 
   /** The window's calls at `now` (an instant at which none is between 0.9 and 1 window old). */
@@ -325,6 +341,17 @@ class ManualCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => this.name;
 }
 
+class HoldCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    model.hold(this.ms, Date.now());
+    real.circuit.holdOpen(this.ms);
+    expectAgreement(model, real);
+  }
+  toString = () => `holdOpen(${this.ms} ms)`;
+}
+
 const configs = fc.record<Config>({
   failureThreshold: fc.constantFrom(1, 2, 3, 5, Infinity, Infinity),
   failureRateThreshold: fc.option(fc.constantFrom(0.25, 0.5, 0.6, 0.75, 1), { nil: undefined }),
@@ -365,6 +392,7 @@ const commands = fc.commands(
     fc
       .constantFrom<Manual>('reset', 'forceOpen', 'disable', 'release')
       .map((n) => new ManualCommand(n)),
+    fc.constantFrom(0, 50, 150, 400, 2_000).map((ms) => new HoldCommand(ms)),
   ],
   { maxCommands: 40, size: 'medium' },
 );

@@ -113,6 +113,23 @@ describe('Prometheus metrics', () => {
     ]);
   });
 
+  it('shows a circuit held by Retry-After as open: its transition, its refusals rejected, no failure', async () => {
+    app = await startInventoryApp({ metrics: { registry } });
+    app.get(CircuitBreakerRegistry).get('inventory')!.holdOpen(30_000);
+    await expect(app.get(InventoryClient).stock()).rejects.toThrow();
+    expect(
+      await scrape(registry, 'circuit_breaker_state{circuit="inventory",state="open"}'),
+    ).toEqual(['circuit_breaker_state{circuit="inventory",state="open"} 1']);
+    expect(await scrape(registry, 'circuit_breaker_transitions_total')).toEqual([
+      'circuit_breaker_transitions_total{circuit="inventory",from="closed",to="open"} 1',
+    ]);
+    const calls = await scrape(registry, 'circuit_breaker_calls_total{circuit="inventory"');
+    expect(calls).toContain(
+      'circuit_breaker_calls_total{circuit="inventory",outcome="rejected"} 1',
+    );
+    expect(calls).toContain('circuit_breaker_calls_total{circuit="inventory",outcome="failure"} 0');
+  });
+
   it('includes circuits built later through the registry, up to maxCircuits', async () => {
     app = await startInventoryApp({ metrics: { registry, maxCircuits: 3, prefix: 'orders_' } });
     const circuits = app.get(CircuitBreakerRegistry);

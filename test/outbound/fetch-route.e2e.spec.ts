@@ -4,6 +4,7 @@ import {
   Get,
   Module,
   Param,
+  Scope,
   type ArgumentsHost,
   type DynamicModule,
   type ExceptionFilter,
@@ -80,7 +81,11 @@ class TeapotFilter implements ExceptionFilter {
 async function start(
   adapter: Adapter,
   imports: DynamicModule[],
-  providers: Array<{ provide: string; useClass: new (...args: never[]) => unknown }> = [],
+  providers: Array<{
+    provide: string;
+    useClass: new (...args: never[]) => unknown;
+    scope?: Scope;
+  }> = [],
 ): Promise<{ app: INestApplication; url: string }> {
   @Module({ imports, controllers: [StockController], providers })
   class AppModule {}
@@ -167,10 +172,15 @@ describe.each<Adapter>(['express', 'fastify'])('a route that fetches, on %s', (a
     }
   });
 
-  it('leaves any other TypeError to a catch-all filter of the app that Nest tries after the module’s', async () => {
-    // Registered in the app's module, before the circuit breaker module's filter: Nest tries
-    // global filters last registered first, so the module's filter is asked first.
-    const catchAll = [{ provide: APP_FILTER, useClass: TeapotFilter }];
+  // Registered in the app's module, before the circuit breaker module's filter: Nest tries
+  // static global filters last registered first, so the module's is asked first; request-scoped
+  // ones Nest builds per request, in no list a filter of ours could read. Either way, ours must
+  // not take a TypeError it does not answer.
+  it.each([
+    ['a catch-all filter of the app that Nest tries after the module’s', Scope.DEFAULT],
+    ['a request-scoped catch-all filter of the app', Scope.REQUEST],
+  ])('leaves any other TypeError to %s', async (_, scope) => {
+    const catchAll = [{ provide: APP_FILTER, useClass: TeapotFilter, scope }];
     const without = await start(adapter, [], catchAll);
     const withModule = await start(adapter, [outbound()], catchAll);
     try {

@@ -88,7 +88,30 @@ describe.each(protections)('outbound fetch: %s an Agent of one’s own', (_name,
     expect((held as Error).cause).toBeInstanceOf(CircuitOpenError);
     expect(((held as Error).cause as CircuitOpenError).retryAfterMs).toBeLessThanOrEqual(1_000);
     expect(upstream.hits('/ok')).toBe(0);
-    expect(circuit().stats().failures).toBe(0);
+    expect(circuit().stats()).toMatchObject({
+      state: CircuitState.Open,
+      failures: 0,
+      rejections: 1,
+    });
+    expect(circuit().history().at(-1)).toMatchObject({ to: 'open', reason: 'retry_after' });
+  });
+
+  it('holds the origin on 503 + Retry-After, then probes and closes once the wait is over', async () => {
+    expect(await attempt(`${upstream.origin}/unavailable/1`, { dispatcher })).toBe(503);
+    const held = await attempt(`${upstream.origin}/ok`, { dispatcher });
+    const refusal = (held as Error).cause as CircuitOpenError;
+    expect(refusal).toBeInstanceOf(CircuitOpenError);
+    expect(upstream.hits('/ok')).toBe(0);
+    expect(circuit().stats()).toMatchObject({
+      state: CircuitState.Open,
+      failures: 0,
+      rejections: 1,
+    });
+    expect(circuit().history().at(-1)).toMatchObject({ to: 'open', reason: 'retry_after' });
+    // A deadline, not a guess: the refusal said when.
+    await new Promise((resolve) => setTimeout(resolve, refusal.retryAfterMs + 20));
+    expect(await attempt(`${upstream.origin}/ok`, { dispatcher })).toBe(200);
+    expect(circuit().state).toBe(CircuitState.Closed);
   });
 
   it('aborts the real request on timeout, and counts refused connections', async () => {

@@ -133,12 +133,21 @@ describe.each<Adapter>(['express', 'fastify'])('outbound HttpService (%s)', (ada
     expect((refused as CircuitOpenError).retryAfterMs).toBeGreaterThan(0);
     expect((refused as CircuitOpenError).retryAfterMs).toBeLessThanOrEqual(1_000);
     expect(upstream.hits()).toBe(hits);
-    expect(circuitOf()!.stats()).toMatchObject({ state: CircuitState.Closed, failures: 0 });
-    // Once the wait is over (a deadline, not a guess), calls go through again.
+    // The circuit's own state says it: open, the refusal a rejection, no failure counted.
+    const circuit = circuitOf()!;
+    expect(circuit.stats()).toMatchObject({ state: CircuitState.Open, failures: 0, rejections: 1 });
+    expect(circuit.history().at(-1)).toMatchObject({
+      from: 'closed',
+      to: 'open',
+      reason: 'retry_after',
+    });
+    expect(upstream.hits(path)).toBe(1); // not retried: the upstream said when to come back
+    // Once the wait is over (a deadline, not a guess), a probe goes through and closes it.
     await new Promise((resolve) =>
       setTimeout(resolve, (refused as CircuitOpenError).retryAfterMs + 20),
     );
     expect((await get('/ok')).status).toBe(200);
+    expect(circuit.state).toBe(CircuitState.Closed);
   });
 
   it('counts a 503 without Retry-After as a failure', async () => {

@@ -17,12 +17,12 @@ import { originOf } from '../../lib/outbound/origin-of.js';
 function setUp(outbound: object, maxCircuits?: number) {
   const registry = new CircuitBreakerRegistry({ maxCircuits });
   const circuits = new OutboundCircuits(registry, resolveOutboundOptions(outbound));
-  /** One request answered with `status`. */
-  const call = (origin: string, status = 200) =>
+  /** One request answered with `status` (and `retryAfter`, the header's value). */
+  const call = (origin: string, status = 200, retryAfter?: string) =>
     circuits.call<HttpReply>({
       origin,
       idempotent: true,
-      send: () => Promise.resolve({ status, retryAfter: undefined }),
+      send: () => Promise.resolve({ status, retryAfter }),
       replyOf: (answer, thrown) => (thrown ? undefined : (answer as HttpReply)),
     });
   return { registry, circuits, call };
@@ -130,6 +130,21 @@ describe('outbound origin circuits', () => {
     await expect(call(origin(3))).rejects.toThrow(/maxCircuits \(3\)/);
   });
 
+  it('carries a held origin over a restart in a snapshot: the new process refuses it at once', async () => {
+    const before = setUp({});
+    await before.call(origin(0), 503, '120');
+    const snapshot = before.registry.snapshot();
+    const after = setUp({}); // a new process: its origin circuits are built on first use
+    after.registry.restore(snapshot);
+    const refused = await after.call(origin(0)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CircuitOpenError);
+    expect((refused as CircuitOpenError).retryAfterMs).toBeGreaterThan(100_000);
+    expect(after.registry.get(`outbound:${origin(0)}`)!.stats()).toMatchObject({
+      state: CircuitState.Open,
+      failures: 0,
+    });
+  });
+
   describe('idle eviction', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
@@ -155,6 +170,47 @@ describe('outbound origin circuits', () => {
       expect(registry.has(`outbound:${origin(2)}`)).toBe(true);
       answer({ status: 200, retryAfter: undefined });
       await busy;
+    });
+
+    it('takes the 429s of requests in flight together as one hold, unless one asks for longer', async () => {
+      const { registry, circuits } = setUp({});
+      const answers: Array<(reply: HttpReply) => void> = [];
+      const calls = Array.from({ length: 5 }, () =>
+        circuits
+          .call<HttpReply>({
+            origin: origin(0),
+            idempotent: true,
+            send: () => new Promise((resolve) => answers.push(resolve)),
+            replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
+          })
+          .catch(() => undefined),
+      );
+      // Each read a little later than the one before: the same Retry-After, and a longer one.
+      for (const retryAfter of ['30', '30', '30', '30', '60']) {
+        answers.shift()!({ status: 429, retryAfter });
+        await jest.advanceTimersByTimeAsync(10); // its answer is judged, then time passes
+      }
+      await Promise.all(calls);
+      const circuit = registry.get(`outbound:${origin(0)}`)!;
+      expect(circuit.history().map(({ from, to, reason }) => `${from}→${to} ${reason}`)).toEqual([
+        'closed→open retry_after',
+        'open→open retry_after',
+      ]);
+      expect(circuit.stats()).toMatchObject({ retryAfterMs: 60_000 - 10, failures: 0 });
+    });
+
+    it('keeps an origin held by Retry-After: its circuit is open until then', async () => {
+      const { registry, call } = setUp({ idleMs: 60_000, maxOrigins: 2 });
+      await call(origin(0), 429, '120'); // held for 2 minutes
+      const held = registry.get(`outbound:${origin(0)}`)!;
+      expect(held.stats()).toMatchObject({ state: CircuitState.Open, failures: 0 });
+      jest.advanceTimersByTime(60_000);
+      await call(origin(1)); // a new origin: the sweep runs, and finds the held one in force
+      expect(registry.get(`outbound:${origin(0)}`)).toBe(held);
+      await expect(call(origin(0))).rejects.toMatchObject({ retryAfterMs: 60_000 });
+      jest.advanceTimersByTime(60_000);
+      await call(origin(0)); // the wait is over: a probe, which closes it
+      expect(held.state).toBe(CircuitState.Closed);
     });
   });
 });

@@ -204,4 +204,16 @@ describe('RedisCircuitStore fleet decisions (default: a quorum of replicas)', ()
     replicas[2]!.registry.release('payments');
     await waitFor(() => replicas.every((r) => r.circuit.state === Closed), 'closed everywhere');
   });
+
+  it('a hold (the dependency asked for room: Retry-After) is saved for every replica, not voted', async () => {
+    const replicas = await start(3);
+    const [told, ...others] = replicas as [Replica, ...Replica[]];
+    told.circuit.holdOpen(30_000);
+    await waitFor(() => others.every((r) => r.circuit.state === Open), 'held everywhere');
+    for (const other of others) {
+      expect(other.circuit.openUntilEpoch).toBe(told.circuit.openUntilEpoch); // one period
+      expect(other.circuit.history().at(-1)).toMatchObject({ to: Open, reason: 'shared' });
+    }
+    expect(await redis.raw.zcard(redis.key('fleet:voters'))).toBe(0);
+  });
 });
