@@ -5,8 +5,6 @@ import { OutboundCircuits } from './outbound-circuits.js';
 import { resolveOutboundOptions } from './resolve-outbound-options.js';
 import type { AnyHandler, Dispatch, DispatchOptions } from './undici-dispatch.js';
 
-export type { DispatchHandler } from './undici-dispatch.js';
-
 // Left open, so that it fits the types of whichever undici is installed without importing them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 type AnyDispatch = (options: any, handler: any) => boolean;
