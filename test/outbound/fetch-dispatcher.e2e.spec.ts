@@ -47,9 +47,7 @@ describe("outbound { fetch: 'global' }: the wrapper on undici’s global dispatc
     await upstream.close();
   });
 
-  it('wraps the dispatcher installed, hands it fetch’s handler unconverted, and puts it back', async () => {
-    const proxyLike = new RecordingAgent(); // the app's own (a proxy agent, say)
-    setGlobalDispatcher(proxyLike);
+  const startApp = async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         CircuitBreakerModule.forRoot({
@@ -57,7 +55,13 @@ describe("outbound { fetch: 'global' }: the wrapper on undici’s global dispatc
         }),
       ],
     }).compile();
-    const app = await moduleRef.init();
+    return moduleRef.init();
+  };
+
+  it('wraps the dispatcher installed, hands it fetch’s handler unconverted, and puts it back', async () => {
+    const proxyLike = new RecordingAgent(); // the app's own (a proxy agent, say)
+    setGlobalDispatcher(proxyLike);
+    const app = await startApp();
     const installed = getGlobalDispatcher();
     expect(installed).not.toBe(proxyLike);
     expect(installed).toBeInstanceOf(Dispatcher);
@@ -75,5 +79,24 @@ describe("outbound { fetch: 'global' }: the wrapper on undici’s global dispatc
     expect(getGlobalDispatcher()).toBe(proxyLike);
     expect(await attempt(`${upstream.origin}/ok`)).toBe(200); // not closed: the app's own
     await proxyLike.close();
+  });
+
+  it('over a dispatcher of another undici (Node’s own), wraps an Agent of its own, closed at shutdown', async () => {
+    let foreignCalls = 0;
+    const foreign = {
+      dispatch: () => (foreignCalls++, true),
+      close: () => Promise.resolve(),
+      destroy: () => Promise.resolve(),
+    };
+    setGlobalDispatcher(foreign as unknown as Dispatcher);
+    const app = await startApp();
+    const installed = getGlobalDispatcher();
+    expect(await attempt(`${upstream.origin}/ok`)).toBe(200);
+    expect(foreignCalls).toBe(0);
+
+    await app.close();
+    expect(getGlobalDispatcher()).toBe(foreign);
+    const afterClose = await attempt(`${upstream.origin}/ok`, { dispatcher: installed });
+    expect(((afterClose as Error).cause as Error).name).toMatch(/^Client(Closed|Destroyed)Error$/);
   });
 });
