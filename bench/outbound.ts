@@ -5,10 +5,11 @@ import { NestFactory } from '@nestjs/core';
 import axios from 'axios';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, Dispatcher, fetch as undiciFetch, setGlobalDispatcher } from 'undici';
 import {
   CircuitBreakerModule,
   CircuitBreakerRegistry,
+  circuitBreakerDispatcher,
   circuitBreakerInterceptor,
 } from 'nestjs-circuit-breaker';
 import { formatNs, formatRatio, median, printTable } from './measure.js';
@@ -19,10 +20,10 @@ const CONCURRENCY = 16;
 const TARGET = 0.97;
 
 /**
- * Outbound protection (#21): requests/s through `HttpService` and through undici's `fetch`
- * against a loopback keep-alive server, plain and protected, alternating A B A B… over `ROUNDS`
- * rounds; then the interceptor's own per-request cost (the origin's lookup included), and the
- * memory one origin's circuit takes.
+ * Outbound protection (#21): requests/s through `HttpService`, undici's `fetch` and Node's own
+ * global `fetch` against a loopback keep-alive server, plain and protected, alternating A B A B…
+ * over `ROUNDS` rounds; then the protection's own per-request cost (the origin's lookup
+ * included), and the memory one origin's circuit takes.
  */
 export async function outboundBench(): Promise<void> {
   await memoryPerOrigin(); // first: before the other cases leave garbage behind
@@ -41,8 +42,14 @@ export async function outboundBench(): Promise<void> {
 async function throughput(url: string): Promise<void> {
   // Created before the module protects axios's default instance, whose defaults it would copy.
   const plainAxios = axios.create({ adapter: 'http' });
+  // The global dispatcher `fetch: 'global'` wraps: an Agent like the plain cases' own.
+  const globalAgent = new Agent({ keepAliveTimeout: 60_000 });
+  setGlobalDispatcher(globalAgent);
   @Module({
-    imports: [HttpModule, CircuitBreakerModule.forRoot({ outbound: { httpService: true } })],
+    imports: [
+      HttpModule,
+      CircuitBreakerModule.forRoot({ outbound: { httpService: true, fetch: 'global' } }),
+    ],
   })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
@@ -58,6 +65,10 @@ async function throughput(url: string): Promise<void> {
   const passThrough = new Agent({ keepAliveTimeout: 60_000 }).compose(
     (dispatch) => (options, handler) => dispatch(options, handler),
   );
+  // A wrapper (no compose()), as `fetch: 'global'` installs; and one that does nothing.
+  const wrapped = circuitBreakerDispatcher(registry, new Agent({ keepAliveTimeout: 60_000 }));
+  const passThroughWrapper = new PassThrough(new Agent({ keepAliveTimeout: 60_000 }));
+  const nodeFetch = globalThis.fetch;
   const viaFetch = (dispatcher: unknown) => async () => {
     const response = await undiciFetch(`${url}/stock`, {
       dispatcher: dispatcher as Agent,
@@ -69,7 +80,19 @@ async function throughput(url: string): Promise<void> {
     'HttpService, protected': async () => void (await http.axiosRef.get(`${url}/stock`)),
     'fetch (undici), plain': viaFetch(agent),
     'fetch (undici), pass-through interceptor': viaFetch(passThrough),
-    'fetch (undici), protected': viaFetch(protectedAgent),
+    'fetch (undici), protected (compose)': viaFetch(protectedAgent),
+    'fetch (undici), pass-through wrapper': viaFetch(passThroughWrapper),
+    'fetch (undici), circuitBreakerDispatcher': viaFetch(wrapped),
+    'global fetch (Node), plain': async () => {
+      const response = await nodeFetch(`${url}/stock`, {
+        dispatcher: agent,
+      } as unknown as RequestInit);
+      await response.arrayBuffer();
+    },
+    "global fetch (Node), fetch: 'global'": async () => {
+      const response = await nodeFetch(`${url}/stock`);
+      await response.arrayBuffer();
+    },
   };
   const names = Object.keys(cases) as Array<keyof typeof cases>;
   for (const name of names) await requestsPerSecond(cases[name], 0.5); // warm-up
@@ -99,11 +122,35 @@ async function throughput(url: string): Promise<void> {
       row('HttpService, protected', 'axios, plain'),
       row('fetch (undici), plain'),
       row('fetch (undici), pass-through interceptor', 'fetch (undici), plain'),
-      row('fetch (undici), protected', 'fetch (undici), plain'),
+      row('fetch (undici), protected (compose)', 'fetch (undici), plain'),
+      row('fetch (undici), pass-through wrapper', 'fetch (undici), plain'),
+      row('fetch (undici), circuitBreakerDispatcher', 'fetch (undici), plain'),
+      row('global fetch (Node), plain'),
+      row("global fetch (Node), fetch: 'global'", 'global fetch (Node), plain'),
     ],
   );
   await app.close();
-  await agent.close();
+  await Promise.all(
+    [agent, protectedAgent, passThrough, wrapped, passThroughWrapper, globalAgent].map((d) =>
+      d.close(),
+    ),
+  );
+}
+
+/** A dispatcher that hands each request on as it is: what any wrapper costs, to tell apart. */
+class PassThrough extends Dispatcher {
+  constructor(private readonly inner: Dispatcher) {
+    super();
+  }
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+    return this.inner.dispatch(options, handler);
+  }
+  override close(): Promise<void> {
+    return this.inner.close();
+  }
+  override destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
 }
 
 /** Requests completed per second by `CONCURRENCY` loops of `request` for `seconds`. */
@@ -121,16 +168,46 @@ async function requestsPerSecond(request: () => Promise<void>, seconds: number):
   return done / ((performance.now() - started) / 1_000);
 }
 
-/** A dispatch that answers 200 at once: what is left to time is the interceptor's own work. */
+/** A dispatch that answers 200 at once, in the handler's form: what is left to time is ours. */
 function instantDispatch(
   _options: unknown,
   handler: Partial<Record<string, (...args: unknown[]) => unknown>>,
 ) {
+  if (typeof handler.onRequestStart !== 'function') {
+    handler.onConnect?.(() => {});
+    handler.onHeaders?.(200, [], () => {}, 'OK');
+    handler.onComplete?.([]);
+    return true;
+  }
   const controller = { abort() {}, pause() {}, resume() {} };
-  handler.onRequestStart?.(controller, {});
+  handler.onRequestStart(controller, {});
   handler.onResponseStart?.(controller, 200, {}, 'OK');
   handler.onResponseEnd?.(controller, {});
   return true;
+}
+
+/** The same as an undici Dispatcher, for the wrapper to wrap. */
+class InstantDispatcher extends Dispatcher {
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+    return instantDispatch(options, handler as never);
+  }
+  override close(): Promise<void> {
+    return Promise.resolve();
+  }
+  override destroy(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A legacy handler (fetch's form) that settles `done` when the response completes. */
+function legacyHandler(done: (value: unknown) => void) {
+  return {
+    onConnect() {},
+    onHeaders: () => true,
+    onData: () => true,
+    onComplete: done,
+    onError: done,
+  };
 }
 
 /**
@@ -169,7 +246,23 @@ async function lookupCost(): Promise<void> {
     const started = process.hrtime.bigint();
     for (let i = 0; i < count; i++) {
       await new Promise((resolve) =>
-        intercepted({ origin: origins[0], method: 'GET', path: '/' }, { onResponseEnd: resolve }),
+        intercepted(
+          { origin: origins[0], method: 'GET', path: '/' },
+          { onRequestStart() {}, onResponseEnd: resolve },
+        ),
+      );
+    }
+    return Number(process.hrtime.bigint() - started) / count;
+  };
+  const wrapped = circuitBreakerDispatcher(registry, new InstantDispatcher());
+  const throughWrapper = async (count: number) => {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) {
+      await new Promise((resolve) =>
+        wrapped.dispatch(
+          { origin: origins[0], method: 'GET', path: '/' },
+          legacyHandler(resolve) as never,
+        ),
       );
     }
     return Number(process.hrtime.bigint() - started) / count;
@@ -177,7 +270,7 @@ async function lookupCost(): Promise<void> {
   const bare = async (count: number) => {
     const started = process.hrtime.bigint();
     for (let i = 0; i < count; i++) {
-      await new Promise((resolve) => instantDispatch({}, { onResponseEnd: resolve }));
+      await new Promise((resolve) => instantDispatch({}, legacyHandler(resolve) as never));
     }
     return Number(process.hrtime.bigint() - started) / count;
   };
@@ -186,12 +279,14 @@ async function lookupCost(): Promise<void> {
     many: [] as number[],
     bare: [] as number[],
     through: [] as number[],
+    wrapper: [] as number[],
   };
   for (let round = 0; round < 15; round++) {
     samples.one.push(lookups(() => origins[0]!));
     samples.many.push(lookups((i) => origins[i % 500]!));
     samples.bare.push(await bare(10_000));
     samples.through.push(await requests(10_000));
+    samples.wrapper.push(await throughWrapper(10_000));
   }
   void sink;
   console.log('\nOutbound, per request (15 rounds, medians)');
@@ -201,7 +296,8 @@ async function lookupCost(): Promise<void> {
       ['origin lookup, 1 origin', formatNs(median(samples.one))],
       ['origin lookup, 500 origins in turn', formatNs(median(samples.many))],
       ['dispatch answering at once, awaited', formatNs(median(samples.bare))],
-      ['the same through the interceptor', formatNs(median(samples.through))],
+      ['the same through the interceptor (its handler form)', formatNs(median(samples.through))],
+      ['the same through circuitBreakerDispatcher (legacy)', formatNs(median(samples.wrapper))],
     ],
   );
   registry.onApplicationShutdown();
@@ -220,13 +316,16 @@ async function memoryPerOrigin(): Promise<void> {
     instantDispatch as never,
   );
   // The lazily built parts of the first circuit (classes, shapes) are not any origin's cost.
-  intercepted({ origin: 'http://warm-up.example.com', method: 'GET', path: '/' }, {});
+  intercepted(
+    { origin: 'http://warm-up.example.com', method: 'GET', path: '/' },
+    { onRequestStart() {} },
+  );
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;
   await new Promise<void>((resolve) => {
     let left = count;
-    const handler = { onResponseEnd: () => --left === 0 && resolve() };
+    const handler = { onRequestStart() {}, onResponseEnd: () => --left === 0 && resolve() };
     for (let i = 0; i < count; i++) {
       intercepted({ origin: `http://host-${i}.example.com`, method: 'GET', path: '/' }, handler);
     }

@@ -102,4 +102,5 @@ export {
   circuitBreakerInterceptor,
   type DispatchInterceptor,
 } from './outbound/undici-interceptor.js';
+export { circuitBreakerDispatcher } from './outbound/circuit-breaker-dispatcher.js';
 export { TooManyOriginsError } from './outbound/too-many-origins.error.js';

@@ -17,14 +17,13 @@ import {
   resolveOutboundOptions,
   type ResolvedOutboundOptions,
 } from './resolve-outbound-options.js';
-import { outboundInterceptor } from './undici-interceptor.js';
 
 /** The token under which `HttpModule` (and each `HttpModule.register()`) provides its axios instance. */
 const AXIOS_INSTANCE_TOKEN = 'AXIOS_INSTANCE_TOKEN';
 
 /**
  * The module's `outbound` option: at module init it protects every `HttpService`'s axios
- * instance (`httpService: true`) and installs the fetch interceptor on the global dispatcher
+ * instance (`httpService: true`) and wraps the global dispatcher in a circuit breaker one
  * (`fetch: 'global'`); at shutdown it undoes both. Without the option it does nothing and loads
  * nothing.
  */
@@ -66,9 +65,7 @@ export class CircuitBreakerOutbound implements OnModuleInit, OnApplicationShutdo
     }
     if (options.fetch === 'global') {
       const undici = await loadPeer('outbound.fetch', 'undici', () => import('undici'));
-      this.undo.push(
-        installOnGlobalDispatcher(undici as unknown as Undici, outboundInterceptor(circuits)),
-      );
+      this.undo.push(installOnGlobalDispatcher(undici as unknown as Undici, circuits));
     }
   }
 

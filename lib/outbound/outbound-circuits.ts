@@ -99,21 +99,29 @@ export class OutboundCircuits {
   }
 
   /** One attempt: sent, and its answer told to the circuit as a success, a failure or neither. */
-  private async attempt<T>(
+  private attempt<T>(
     entry: OriginEntry,
     request: OutboundRequest<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    let answer: T;
+    // `then` rather than `async`/`await`: measured some 0.3 µs less per request (bench/outbound).
+    let sent: Promise<T>;
     try {
-      answer = await request.send(signal);
+      sent = request.send(signal);
     } catch (error) {
-      if (request.signal?.aborted) throw new OutboundReply(error, true, false);
-      this.judge(entry, request.replyOf(error, true), error, true);
-      throw error; // no status: a network error, counted (or as `isFailure` says)
+      sent = Promise.reject(error);
     }
-    this.judge(entry, request.replyOf(answer, false), answer, false);
-    return answer;
+    return sent.then(
+      (answer) => {
+        this.judge(entry, request.replyOf(answer, false), answer, false);
+        return answer;
+      },
+      (error: unknown) => {
+        if (request.signal?.aborted) throw new OutboundReply(error, true, false);
+        this.judge(entry, request.replyOf(error, true), error, true);
+        throw error; // no status: a network error, counted (or as `isFailure` says)
+      },
+    );
   }
 
   /** Throws the answer as an `OutboundReply` when the circuit must count or ignore it. */

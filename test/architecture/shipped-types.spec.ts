@@ -24,6 +24,7 @@ const app = `
 import {
   ApiCircuitBreakerResponses,
   CircuitBreakerModule,
+  circuitBreakerDispatcher,
   circuitBreakerInterceptor,
   type CircuitBreakerRegistry,
   protect,
@@ -41,6 +42,8 @@ CircuitBreakerModule.forRoot({
   outbound: { httpService: true, fetch: 'global', origins: { 'https://*.example.com': { timeoutMs: 1 } } },
 });
 circuitBreakerInterceptor(circuits, { maxOrigins: 10 });
+declare const agent: { dispatch(options: object, handler: object): boolean; close(): Promise<void>; destroy(): Promise<void> };
+export const dispatcher: typeof agent = circuitBreakerDispatcher(circuits, agent, { maxOrigins: 10 });
 `;
 
 describe('the shipped types', () => {

@@ -1,45 +1,49 @@
-import { Agent, fetch } from 'undici';
+import { Dispatcher, request } from 'undici';
 import {
   CallTimeoutError,
   CircuitBreakerRegistry,
   CircuitOpenError,
   CircuitState,
+  circuitBreakerDispatcher,
   circuitBreakerInterceptor,
+  type CircuitBreakerOutboundOptions,
 } from '../../lib/index.js';
+import { attempt, newFormHandler, RecordingAgent } from './support/dispatch.js';
 import { refusingOrigin, startUpstream, waitFor, type Upstream } from './support/upstream.js';
 
-// fetch through the undici interceptor composed onto an Agent of one's own (undici's fetch: Node's
-// global one is of another realm than Jest's sandbox, which turns the errors it carries into
-// plain ones). `outbound: { fetch: 'global' }` with Node's own fetch: global-fetch.e2e.spec.ts.
+// fetch through the undici interceptor composed onto an Agent of one's own, and through the
+// dispatcher wrapping one: the same guarantees, each handler form (undici's fetch: Node's global
+// one is of another realm than Jest's sandbox, which turns the errors it carries into plain ones).
+// The wrapper's own: fetch-dispatcher.e2e.spec.ts; `outbound: { fetch: 'global' }` with Node's
+// own fetch: global-fetch.e2e.spec.ts.
 
-/** What a fetch ended with: its status, or the error (fetch's TypeError, its cause inside). */
-async function attempt(url: string, init: { dispatcher: unknown; signal?: AbortSignal }) {
-  try {
-    const response = await fetch(url, init as Parameters<typeof fetch>[1]);
-    await response.arrayBuffer();
-    return response.status;
-  } catch (error) {
-    return error as Error & { cause?: unknown };
-  }
-}
+type Options = Omit<CircuitBreakerOutboundOptions, 'httpService' | 'fetch'>;
+type Protect = (registry: CircuitBreakerRegistry, agent: Dispatcher, options: Options) => unknown;
+// Each, and the form in which fetch's (legacy) handler reaches the Agent: compose() converts it.
+const protections: Array<[string, Protect, 'new' | 'legacy']> = [
+  [
+    'circuitBreakerInterceptor composed onto',
+    (r, a, o) => a.compose(circuitBreakerInterceptor(r, o)),
+    'new',
+  ],
+  ['circuitBreakerDispatcher() wrapping', (r, a, o) => circuitBreakerDispatcher(r, a, o), 'legacy'],
+];
 
-describe('outbound fetch: circuitBreakerInterceptor on an Agent of one’s own', () => {
+describe.each(protections)('outbound fetch: %s an Agent of one’s own', (_name, protect, form) => {
   let upstream: Upstream;
   let registry: CircuitBreakerRegistry;
-  let agent: Agent;
-  let dispatcher: ReturnType<Agent['compose']>;
+  let agent: RecordingAgent;
+  let dispatcher: Dispatcher;
   const circuit = () => registry.get(`outbound:${upstream.origin}`)!;
 
   beforeEach(async () => {
     upstream = await startUpstream();
     registry = new CircuitBreakerRegistry({});
-    agent = new Agent();
-    dispatcher = agent.compose(
-      circuitBreakerInterceptor(registry, {
-        defaults: { failureThreshold: 2, resetTimeoutMs: 60_000 },
-        origins: { [upstream.origin]: { timeoutMs: 300 } },
-      }),
-    );
+    agent = new RecordingAgent();
+    dispatcher = protect(registry, agent, {
+      defaults: { failureThreshold: 2, resetTimeoutMs: 60_000 },
+      origins: { [upstream.origin]: { timeoutMs: 300 } },
+    }) as Dispatcher;
   });
   afterEach(async () => {
     registry.onApplicationShutdown();
@@ -55,6 +59,22 @@ describe('outbound fetch: circuitBreakerInterceptor on an Agent of one’s own',
     const refused = await attempt(`${upstream.origin}/ok`, { dispatcher });
     expect((refused as Error).name).toBe('TypeError'); // fetch's own form of a failed request…
     expect((refused as Error).cause).toBeInstanceOf(CircuitOpenError); // …with the refusal inside
+    expect(upstream.hits('/ok')).toBe(0);
+    expect(upstream.connections).toBe(connections);
+    expect(agent.forms).toEqual([form, form]);
+  });
+
+  it('counts 5xx and refuses an open origin without a socket through request() too', async () => {
+    for (const status of [500, 502]) {
+      const answered = await request(`${upstream.origin}/status/${status}`, { dispatcher });
+      await answered.body.dump();
+      expect(answered.statusCode).toBe(status);
+    }
+    expect(circuit().state).toBe(CircuitState.Open);
+    const connections = upstream.connections;
+    await expect(request(`${upstream.origin}/ok`, { dispatcher })).rejects.toBeInstanceOf(
+      CircuitOpenError,
+    );
     expect(upstream.hits('/ok')).toBe(0);
     expect(upstream.connections).toBe(connections);
   });
@@ -115,12 +135,47 @@ describe('outbound fetch: circuitBreakerInterceptor on an Agent of one’s own',
     expect(circuit().stats().failures).toBe(0);
   });
 
+  it('holds the origin on 429 + Retry-After through request() too', async () => {
+    const busy = await request(`${upstream.origin}/busy/1`, { dispatcher });
+    await busy.body.dump();
+    expect(busy.statusCode).toBe(429);
+    const held = await request(`${upstream.origin}/ok`, { dispatcher }).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(CircuitOpenError);
+    expect((held as CircuitOpenError).retryAfterMs).toBeGreaterThan(0);
+    expect((held as CircuitOpenError).retryAfterMs).toBeLessThanOrEqual(1_000);
+    expect(upstream.hits('/ok')).toBe(0);
+    expect(circuit().stats().failures).toBe(0);
+  });
+
+  it('observes a handler of undici 7’s form as such: counted, refused, timed out', async () => {
+    const path = (to: string) => ({ origin: upstream.origin, path: to, method: 'GET' });
+    for (const status of [500, 503]) {
+      const { heard, settled, handler } = newFormHandler();
+      dispatcher.dispatch(path(`/status/${status}`), handler);
+      await settled;
+      expect(heard).toMatchObject({ status, ended: true });
+    }
+    expect(agent.forms).toEqual(['new', 'new']);
+    // The circuit judges the response's start a turn after the handler hears it.
+    await waitFor(() => circuit().state === CircuitState.Open);
+    const refused = newFormHandler();
+    dispatcher.dispatch(path('/ok'), refused.handler);
+    await refused.settled;
+    expect(refused.heard.error).toBeInstanceOf(CircuitOpenError);
+    expect(agent.forms).toHaveLength(2); // never reached the Agent
+
+    circuit().reset();
+    const hung = newFormHandler();
+    dispatcher.dispatch(path('/hang'), hung.handler);
+    await hung.settled;
+    expect(hung.heard.error).toBeInstanceOf(CallTimeoutError);
+    await waitFor(() => upstream.abandoned === 1);
+  });
+
   it('recovers: after the open period a probe passes and closes the circuit', async () => {
-    const quick = agent.compose(
-      circuitBreakerInterceptor(registry, {
-        defaults: { failureThreshold: 1, resetTimeoutMs: 100 },
-      }),
-    );
+    const quick = protect(registry, agent, {
+      defaults: { failureThreshold: 1, resetTimeoutMs: 100 },
+    });
     registry.remove(`outbound:${upstream.origin}`);
     expect(await attempt(`${upstream.origin}/fail`, { dispatcher: quick })).toBe(500);
     expect(circuit().state).toBe(CircuitState.Open);

@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = `
 import { createServer } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { getGlobalDispatcher } from 'undici';
+import { Agent, Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { CircuitBreakerModule, CircuitBreakerRegistry, isCircuitOpenError, isCallTimeoutError } from 'nestjs-circuit-breaker';
 
 let ok = 0, abandoned = 0;
@@ -29,7 +29,30 @@ const attempt = async (url) => {
     return { name: error.name, open: isCircuitOpenError(error.cause), timeout: isCallTimeoutError(error.cause) };
   }
 };
+// The app's own dispatcher (a proxy agent, say), which records the form of the handlers it gets.
+const forms = new Set();
+class Recording extends Dispatcher {
+  agent = new Agent();
+  dispatch(options, handler) {
+    forms.add(typeof handler.onRequestStart === 'function' ? 'new' : 'legacy');
+    return this.agent.dispatch(options, handler);
+  }
+  close() { return this.agent.close(); }
+  destroy() { return this.agent.destroy(); }
+}
+setGlobalDispatcher(new Recording());
 const before = getGlobalDispatcher();
+// A second upstream: 429 with Retry-After, and a request its caller aborts.
+let other = 0, seen = 0;
+const second = createServer((req, res) => {
+  seen++;
+  if (req.url === '/busy') return res.writeHead(429, { 'retry-after': '1' }).end();
+  if (req.url === '/slow') return;
+  other++;
+  res.end('ok');
+});
+await new Promise((resolve) => second.listen(0, '127.0.0.1', resolve));
+const secondOrigin = 'http://127.0.0.1:' + second.address().port;
 const app = await NestFactory.createApplicationContext(
   CircuitBreakerModule.forRoot({ outbound: { fetch: 'global',
     defaults: { failureThreshold: 1, resetTimeoutMs: 60000 }, origins: { [hangs]: { timeoutMs: 200 } } } }),
@@ -45,11 +68,27 @@ const okWhileOpen = ok;
 const timedOut = await attempt(hangs + '/hang');
 const until = Date.now() + 5000;
 while (abandoned === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+const controller = new AbortController();
+const aborting = fetch(secondOrigin + '/slow', { signal: controller.signal }).catch((error) => error.name);
+while (seen === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+controller.abort();
+const callerAbort = await aborting;
+const busy = await attempt(secondOrigin + '/busy');
+let held;
+try { await fetch(secondOrigin + '/ok'); } catch (error) {
+  held = { open: isCircuitOpenError(error.cause), within: error.cause.retryAfterMs > 0 && error.cause.retryAfterMs <= 1000 };
+}
+const secondStats = registry.get('outbound:' + secondOrigin).stats();
+const secondFailures = secondStats.failures + secondStats.timeouts;
 await app.close();
 const restored = getGlobalDispatcher() === before;
 const after = await attempt(origin + '/ok');
 server.close();
-console.log(JSON.stringify({ installed, failed, state, refused, okWhileOpen, timedOut, abandoned, restored, after }));
+second.closeAllConnections();
+second.close();
+await getGlobalDispatcher().close();
+console.log(JSON.stringify({ installed, failed, state, refused, okWhileOpen, timedOut, abandoned,
+  callerAbort, busy, held, otherWhileHeld: other, secondFailures, forms: [...forms], restored, after }));
 `;
 
 function run(): Promise<{ stdout: string; stderr: string }> {
@@ -76,6 +115,12 @@ describe(`outbound { fetch: 'global' } with Node ${process.version}'s own fetch`
       okWhileOpen: 0, // never sent
       timedOut: { name: 'TypeError', open: false, timeout: true },
       abandoned: 1, // the timeout aborted the real request
+      callerAbort: 'AbortError',
+      busy: 429,
+      held: { open: true, within: true }, // Retry-After, read from the raw headers
+      otherWhileHeld: 0,
+      secondFailures: 0, // neither the caller's abort nor the 429 counted
+      forms: ['legacy'], // fetch's own handler reached the dispatcher unconverted (no compose())
       restored: true,
       after: 200,
     });
