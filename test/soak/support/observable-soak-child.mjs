@@ -103,7 +103,7 @@ const SCENARIOS = {
 };
 
 /** The app's signal, for the scenarios that pass one. */
-const appSignal = new AbortController().signal;
+const appSignal = new globalThis.AbortController().signal;
 
 class Client {}
 for (const [name, { source, options, callerSignal }] of Object.entries(SCENARIOS)) {
