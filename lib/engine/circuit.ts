@@ -767,14 +767,14 @@ export class Circuit {
               throw error;
             },
           );
-    if (!async) this.promisedForSync = counted;
+    if (!async && this.options.maxConcurrent !== undefined) this.promisedForSync = counted;
     return counted as T;
   }
 
   /**
-   * The promise the last sync call returned in place of its function's thenable. The bulkhead
-   * of sync calls learns from it that a call is still running, where reading the value's `then`
-   * again might say otherwise (see `CallPolicies.callSync`).
+   * The promise the last sync call returned in place of its function's thenable, kept with a
+   * bulkhead only. The bulkhead of sync calls learns from it that a call is still running,
+   * where reading the value's `then` again might say otherwise (see `CallPolicies.callSync`).
    */
   private promisedForSync: Promise<unknown> | undefined = undefined;
 
