@@ -1,5 +1,6 @@
 import { from, isObservable, Observable, of, type Subscription } from 'rxjs';
 import { CALL_CANCELLED } from '../engine/call-cancelled.js';
+import { whenAborted } from '../engine/call-signal.js';
 import type { Circuit } from '../engine/circuit.js';
 import { isBulkheadFullError } from '../engine/errors/bulkhead-full.error.js';
 import { isCallTimeoutError } from '../engine/errors/call-timeout.error.js';
@@ -15,19 +16,27 @@ import { isPromiseLike } from '../engine/promise-like.js';
  * everything the call still holds: the live attempt (freed without being counted), its place in
  * the bulkhead's queue, a pending retry. A `source` that declares no parameter gets no signal:
  * a timed circuit without retry then builds none.
+ *
+ * `callerSignal` (the one a caller passed in a `@CircuitSignal()` place) is followed as a promise
+ * call follows it, until the call answers: its abort aborts the attempt's signal with its reason
+ * and ends the call uncounted, without retry or fallback; the subscriber gets that reason.
  */
 export function guardObservable<T>(
   circuit: Circuit,
   source: (signal: AbortSignal | undefined) => Observable<T>,
   fallback?: (error: unknown) => unknown,
+  callerSignal?: AbortSignal,
 ): Observable<T> {
-  const { retry, maxConcurrent } = circuit.options;
+  const { retry, maxConcurrent, timeoutMs } = circuit.options;
   // Where a call can wait (for a place, for a retry), a subscriber that leaves ends the wait.
   const waits = retry !== undefined || maxConcurrent !== undefined;
+  // The call's signal: a timed call's own follows it; without one, the source keeps the caller's.
+  const given = waits || timeoutMs === undefined ? undefined : callerSignal;
   // A retried attempt learns that it timed out from its signal: only the circuit's promise
   // says so, and with retries that promise is not the caller's.
   const needsSignal = source.length > 0 || retry !== undefined;
   return new Observable<T>((subscriber) => {
+    if (callerSignal?.aborted) return subscriber.error(callerSignal.reason);
     const departure = waits ? new AbortController() : undefined;
     let answered = false;
     /** Ends the attempt subscribed now (if any) and lets its promise go. */
@@ -80,16 +89,27 @@ export function guardObservable<T>(
         if (over) inner.unsubscribe(); // ended while subscribing
       });
     const call = needsSignal ? attempt : () => attempt(undefined);
-    circuit
-      .execute(call, departure && { signal: departure.signal })
-      .then(undefined, (error: unknown) => {
+    const signal = departure?.signal ?? given;
+    const outcome = circuit.execute(call, signal && { signal });
+    // After the circuit's own reaction to the caller's signal (if it follows it), so that the
+    // attempt's signal has aborted by the time the subscriber hears.
+    const unfollow =
+      callerSignal &&
+      whenAborted(callerSignal, (reason) => {
+        departure?.abort(reason);
         endLive?.();
-        if (error === CALL_CANCELLED) return;
-        if (fallback === undefined || !fallsBack(circuit, error)) return subscriber.error(error);
-        circuit.reportFallback();
-        subscriber.add(observe<T>(() => fallback(error)).subscribe(subscriber));
+        subscriber.error(reason);
       });
+    outcome.then(unfollow, (error: unknown) => {
+      unfollow?.();
+      endLive?.();
+      if (error === CALL_CANCELLED || subscriber.closed) return;
+      if (fallback === undefined || !fallsBack(circuit, error)) return subscriber.error(error);
+      circuit.reportFallback();
+      subscriber.add(observe<T>(() => fallback(error)).subscribe(subscriber));
+    });
     return () => {
+      unfollow?.();
       departure?.abort(CALL_CANCELLED);
       endLive?.();
     };

@@ -137,17 +137,26 @@ function protectObservableMethod({
 }: ProtectedMethodSpec): Method {
   return function (this: unknown, ...args: unknown[]) {
     // Without `@CircuitSignal()` the source takes no signal, so that none is built for it.
-    const source =
-      signalAt === undefined
-        ? () => method.apply(this, args) as Observable<unknown>
-        : (signal: AbortSignal | undefined) => {
-            if (signal !== undefined) args[signalAt] = signal;
-            return method.apply(this, args) as Observable<unknown>;
-          };
+    if (signalAt === undefined) {
+      return guardObservable(
+        circuit,
+        () => method.apply(this, args) as Observable<unknown>,
+        fallback && ((error) => fallback.call(this, error, ...args)),
+      );
+    }
+    const given = args[signalAt];
+    // Each attempt its own arguments: the caller's stay as given, for the next subscription.
+    const source = (signal: AbortSignal | undefined) => {
+      if (signal === undefined) return method.apply(this, args) as Observable<unknown>;
+      const attemptArgs = [...args];
+      attemptArgs[signalAt] = signal;
+      return method.apply(this, attemptArgs) as Observable<unknown>;
+    };
     return guardObservable(
       circuit,
       source,
       fallback && ((error) => fallback.call(this, error, ...args)),
+      given instanceof AbortSignal ? given : undefined,
     );
   };
 }

@@ -5,7 +5,6 @@ import { clockNow } from './clock.js';
 import { isBulkheadFullError } from './errors/bulkhead-full.error.js';
 import { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
 import { isCircuitOpenError } from './errors/circuit-open.error.js';
-import { asPromise } from './promise-like.js';
 import { RetryBudget } from './retry-budget.js';
 import { retryDelay } from './retry-delays.js';
 import { retryDelayMs, type ResolvedRetryOptions } from './retry-options.js';
@@ -31,6 +30,11 @@ export interface PolicyTarget {
   refusesNow(): boolean;
   /** Whether the circuit counts `error` as a failure of the dependency. */
   counts(error: unknown): boolean;
+  /**
+   * Whether `result`, what a sync `callThrough` just returned, is the promise the circuit made
+   * of a thenable its function returned (and counts when it settles), not a plain value.
+   */
+  promisedFor(result: unknown): boolean;
 }
 
 /** The bulkhead's and the retries' figures, for `stats()`. */
@@ -108,16 +112,11 @@ export class CallPolicies {
       bulkhead.leave();
       throw error;
     }
-    let promise: Promise<unknown> | undefined;
-    try {
-      promise = asPromise(result);
-    } catch {
-      // A value whose `then` cannot be read: the circuit counted what the sync caller gets, the
-      // value itself, and so does this. Its place is given back at once.
-    }
-    if (promise === undefined) bulkhead.leave();
+    // The circuit read the value's `then` once and judged: asking it, not reading `then` again,
+    // keeps a getter that answers otherwise on a second read from misleading the bulkhead.
+    if (!this.circuit.promisedFor(result)) bulkhead.leave();
     else
-      promise.then(
+      (result as Promise<unknown>).then(
         () => bulkhead.leave(),
         () => bulkhead.leave(),
       );

@@ -211,6 +211,7 @@ export class Circuit {
           callThrough: (fn, self, args, async, signalAt) =>
             this.call(fn, self, args, async, signalAt),
           refusesNow: () => !this.admits(this.state) && this.hooks?.probes?.answer === undefined,
+          promisedFor: (result) => this.promisedFor(result),
           counts: (error) => this.classify(error) === FAILURE,
         },
         retry,
@@ -756,24 +757,32 @@ export class Circuit {
       this.settle(epoch, started, SUCCESS);
       return (async ? Promise.resolve(result) : result) as T;
     }
-    if (timed !== undefined) {
-      return trackDeadline(
-        promise,
-        timed.owner,
-        timed.list,
-        epoch,
-        started,
-        controller,
-        unfollow,
-      ) as T;
-    }
-    return promise.then(
-      (value) => (this.settle(epoch, started, SUCCESS), value),
-      (error: unknown) => {
-        this.settle(epoch, started, this.classify(error));
-        throw error;
-      },
-    ) as T;
+    const counted =
+      timed !== undefined
+        ? trackDeadline(promise, timed.owner, timed.list, epoch, started, controller, unfollow)
+        : promise.then(
+            (value) => (this.settle(epoch, started, SUCCESS), value),
+            (error: unknown) => {
+              this.settle(epoch, started, this.classify(error));
+              throw error;
+            },
+          );
+    if (!async && this.options.maxConcurrent !== undefined) this.promisedForSync = counted;
+    return counted as T;
+  }
+
+  /**
+   * The promise the last sync call returned in place of its function's thenable, kept with a
+   * bulkhead only. The bulkhead of sync calls learns from it that a call is still running,
+   * where reading the value's `then` again might say otherwise (see `CallPolicies.callSync`).
+   */
+  private promisedForSync: Promise<unknown> | undefined = undefined;
+
+  /** Whether `result`, what a sync call returned, is the promise it made of a thenable. */
+  private promisedFor(result: unknown): boolean {
+    const promised = this.promisedForSync;
+    this.promisedForSync = undefined; // holds no settled value for long
+    return promised !== undefined && promised === result;
   }
 
   private ownTimedCalls(): TimedCallOwner {

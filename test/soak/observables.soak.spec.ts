@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 // Memory, not time: 100,000 subscriptions of decorated Observable methods through each option
 // combination that holds state per call (timeoutMs; with retry; with retry.deadlineMs; attempts
-// timing out and retried; bulkhead + retry + timeoutMs with subscribers leaving early), in a
-// child process with --expose-gc, against the built package (`npm test` builds it first). A leak
+// timing out and retried; bulkhead + retry + timeoutMs with subscribers leaving early; an app's
+// long-lived signal passed in every call's `@CircuitSignal()` place), in a child process with --expose-gc, against the built package (`npm test` builds it first). A leak
 // of 2 KB per call would be 200 MB; the bound is a few MB, whatever the machine's speed.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,6 +19,7 @@ interface Scenario {
   bulkhead: { active: number; queued: number } | null;
   successes: number;
   sourcesStillSubscribed: number;
+  callerSignalListeners: number;
 }
 
 interface Run {
@@ -66,7 +67,7 @@ describe('Observable calls soak', () => {
       signal: run.signal,
       stderr: run.code === 0 ? '' : run.stderr,
     }).toEqual({ code: 0, signal: null, stderr: '' });
-    expect(Object.keys(run.result ?? {})).toHaveLength(5);
+    expect(Object.keys(run.result ?? {})).toHaveLength(6);
   });
 
   it.each([
@@ -75,15 +76,22 @@ describe('Observable calls soak', () => {
     'timeoutMs + retry.deadlineMs',
     'timed-out attempts, retried',
     'bulkhead + retry + timeoutMs, a fifth leaving early',
+    'a long-lived caller signal, timeoutMs + retry, a fifth leaving early',
   ])('%s: heap flat after GC, nothing held', (name) => {
     const scenario = run.result?.[name];
     expect(scenario).toBeDefined();
     const { heapGrowthBytes, inFlight, bulkhead, successes, sourcesStillSubscribed } = scenario!;
     expect(successes).toBeGreaterThanOrEqual(CALLS * 0.8); // every call but those that left
-    expect({ inFlight, bulkhead, sourcesStillSubscribed }).toEqual({
+    expect({
+      inFlight,
+      bulkhead,
+      sourcesStillSubscribed,
+      callerSignalListeners: scenario!.callerSignalListeners,
+    }).toEqual({
       inFlight: 0,
       bulkhead: bulkhead && { active: 0, queued: 0 },
       sourcesStillSubscribed: 0,
+      callerSignalListeners: 0,
     });
     expect(heapGrowthBytes).toBeLessThan(HEAP_BOUND_BYTES);
   });

@@ -10,7 +10,9 @@ import {
   CircuitBreaker,
   CircuitBreakerModule,
   CircuitBreakerRegistry,
+  CircuitSignal,
 } from 'nestjs-circuit-breaker';
+import { getEventListeners } from 'node:events';
 import { clearInterval, setInterval } from 'node:timers';
 import { setImmediate } from 'node:timers/promises';
 import { Observable } from 'rxjs';
@@ -89,13 +91,26 @@ const SCENARIOS = {
       maxQueued: 1_000,
     },
   },
+  // An app's signal passed to every call in its `@CircuitSignal()` place, never aborted: each
+  // call follows it while it runs, and must leave nothing on it.
+  'a long-lived caller signal, timeoutMs + retry, a fifth leaving early': {
+    source: flaky,
+    concurrent: 100,
+    leaving: 5,
+    callerSignal: true,
+    options: { timeoutMs: 1_000, retry: retry() },
+  },
 };
 
+/** The app's signal, for the scenarios that pass one. */
+const appSignal = new globalThis.AbortController().signal;
+
 class Client {}
-for (const [name, { source, options }] of Object.entries(SCENARIOS)) {
-  Client.prototype[name] = function (call) {
+for (const [name, { source, options, callerSignal }] of Object.entries(SCENARIOS)) {
+  Client.prototype[name] = function (call, _signal) {
     return source(call);
   };
+  if (callerSignal) CircuitSignal()(Client.prototype, name, 1);
   // What TypeScript records for `name(call: Call): Observable<number>`.
   Reflect.defineMetadata('design:returntype', Observable, Client.prototype, name);
   const descriptor = Object.getOwnPropertyDescriptor(Client.prototype, name);
@@ -110,7 +125,8 @@ Module({ imports: [CircuitBreakerModule.forRoot()], providers: [Client] })(AppMo
 /** One subscription: resolves when it answers (or at once when the subscriber leaves). */
 function subscribeOnce(client, name, value, leaves) {
   return new Promise((resolve, reject) => {
-    const subscription = client[name]({ value, attempts: 0 }).subscribe({
+    const signal = SCENARIOS[name].callerSignal ? appSignal : undefined;
+    const subscription = client[name]({ value, attempts: 0 }, signal).subscribe({
       complete: resolve,
       error: reject,
     });
@@ -144,9 +160,9 @@ async function heapAfterGc() {
 // real source holds a socket that does. These sources hold nothing, so the run holds the process
 // up itself, and lets go before the end: what is left must not keep it up.
 const running = setInterval(() => {}, 1_000);
-const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-const client = app.get(Client);
-const registry = app.get(CircuitBreakerRegistry);
+const nest = await NestFactory.createApplicationContext(AppModule, { logger: false });
+const client = nest.get(Client);
+const registry = nest.get(CircuitBreakerRegistry);
 const result = {};
 for (const name of Object.keys(SCENARIOS)) {
   await run(client, name, WARM_UP);
@@ -162,8 +178,9 @@ for (const name of Object.keys(SCENARIOS)) {
     successes: stats.successes,
     sourcesStillSubscribed: held.size,
     retries: stats.retry?.retries ?? 0,
+    callerSignalListeners: getEventListeners(appSignal, 'abort').length,
   };
 }
-await app.close();
+await nest.close();
 clearInterval(running);
 console.log(JSON.stringify(result));
