@@ -53,7 +53,9 @@ function protectPromiseMethod({
   const guarded = circuit.wrap(method, { signalAt });
   if (fallback === undefined) return guarded;
   return function (this: unknown, ...args: unknown[]) {
-    return guarded.apply(this, args).then(undefined, recovery(circuit, fallback, this, args));
+    return guarded
+      .apply(this, args)
+      .then(undefined, recovery(circuit, fallback, this, args, signalAt));
   };
 }
 
@@ -66,13 +68,13 @@ function protectSyncMethod({ circuit, method, fallback, signalAt }: ProtectedMet
     try {
       result = guarded.apply(this, args);
     } catch (error) {
-      return recovery(circuit, fallback, this, args)(error);
+      return recovery(circuit, fallback, this, args, signalAt)(error);
     }
     // Declared as a value, yet a promise came: its failure falls back too.
     const promise = asPromise(result);
     return promise === undefined
       ? result
-      : promise.then(undefined, recovery(circuit, fallback, this, args));
+      : promise.then(undefined, recovery(circuit, fallback, this, args, signalAt));
   };
 }
 
@@ -161,15 +163,21 @@ function protectObservableMethod({
   };
 }
 
-/** What answers a failed call of `args`: the fallback's result, or the error again. */
+/**
+ * What answers a failed call of `args`: the fallback's result, or the error again. A call whose
+ * caller's signal (at `signalAt`) has aborted gets its error: the caller gave up, and the
+ * circuit did not count it.
+ */
 function recovery(
   circuit: Circuit,
   fallback: CircuitFallback,
   self: unknown,
   args: unknown[],
+  signalAt?: number,
 ): (error: unknown) => unknown {
   return (error) => {
-    if (!fallsBack(circuit, error)) throw error;
+    const given = signalAt === undefined ? undefined : args[signalAt];
+    if ((given instanceof AbortSignal && given.aborted) || !fallsBack(circuit, error)) throw error;
     circuit.reportFallback();
     return fallback.call(self, error, ...args);
   };

@@ -1,6 +1,12 @@
 import { Bulkhead } from './bulkhead.js';
 import { clearDeadline, startDeadline, type TimedWait } from './call-deadlines.js';
-import { follow, NO_SIGNAL, whenAborted, type Unfollow } from './call-signal.js';
+import {
+  follow,
+  NO_SIGNAL,
+  whenAborted,
+  withSignalParameter,
+  type Unfollow,
+} from './call-signal.js';
 import { clockNow } from './clock.js';
 import { isBulkheadFullError } from './errors/bulkhead-full.error.js';
 import { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error.js';
@@ -192,10 +198,12 @@ export class CallPolicies {
     // in its place, or, for `execute`, as its first argument.
     let attemptArgs = args;
     let attemptSignalAt = signalAt;
+    let attemptFn = fn;
     if (args === undefined) {
-      if (signal !== undefined && fn.length > 0) {
+      if (signal !== undefined) {
         attemptArgs = [signal];
         attemptSignalAt = 0;
+        attemptFn = withSignalParameter(fn);
       }
     } else if (signalAt !== NO_SIGNAL) {
       // Each attempt its own arguments: the circuit writes its signal in the signal's place.
@@ -204,7 +212,7 @@ export class CallPolicies {
     }
     const bulkhead = this.bulkhead;
     if (bulkhead === undefined || this.circuit.refusesNow()) {
-      return this.through(fn, self, attemptArgs, attemptSignalAt, retry);
+      return this.through(attemptFn, self, attemptArgs, attemptSignalAt, retry);
     }
     const entered = bulkhead.enter(signal, this.queueWaitMs());
     if (entered !== true) {
@@ -219,7 +227,7 @@ export class CallPolicies {
     }
     try {
       return await (this.through(
-        fn,
+        attemptFn,
         self,
         attemptArgs,
         attemptSignalAt,

@@ -52,3 +52,14 @@ function abortFollowers(this: AbortSignal): void {
 export function follow(controller: AbortController, given: AbortSignal): Unfollow {
   return whenAborted(given, (reason) => controller.abort(reason));
 }
+
+/**
+ * `fn` as a function that takes the call's signal as its first argument: itself when it
+ * declares a parameter, else a wrapper that passes it nothing (as `execute` documents). The
+ * signal is then the call's to follow and to judge an abort by, whether `fn` reads it or not.
+ */
+export function withSignalParameter<T>(
+  fn: (signal: AbortSignal | undefined) => T,
+): (signal: AbortSignal | undefined) => T {
+  return fn.length > 0 ? fn : () => fn(undefined);
+}

@@ -1,7 +1,7 @@
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { CALL_CANCELLED } from './call-cancelled.js';
 import { CallPolicies } from './call-policies.js';
-import { follow, NO_SIGNAL, type Unfollow } from './call-signal.js';
+import { follow, NO_SIGNAL, withSignalParameter, type Unfollow } from './call-signal.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
@@ -297,11 +297,11 @@ export class Circuit {
         options?.retry !== false,
       ) as Promise<T>;
     }
-    // The caller's signal is passed as `wrap` passes one: the function's first argument.
-    if (signal === undefined || fn.length === 0) {
+    if (signal === undefined)
       return this.call(fn, undefined, undefined, ASYNC, NO_SIGNAL) as Promise<T>;
-    }
-    return this.call(fn, undefined, [signal], ASYNC, 0) as Promise<T>;
+    // The caller's signal goes where `wrap` puts one, the function's first argument, so that its
+    // abort judges the call (see `failedOutcome`); a function that declares none gets none.
+    return this.call(withSignalParameter(fn), undefined, [signal], ASYNC, 0) as Promise<T>;
   }
 
   /**
@@ -719,15 +719,17 @@ export class Circuit {
       timed !== undefined && (args === undefined ? fn.length > 0 : signalAt !== NO_SIGNAL)
         ? new AbortController()
         : undefined;
-    // The call's signal follows the caller's, if any, until the call settles.
+    // The caller's signal, if the function takes one: a call that fails once it has aborted
+    // is the caller giving up, not counted. The call's own signal follows it until it settles.
+    const given = args === undefined || signalAt === NO_SIGNAL ? undefined : args[signalAt];
+    const callerSignal = given instanceof AbortSignal ? given : undefined;
     let unfollow: Unfollow | undefined;
     let result: T;
     try {
       if (args === undefined) result = fn(controller?.signal);
       else {
         if (controller !== undefined) {
-          const given = args[signalAt];
-          if (given instanceof AbortSignal) unfollow = follow(controller, given);
+          if (callerSignal !== undefined) unfollow = follow(controller, callerSignal);
           args[signalAt] = controller.signal;
         }
         // A direct call for methods of none or one argument: `apply` costs a few ns more.
@@ -737,7 +739,7 @@ export class Circuit {
       }
     } catch (error) {
       unfollow?.();
-      this.settle(epoch, started, this.classify(error));
+      this.settle(epoch, started, this.failedOutcome(error, callerSignal));
       if (async) return Promise.reject(error) as T;
       throw error;
     }
@@ -763,7 +765,7 @@ export class Circuit {
         : promise.then(
             (value) => (this.settle(epoch, started, SUCCESS), value),
             (error: unknown) => {
-              this.settle(epoch, started, this.classify(error));
+              this.settle(epoch, started, this.failedOutcome(error, callerSignal));
               throw error;
             },
           );
@@ -787,14 +789,28 @@ export class Circuit {
 
   private ownTimedCalls(): TimedCallOwner {
     return {
+      // The call's own signal aborted before it settled: by the caller's, which it follows.
       settled: (call, error, failed) =>
-        this.settle(call.epoch, call.started, failed ? this.classify(error) : SUCCESS),
+        this.settle(
+          call.epoch,
+          call.started,
+          failed ? this.failedOutcome(error, call.controller?.signal) : SUCCESS,
+        ),
       timedOut: (call) => {
         this.timeouts++;
         this.settle(call.epoch, call.started, FAILURE, call.list.timeoutMs);
         return withoutStackTrace(() => new CallTimeoutError(this.name, call.list.timeoutMs));
       },
     };
+  }
+
+  /**
+   * A call that failed after its caller's signal aborted: the caller gave up (a client gone, a
+   * deadline of its own), which says nothing of the dependency, so it is not counted. Otherwise
+   * as `isFailure` says.
+   */
+  private failedOutcome(error: unknown, callerSignal: AbortSignal | undefined): Outcome {
+    return callerSignal?.aborted === true ? IGNORED : this.classify(error);
   }
 
   private classify(error: unknown): Outcome {

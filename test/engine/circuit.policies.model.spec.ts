@@ -82,7 +82,8 @@ import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './mode
 //   min(probeTimeoutMs, timeoutMs) - now; a forced-open one says 0.
 // - At deadlineMs the caller gets CallTimeoutError(deadlineMs) at once: a pending delay ends, a
 //   waiting call leaves the queue (not counted as rejected), a running attempt runs on, keeps its
-//   place and is counted when it answers. A call waits for a place at most timeoutMs from when
+//   place and is counted when it answers: a success as a success, a failure as ignored (the
+//   attempt's signal, the deadline's, has aborted: the caller gave up), a timeout as a timeout. A call waits for a place at most timeoutMs from when
 //   it began to wait; then it is refused (BulkheadFullError, waited) and counted as rejected.
 //   Let in, its attempt has timeoutMs from when its function is called.
 //
@@ -611,7 +612,10 @@ class Burst {
       case 'timeout': {
         const timedOut = timer.kind === 'timeout';
         this.clear(timedOut ? attempt!.answer : attempt!.timeout);
-        model.settle(attempt!, timedOut ? 'failure' : attempt!.kind, timedOut, this.now);
+        // Answered already: its deadline passed, and an error now is the caller having given up.
+        const gaveUp = caller.answer !== undefined && attempt!.kind !== 'success';
+        const kind = timedOut ? 'failure' : gaveUp ? 'ignored' : attempt!.kind;
+        model.settle(attempt!, kind, timedOut, this.now);
         if (attempt!.place) this.leave();
         if (caller.answer !== undefined) return; // its deadline passed: nobody waits for it
         if (timedOut) this.failed(caller, { type: 'timeout', timeoutMs: TIMEOUT_MS }, undefined);
