@@ -1,5 +1,5 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { Controller, Get, Injectable, Module, Param } from '@nestjs/common';
+import { Controller, Get, Module, Param } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
 import {
   CallTimeoutError,
@@ -10,22 +10,11 @@ import {
   type CircuitBreakerOutboundOptions,
 } from '../../lib/index.js';
 import { startApp, type Adapter, type RunningApp } from '../core/support/start-app.js';
+import { PaymentsClient, PaymentsModule } from './support/payments-module.js';
 import { refusingOrigin, startUpstream, waitFor, type Upstream } from './support/upstream.js';
 
 // outbound: { httpService: true } — every HttpService call goes through its origin's circuit,
 // with no decorator: real axios against real loopback servers, on Express and Fastify.
-
-/** A feature module with an HttpModule.register() instance of its own. */
-@Injectable()
-class PaymentsClient {
-  constructor(readonly http: HttpService) {}
-}
-@Module({
-  imports: [HttpModule.register({ timeout: 10_000 })],
-  providers: [PaymentsClient],
-  exports: [PaymentsClient],
-})
-class PaymentsModule {}
 
 let upstream: Upstream;
 

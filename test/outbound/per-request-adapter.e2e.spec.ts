@@ -1,5 +1,5 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Inject, Injectable, Scope } from '@nestjs/common';
 import axios, { type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import {
@@ -9,23 +9,12 @@ import {
   CircuitState,
 } from '../../lib/index.js';
 import { moduleOf, startApp, type RunningApp } from '../core/support/start-app.js';
+import { PaymentsClient, PaymentsModule } from './support/payments-module.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
 // A request that names its own axios adapter (`{ adapter: 'fetch' }`, `'http'`, a list, a
 // function of its own) still goes through its origin's circuit, whichever HttpService sends it,
 // and the protection is never applied twice; at shutdown each instance is as it was.
-
-/** A feature module with an HttpModule.register() instance of its own. */
-@Injectable()
-class PaymentsClient {
-  constructor(readonly http: HttpService) {}
-}
-@Module({
-  imports: [HttpModule.register({ timeout: 10_000 })],
-  providers: [PaymentsClient],
-  exports: [PaymentsClient],
-})
-class PaymentsModule {}
 
 /** A request-scoped HttpService over HttpModule's axios instance, built per request. */
 const SCOPED_HTTP = 'SCOPED_HTTP';
