@@ -1,6 +1,6 @@
 // `outbound: { fetch: 'global' }` on this Node.js's own global fetch (Node 20's bundled undici 6
 // up to Node 26's), outside Jest, whose sandbox is another realm than Node's fetch: the
-// interceptor installed at init refuses an open origin's request without opening a socket, and
+// dispatcher wrapper installed at init refuses an open origin's request without opening a socket, and
 // the previous dispatcher is back after close.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
