@@ -68,7 +68,13 @@ const WAYS = {
         new Promise((resolve, reject) =>
           dispatch(
             { origin: `http://host-${i % 10_000}.example.com`, method: 'GET', path: '/' },
-            { onResponseEnd: resolve, onResponseError: (_c, error) => reject(error) },
+            // A handler of undici 7's form, as compose() hands an interceptor.
+            {
+              onRequestStart() {},
+              onResponseStart() {},
+              onResponseEnd: resolve,
+              onResponseError: (_c, error) => reject(error),
+            },
           ),
         ),
       registry,
