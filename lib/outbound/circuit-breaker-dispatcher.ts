@@ -31,7 +31,8 @@ const wrapperClasses = new WeakMap<DispatcherClass, WrapperClass>();
  * `outbound:<origin>`), with `outbound`'s options. It is what `fetch: 'global'` installs.
  *
  * Unlike `compose(circuitBreakerInterceptor())`, the handler fetch and `request()` give is
- * observed in its own (legacy) form: undici neither wraps it nor parses the response's headers.
+ * observed in its own form (the older one, from undici's fetch and `request()`, and Node's fetch up
+ * to Node 24): undici neither wraps it nor parses the response's headers.
  * `close()` and `destroy()` close and destroy `dispatcher`. Typed as `dispatcher`, so that it
  * goes wherever that goes; members of its own beyond undici's `Dispatcher` (an Agent's `stats`)
  * are not on the wrapper.
