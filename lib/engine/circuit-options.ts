@@ -90,7 +90,10 @@ export interface CircuitOptions {
   trackLatency?: boolean;
   /** How many state changes `history()` keeps (0: none). Default 50. */
   historySize?: number;
-  /** A circuit that opens more than this many times within `flapWindowMs` is flapping. Default 5. */
+  /**
+   * A circuit that opens more than this many times within `flapWindowMs` is flapping (by its trip
+   * rules: a `holdOpen()` is not counted). Default 5.
+   */
   flapThreshold?: number;
   /** See `flapThreshold`. Default 600 000 (10 minutes). */
   flapWindowMs?: number;

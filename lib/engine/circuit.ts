@@ -1023,7 +1023,9 @@ export class Circuit {
     const at = wallToIso(wall);
     const changes = (this.changes ??= new StateChanges(this.options));
     if (explained !== undefined) changes.add({ from, to, reason, at, ...explained });
-    if (to === CircuitState.Open && from === CircuitState.Closed) changes.opened(since);
+    // Flapping is the trip rules opening it again and again: an upstream's Retry-After is not.
+    if (to === CircuitState.Open && from === CircuitState.Closed && reason !== 'retry_after')
+      changes.opened(since);
     this.emit({ circuit: this.name, from, to, at, reason });
   }
 

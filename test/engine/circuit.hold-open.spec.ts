@@ -81,6 +81,22 @@ describe('Circuit: holdOpen()', () => {
     ]);
   });
 
+  it('is no flapping: an upstream throttling again and again is not the trip rules opening it', () => {
+    const { circuit } = closedCircuit({ flapThreshold: 2 });
+    for (let hold = 0; hold < 4; hold++) {
+      circuit.holdOpen(1_000);
+      jest.advanceTimersByTime(1_000);
+      run(circuit, 'S'); // the probe closes it
+    }
+    expect(circuit.stats().flapping).toBe(false);
+    for (let trip = 0; trip < 3; trip++) {
+      run(circuit, 'F'); // the trip rules open it
+      jest.advanceTimersByTime(1_000);
+      run(circuit, 'S');
+    }
+    expect(circuit.stats().flapping).toBe(true);
+  });
+
   it('does not advance the backoff: a probe failing after the hold opens for the first step', () => {
     const { circuit } = closedCircuit({ backoffMultiplier: 2 });
     circuit.holdOpen(7_000);
