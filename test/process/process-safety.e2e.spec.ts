@@ -68,7 +68,9 @@ describe('nestjs-circuit-breaker/engine', () => {
     expect(run.output).toEqual({
       state: 'open',
       refused: true,
-      main: expect.stringMatching(/^loaded @nestjs\//), // the hook works: the main entry needs Nest
+      // The hook works: the main entry needs the framework. Which peer is refused first depends
+      // on the order the loader resolves the module graph in, which is not fixed.
+      main: expect.stringMatching(/^loaded (@nestjs\/|rxjs|reflect-metadata)/),
     });
   });
 });
