@@ -155,12 +155,15 @@ export class CallPolicies {
       );
       signal = controller.signal;
     }
+    // A function for `execute` gets the call's signal as its first argument, declared or not,
+    // so that the circuit judges its attempts by it: wrapped once for every attempt.
+    const target = args === undefined && signal !== undefined ? withSignalParameter(fn) : fn;
     try {
       budget?.firstAttempt(clockNow());
       for (let attempt = 1; ; attempt++) {
         try {
           return await untilAborted(
-            this.attempt(fn, self, args, signalAt, signal, attempt > 1),
+            this.attempt(target, self, args, signalAt, signal, attempt > 1),
             signal,
           );
         } catch (error) {
@@ -198,12 +201,10 @@ export class CallPolicies {
     // in its place, or, for `execute`, as its first argument.
     let attemptArgs = args;
     let attemptSignalAt = signalAt;
-    let attemptFn = fn;
     if (args === undefined) {
       if (signal !== undefined) {
         attemptArgs = [signal];
         attemptSignalAt = 0;
-        attemptFn = withSignalParameter(fn);
       }
     } else if (signalAt !== NO_SIGNAL) {
       // Each attempt its own arguments: the circuit writes its signal in the signal's place.
@@ -212,7 +213,7 @@ export class CallPolicies {
     }
     const bulkhead = this.bulkhead;
     if (bulkhead === undefined || this.circuit.refusesNow()) {
-      return this.through(attemptFn, self, attemptArgs, attemptSignalAt, retry);
+      return this.through(fn, self, attemptArgs, attemptSignalAt, retry);
     }
     const entered = bulkhead.enter(signal, this.queueWaitMs());
     if (entered !== true) {
@@ -227,7 +228,7 @@ export class CallPolicies {
     }
     try {
       return await (this.through(
-        attemptFn,
+        fn,
         self,
         attemptArgs,
         attemptSignalAt,

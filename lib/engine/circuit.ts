@@ -719,17 +719,15 @@ export class Circuit {
       timed !== undefined && (args === undefined ? fn.length > 0 : signalAt !== NO_SIGNAL)
         ? new AbortController()
         : undefined;
-    // The caller's signal, if the function takes one: a call that fails once it has aborted
-    // is the caller giving up, not counted. The call's own signal follows it until it settles.
-    const given = args === undefined || signalAt === NO_SIGNAL ? undefined : args[signalAt];
-    const callerSignal = given instanceof AbortSignal ? given : undefined;
+    // The call's signal follows the caller's, if any, until the call settles.
     let unfollow: Unfollow | undefined;
     let result: T;
     try {
       if (args === undefined) result = fn(controller?.signal);
       else {
         if (controller !== undefined) {
-          if (callerSignal !== undefined) unfollow = follow(controller, callerSignal);
+          const given = args[signalAt];
+          if (given instanceof AbortSignal) unfollow = follow(controller, given);
           args[signalAt] = controller.signal;
         }
         // A direct call for methods of none or one argument: `apply` costs a few ns more.
@@ -739,7 +737,7 @@ export class Circuit {
       }
     } catch (error) {
       unfollow?.();
-      this.settle(epoch, started, this.failedOutcome(error, callerSignal));
+      this.settle(epoch, started, this.failedOutcome(error, signalIn(args, signalAt)));
       if (async) return Promise.reject(error) as T;
       throw error;
     }
@@ -765,7 +763,7 @@ export class Circuit {
         : promise.then(
             (value) => (this.settle(epoch, started, SUCCESS), value),
             (error: unknown) => {
-              this.settle(epoch, started, this.failedOutcome(error, callerSignal));
+              this.settle(epoch, started, this.failedOutcome(error, signalIn(args, signalAt)));
               throw error;
             },
           );
@@ -1141,4 +1139,13 @@ export class Circuit {
 
 function notAFunction(method: string, value: unknown): TypeError {
   return new TypeError(`Circuit.${method}() takes a function, got ${typeof value}`);
+}
+
+/**
+ * The signal in `args` at `signalAt`, read when a call has failed (nothing is read on success):
+ * the caller's, or, once a timed call has put its own there, the call's, which follows it.
+ */
+function signalIn(args: unknown[] | undefined, signalAt: number): AbortSignal | undefined {
+  const given = args === undefined || signalAt === NO_SIGNAL ? undefined : args[signalAt];
+  return given instanceof AbortSignal ? given : undefined;
 }
