@@ -1,4 +1,5 @@
 import { isObservable, type Observable } from 'rxjs';
+import { NO_SIGNAL, signalIn } from '../engine/call-signal.js';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitState } from '../engine/circuit-state.js';
 import { asPromise, isPromiseLike } from '../engine/promise-like.js';
@@ -176,8 +177,8 @@ function recovery(
   signalAt?: number,
 ): (error: unknown) => unknown {
   return (error) => {
-    const given = signalAt === undefined ? undefined : args[signalAt];
-    if ((given instanceof AbortSignal && given.aborted) || !fallsBack(circuit, error)) throw error;
+    const callersAbort = signalIn(args, signalAt ?? NO_SIGNAL)?.aborted === true;
+    if (callersAbort || !fallsBack(circuit, error)) throw error;
     circuit.reportFallback();
     return fallback.call(self, error, ...args);
   };

@@ -63,3 +63,13 @@ export function withSignalParameter<T>(
 ): (signal: AbortSignal | undefined) => T {
   return fn.length > 0 ? fn : () => fn(undefined);
 }
+
+/**
+ * The signal in `args` at `signalAt`, if one is there. The engine reads it when a call has failed
+ * (nothing is read on success): the caller's, or, once a timed call has put its own there, the
+ * call's, which follows it.
+ */
+export function signalIn(args: unknown[] | undefined, signalAt: number): AbortSignal | undefined {
+  const given = args === undefined || signalAt === NO_SIGNAL ? undefined : args[signalAt];
+  return given instanceof AbortSignal ? given : undefined;
+}

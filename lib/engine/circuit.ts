@@ -1,7 +1,7 @@
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { CALL_CANCELLED } from './call-cancelled.js';
 import { CallPolicies } from './call-policies.js';
-import { follow, NO_SIGNAL, withSignalParameter, type Unfollow } from './call-signal.js';
+import { follow, NO_SIGNAL, signalIn, withSignalParameter, type Unfollow } from './call-signal.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import {
   deadlineListFor,
@@ -1139,13 +1139,4 @@ export class Circuit {
 
 function notAFunction(method: string, value: unknown): TypeError {
   return new TypeError(`Circuit.${method}() takes a function, got ${typeof value}`);
-}
-
-/**
- * The signal in `args` at `signalAt`, read when a call has failed (nothing is read on success):
- * the caller's, or, once a timed call has put its own there, the call's, which follows it.
- */
-function signalIn(args: unknown[] | undefined, signalAt: number): AbortSignal | undefined {
-  const given = args === undefined || signalAt === NO_SIGNAL ? undefined : args[signalAt];
-  return given instanceof AbortSignal ? given : undefined;
 }
