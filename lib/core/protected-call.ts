@@ -147,7 +147,6 @@ function protectObservableMethod({
         fallback && ((error) => fallback.call(this, error, ...args)),
       );
     }
-    const given = args[signalAt];
     // Each attempt its own arguments: the caller's stay as given, for the next subscription.
     const source = (signal: AbortSignal | undefined) => {
       if (signal === undefined) return method.apply(this, args) as Observable<unknown>;
@@ -159,7 +158,7 @@ function protectObservableMethod({
       circuit,
       source,
       fallback && ((error) => fallback.call(this, error, ...args)),
-      given instanceof AbortSignal ? given : undefined,
+      signalIn(args, signalAt),
     );
   };
 }

@@ -642,9 +642,7 @@ export class Circuit {
           }
         : function (this: unknown, ...args: A): R {
             if (!async) return policies.callSync(fn, this, args, signalAt) as R;
-            const given = signalAt === NO_SIGNAL ? undefined : args[signalAt];
-            const signal = given instanceof AbortSignal ? given : undefined;
-            return policies.call(fn, this, args, signalAt, signal) as R;
+            return policies.call(fn, this, args, signalAt, signalIn(args, signalAt)) as R;
           };
     return Object.defineProperty(wrapped, 'name', { value: fn.name });
   }
