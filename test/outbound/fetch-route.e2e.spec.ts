@@ -132,7 +132,9 @@ describe.each<Adapter>(['express', 'fastify'])('a route that fetches, on %s', (a
 
       const refused = await call(`${url}/upstream/status/200`);
       expect(refused.status).toBe(503);
-      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(59);
+      // The rest of a 60 s open period (less whatever a loaded machine took to get here).
+      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(50);
+      expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60);
       expect(refused.body).toMatchObject({
         statusCode: 503,
         error: 'Service Unavailable',

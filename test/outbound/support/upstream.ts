@@ -126,8 +126,8 @@ export async function refusingOrigin(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** Polls `condition` every 10 ms until it holds, for at most `ms`. */
-export async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
+/** Polls `condition` every 10 ms until it holds, for at most `ms` (a bound for a loaded machine). */
+export async function waitFor(condition: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > end) throw new Error(`Condition not met within ${ms} ms: ${condition}`);
