@@ -2,7 +2,7 @@ import { isObservable, type Observable } from 'rxjs';
 import { NO_SIGNAL, signalIn } from '../engine/call-signal.js';
 import type { Circuit } from '../engine/circuit.js';
 import { CircuitState } from '../engine/circuit-state.js';
-import { asPromise, isPromiseLike } from '../engine/promise-like.js';
+import { asPromise } from '../engine/promise-like.js';
 import type { CircuitFallback } from './circuit-breaker-decorator-options.interface.js';
 import type { Method } from './method-dispatch.js';
 import { fallsBack, guardObservable } from './observable-call.js';
@@ -71,11 +71,12 @@ function protectSyncMethod({ circuit, method, fallback, signalAt }: ProtectedMet
     } catch (error) {
       return recovery(circuit, fallback, this, args, signalAt)(error);
     }
-    // Declared as a value, yet a promise came: its failure falls back too.
-    const promise = asPromise(result);
-    return promise === undefined
-      ? result
-      : promise.then(undefined, recovery(circuit, fallback, this, args, signalAt));
+    // Declared as a value, yet a thenable came: the circuit read its `then` and answered with a
+    // promise of its own, whose failure falls back too. Anything else the circuit took for a
+    // value (reading `then` again could say otherwise).
+    return result instanceof Promise
+      ? result.then(undefined, recovery(circuit, fallback, this, args, signalAt))
+      : result;
   };
 }
 
@@ -104,9 +105,11 @@ function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
         found = protectObservableMethod(spec);
         return protectObservableMethod({ ...spec, method: () => result }).apply(this, args);
       }
-      first = () => result;
-      // Only a look at `then`: the circuit adopts the result, calling it once.
-      promised = isPromiseLike(result);
+      // `then` read once, here: the circuit then gets the promise adopting it (a native one,
+      // which it takes as it is), so a getter answering otherwise later changes nothing.
+      const promise = readThen(result);
+      promised = promise !== undefined;
+      first = () => promise ?? result;
     } catch (error) {
       first = () => {
         throw error;
@@ -117,6 +120,15 @@ function protectUndeclaredMethod(spec: ProtectedMethodSpec): Method {
     const path = promised ? protectPromiseMethod : protectSyncMethod;
     return path({ ...spec, method: answeredOnce(first, method) }).apply(this, args);
   };
+}
+
+/** `value` adopted as a promise when it is a thenable; a value whose `then` cannot be read is none. */
+function readThen(value: unknown): Promise<unknown> | undefined {
+  try {
+    return asPromise(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
