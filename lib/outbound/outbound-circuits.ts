@@ -233,7 +233,8 @@ const RETRY_AFTER_RESOLUTION_MS = 1_000;
  * header's resolution.
  */
 function holdOrigin(circuit: Circuit, ms: number): void {
-  if (circuit.openUntilEpoch - Date.now() > ms - RETRY_AFTER_RESOLUTION_MS) return;
+  // The time left by the circuit's own (monotonic) clock: a stepped wall clock changes nothing.
+  if (circuit.stats().retryAfterMs > ms - RETRY_AFTER_RESOLUTION_MS) return;
   circuit.holdOpen(ms);
 }
 

@@ -199,6 +199,35 @@ describe('outbound origin circuits', () => {
       expect(circuit.stats()).toMatchObject({ retryAfterMs: 60_000 - 10, failures: 0 });
     });
 
+    it.each([
+      ['forward', 60_000, '30', ['closed→open retry_after'], 30_000],
+      ['back', -60_000, '60', ['closed→open retry_after', 'open→open retry_after'], 60_000],
+    ])(
+      'judges a hold in force by the circuit’s own clock: the wall clock stepped %s changes nothing',
+      async (_, step, retryAfter, history, left) => {
+        const { registry, circuits } = setUp({});
+        const answers: Array<(reply: HttpReply) => void> = [];
+        const calls = [1, 2].map(() =>
+          circuits.call<HttpReply>({
+            origin: origin(0),
+            idempotent: true,
+            send: () => new Promise((resolve) => answers.push(resolve)),
+            replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
+          }),
+        );
+        answers[0]!({ status: 429, retryAfter: '30' });
+        await calls[0];
+        jest.setSystemTime(Date.now() + step); // NTP, or by hand: performance.now() keeps on
+        answers[1]!({ status: 429, retryAfter });
+        await calls[1];
+        const circuit = registry.get(`outbound:${origin(0)}`)!;
+        expect(circuit.history().map(({ from, to, reason }) => `${from}→${to} ${reason}`)).toEqual(
+          history,
+        );
+        expect(circuit.stats().retryAfterMs).toBe(left);
+      },
+    );
+
     it('keeps an origin held by Retry-After: its circuit is open until then', async () => {
       const { registry, call } = setUp({ idleMs: 60_000, maxOrigins: 2 });
       await call(origin(0), 429, '120'); // held for 2 minutes
