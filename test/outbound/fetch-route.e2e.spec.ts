@@ -15,7 +15,7 @@ import { APP_FILTER, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fetch } from 'undici';
 import { CircuitBreakerModule, CircuitBreakerRegistry, CircuitState } from '../../lib/index.js';
-import type { Adapter } from '../core/support/start-app.js';
+import { outlastClientKeepAlive, type Adapter } from '../core/support/start-app.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
 // A route whose fetch meets an open origin answers 503 + Retry-After, as any refusal does: fetch
@@ -103,6 +103,7 @@ async function start(
     adapter === 'fastify'
       ? await NestFactory.create(AppModule, new FastifyAdapter(), options)
       : await NestFactory.create(AppModule, options);
+  outlastClientKeepAlive(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url };

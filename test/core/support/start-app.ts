@@ -15,6 +15,7 @@ export interface RunningApp {
 /** Starts `module` as a real HTTP application on 127.0.0.1 and an ephemeral port. */
 export async function startApp(module: Type, adapter: Adapter = 'express'): Promise<RunningApp> {
   const app = await createApp(module, adapter);
+  outlastClientKeepAlive(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, get: (type) => app.get(type), close: () => app.close() };
@@ -35,6 +36,15 @@ export async function startupError(module: Type, adapter: Adapter = 'express'): 
   }
   await app.close();
   return undefined;
+}
+
+/**
+ * Keeps the app's idle connections open longer than a client keeps them (undici: 4 s), so that
+ * the client always closes first. With Node's default 5 s, a test whose client sat idle that
+ * long on a loaded machine could send on a connection the server was closing: ECONNRESET.
+ */
+export function outlastClientKeepAlive(app: INestApplication): void {
+  (app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 60_000;
 }
 
 /** A root module made of `metadata`, for an app built inside a test. */
