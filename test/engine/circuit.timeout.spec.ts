@@ -100,13 +100,17 @@ describe('Circuit: timeoutMs', () => {
   it('a late failure of a timed-out call is not counted again, nor left unhandled', async () => {
     jest.useRealTimers(); // Jest fails a test that leaves a rejection unhandled
     const circuit = new Circuit('inventory', { timeoutMs: 20, failureThreshold: 3 });
-    const error = new Error('late');
+    // The function fails when told, once its call has timed out: a timer of its own could fire
+    // before the deadline's on a machine that stalls between the two being set.
+    let failLate!: (error: Error) => void;
     const answer = await answerOf(
       circuit,
-      () => new Promise((_resolve, reject) => setTimeout(() => reject(error), 40)),
+      () => new Promise((_resolve, reject) => (failLate = reject)),
     );
     expect((answer as { thrown: unknown }).thrown).toBeInstanceOf(CallTimeoutError);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    failLate(new Error('late'));
+    // A macrotask: the late rejection's reactions have run, and Node has reported it if unhandled.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(circuit.stats()).toMatchObject({ failures: 1, consecutiveFailures: 1, ignored: 0 });
   });
 
