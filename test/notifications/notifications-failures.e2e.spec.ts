@@ -14,7 +14,13 @@ import { until, WebhookReceiver } from './support/webhook-receiver.js';
 // machine an answer that comes late is never taken for no answer (and tried again).
 
 const SECRETS = ['h-s3cr3t', 'q-s3cr3t', '/hooks/'];
-const fast = { minIntervalMs: 0, timeoutMs: 15_000, retries: 2, retryDelayMs: 5, maxRetryDelayMs: 20 };
+const fast = {
+  minIntervalMs: 0,
+  timeoutMs: 15_000,
+  retries: 2,
+  retryDelayMs: 5,
+  maxRetryDelayMs: 20,
+};
 
 describe('notifications to a webhook that is down, slow or failing', () => {
   let receiver: WebhookReceiver;
