@@ -7,16 +7,26 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
   let store: InMemoryCircuitStore;
   let replicas: Replica[];
 
-  beforeEach(async () => {
+  /**
+   * Two applications on `store`. Their circuit stays open a minute unless `resetTimeoutMs` says
+   * otherwise: only a test that needs half-open sets a short open period, which a busy machine
+   * may see run out at any moment.
+   */
+  async function startTwo(resetTimeoutMs?: number): Promise<[Replica, Replica]> {
+    const options =
+      resetTimeoutMs === undefined ? {} : { circuits: { payments: { resetTimeoutMs } } };
+    replicas.push(await Replica.start(store, options), await Replica.start(store, options));
+    return replicas as [Replica, Replica];
+  }
+
+  beforeEach(() => {
     store = new InMemoryCircuitStore({ fleet: ANY_REPLICA_OPENS }); // any one's trip opens all
-    // A short open duration, to reach half-open quickly.
-    const options = { circuits: { payments: { resetTimeoutMs: 200 } } };
-    replicas = [await Replica.start(store, options), await Replica.start(store, options)];
+    replicas = [];
   });
   afterEach(() => Promise.all(replicas.map((replica) => replica.close())));
 
   it('opens every application’s circuit at once when one trips', async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = await startTwo();
     await trip(a);
     expect(b.circuit.state).toBe(CircuitState.Open);
     expect(sameOpening(b, a)).toBe(true);
@@ -25,7 +35,7 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
   });
 
   it('lets exactly one probe through, of 1,000 concurrent callers on two applications', async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = await startTwo(200); // a short open period, to reach half-open quickly
     await trip(a);
     a.client.failing = false;
     await waitFor(
@@ -45,7 +55,7 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
   });
 
   it('gives a restarted application the forced state, and a reset closes it everywhere', async () => {
-    const [a] = replicas as [Replica, Replica];
+    const [a] = await startTwo();
     a.registry.forceOpen('payments');
     await replicas[1]!.close();
     replicas[1] = await Replica.start(store);
@@ -65,7 +75,7 @@ describe('InMemoryCircuitStore: applications of one process sharing circuit stat
   });
 
   it('names an open period the same on every application, however the wall clock moves', async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = await startTwo();
     const opened = a.registry.getOrCreate('inventory');
     tripNow(opened);
     const shared = opened.openUntilEpoch;

@@ -13,6 +13,8 @@ const { Closed, HalfOpen } = CircuitState;
 
 /** A short open duration, to reach half-open quickly. */
 const RESET_TIMEOUT_MS = 200;
+/** Redis's time to answer a command (the store's `commandTimeoutMs`) where a test needs the answer. */
+const PERMIT_ANSWERED_WITHIN_MS = 10_000;
 
 describe('RedisCircuitStore: half-open probe permits shared by three replicas', () => {
   const redis = redisReplicas(0, { fleet: ANY_REPLICA_OPENS });
@@ -21,6 +23,9 @@ describe('RedisCircuitStore: half-open probe permits shared by three replicas', 
   async function halfOpen(halfOpenMaxCalls: number) {
     const options = {
       circuits: { payments: { resetTimeoutMs: RESET_TIMEOUT_MS, halfOpenMaxCalls } },
+      // A permit asked for must be answered by Redis, not given up after 100 ms (which, on a
+      // busy machine, would let the replica probe on its own permits: one probe too many).
+      commandTimeoutMs: PERMIT_ANSWERED_WITHIN_MS,
     };
     const replicas = [await redis.add(options), await redis.add(options), await redis.add(options)];
     const [a] = replicas as [Replica];

@@ -158,7 +158,12 @@ describe('RedisCircuitStore on a real three-master Redis Cluster (ioredis Cluste
   });
 
   it('shares the probe permits: one probe at a time across three replicas', async () => {
-    const [a, ...others] = await start({ circuits: { payments: { resetTimeoutMs: 200 } } });
+    const [a, ...others] = await start({
+      circuits: { payments: { resetTimeoutMs: 200 } },
+      // A permit asked for must be answered by Redis, not given up after 100 ms (which, on a
+      // busy machine, would let the replica probe on its own permits: one probe too many).
+      commandTimeoutMs: 10_000,
+    });
     await trip(a);
     await waitFor(() => others.every((r) => sameOpening(r, a)), 'every replica to open');
     let release = () => {};

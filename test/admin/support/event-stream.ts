@@ -55,8 +55,11 @@ export class EventStream {
     return this.response.statusCode!;
   }
 
-  /** The first event, already received or still to come, that `matches`. */
-  next(matches: (event: ServerSentEvent) => boolean, timeoutMs = 3_000): Promise<ServerSentEvent> {
+  /**
+   * The first event, already received or still to come, that `matches`. The wait is long: only
+   * a broken stream reaches it (a working one is as fast as a busy machine allows).
+   */
+  next(matches: (event: ServerSentEvent) => boolean, timeoutMs = 15_000): Promise<ServerSentEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);

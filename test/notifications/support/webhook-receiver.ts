@@ -112,11 +112,14 @@ export class WebhookReceiver {
   }
 }
 
-/** Waits until `condition` holds; fails, saying what it waited for, after `withinMs`. */
+/**
+ * Waits until `condition` holds; fails, saying what it waited for, after `withinMs`: long, as
+ * only a broken behaviour reaches it (a correct one gets there as fast as a busy machine allows).
+ */
 export async function until(
   what: string,
   condition: () => boolean | Promise<boolean>,
-  withinMs = 10_000,
+  withinMs = 20_000,
 ): Promise<void> {
   const deadline = performance.now() + withinMs;
   while (!(await condition())) {
