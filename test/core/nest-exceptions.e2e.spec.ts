@@ -154,6 +154,19 @@ async function startWith(adapter: Adapter, filter?: Type<ExceptionFilter>) {
   return { app, get: (path: string) => fetch(`${url}${path}`) };
 }
 
+/**
+ * Waits until a first request holds the only place of 'one-at-a-time': 10 s at most, for the
+ * machine may be loaded (a bound of 200 turns gave up after about a second, then went on).
+ */
+async function bulkheadHeld(app: INestApplication): Promise<void> {
+  const circuit = () => app.get(CircuitBreakerRegistry).get('one-at-a-time');
+  const deadline = Date.now() + 10_000;
+  while (circuit()?.stats().inFlight !== 1) {
+    if (Date.now() > deadline) throw new Error('no request took the bulkhead’s place within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe.each<Adapter>(['express', 'fastify'])('errors Nest recognises (%s)', (adapter) => {
   describe('with the catch-all filter of the NestJS docs', () => {
     let app: INestApplication;
@@ -190,11 +203,7 @@ describe.each<Adapter>(['express', 'fastify'])('errors Nest recognises (%s)', (a
       });
       const first = get('/scoped/exclusive');
       const stock = app.get(StockClient);
-      const registry = app.get(CircuitBreakerRegistry);
-      // Wait (bounded) until the first call holds the bulkhead's only place.
-      for (let i = 0; i < 200 && registry.get('one-at-a-time')?.stats().inFlight !== 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await bulkheadHeld(app);
       const refused = await get('/scoped/exclusive');
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({
@@ -243,10 +252,7 @@ describe.each<Adapter>(['express', 'fastify'])('errors Nest recognises (%s)', (a
     const { app, get } = await startWith(adapter);
     try {
       const first = get('/exclusive');
-      const registry = app.get(CircuitBreakerRegistry);
-      for (let i = 0; i < 200 && registry.get('one-at-a-time')?.stats().inFlight !== 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await bulkheadHeld(app);
       const refused = await get('/exclusive');
       app.get(StockClient).release();
       await first;

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Controller, Get, Injectable, Module, Param } from '@nestjs/common';
 import {
   CircuitBreaker,
@@ -52,15 +53,25 @@ class UpstreamController {
   }
 }
 
-/** Requests to `path` until it answers 503: how many failed first, and the Retry-After. */
+/**
+ * Requests to `path` until it answers 503: how many failed first, and the Retry-After. The
+ * engine's clock (the monotonic performance.now()) stands still meanwhile: Retry-After is then
+ * the whole open period, however long the machine takes between the opening and the refusal.
+ */
 async function openUp(running: RunningApp, path: string) {
-  let failures = 0;
-  for (;;) {
-    const response = await fetch(`${running.url}${path}`);
-    if (response.status === 503)
-      return { failures, retryAfter: response.headers.get('retry-after') };
-    expect(response.status).toBe(500);
-    if (++failures > 20) throw new Error(`${path} never opened`);
+  const now = performance.now();
+  const clock = jest.spyOn(performance, 'now').mockImplementation(() => now);
+  try {
+    let failures = 0;
+    for (;;) {
+      const response = await fetch(`${running.url}${path}`);
+      if (response.status === 503)
+        return { failures, retryAfter: response.headers.get('retry-after') };
+      expect(response.status).toBe(500);
+      if (++failures > 20) throw new Error(`${path} never opened`);
+    }
+  } finally {
+    clock.mockRestore();
   }
 }
 
