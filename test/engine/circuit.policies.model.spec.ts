@@ -9,7 +9,16 @@ import {
   type CircuitOptions,
   type CircuitStats,
 } from '../../lib/index.js';
-import { advanceBy, agree, expectStats, isA, iso, same, type Real } from './model-kit.js';
+import {
+  advanceBy,
+  agree,
+  agreesWithModel,
+  expectStats,
+  isA,
+  iso,
+  same,
+  type Real,
+} from './model-kit.js';
 
 // A model-based test of the policies beside the breaker: retry, bulkhead and the count window.
 // Random sequences of bursts of concurrent calls, clock advances and manual commands run against
@@ -974,30 +983,12 @@ function optionsOf(config: Config): CircuitOptions {
   };
 }
 
-const RUNS = Number(process.env.MODEL_RUNS ?? 3_000);
-// A bound on the test's own CPU work, not a speed it must reach: 3,000 runs take some 6 s on an
-// idle machine and 35 s on a loaded one (2 cores, a busy loop and another test file beside it),
-// where 60 s was too close. 100 ms a run: five minutes for the default runs.
-const TEST_TIMEOUT_MS = Math.max(300_000, RUNS * 100);
-
 describe('Circuit with retry and bulkhead against a reference model of the README', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
-
-  it(
+  agreesWithModel(
     'agrees with the model on every caller and every step of random sequences',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(configs, commands, async (config, sequence) => {
-          const setup = () => ({
-            model: new Model(config, Date.now()),
-            real: { circuit: new Circuit('model', optionsOf(config)) },
-          });
-          await fc.asyncModelRun(setup, sequence);
-        }),
-        { numRuns: RUNS },
-      );
-    },
-    TEST_TIMEOUT_MS,
+    configs,
+    commands,
+    (config, now) => new Model(config, now),
+    optionsOf,
   );
 });
