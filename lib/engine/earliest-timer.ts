@@ -1,21 +1,40 @@
+import { afterPendingIo } from './after-pending-io.js';
 import { MAX_TIMER_MS } from './clock.js';
+
+export interface EarliestTimerOptions {
+  /** Keeps the process alive while armed (a caller awaits what it serves). Default false. */
+  keepAlive?: boolean;
+  /**
+   * What it serves judges a deadline (calls time out on it): fires after the I/O of the turn its
+   * timer fires in, so that answers that came during a stall are read first (`afterPendingIo`).
+   */
+  judges?: boolean;
+}
 
 /**
  * One timer for many waits: armed for the earliest of them, and told when it fires. The call
  * deadlines, the windows' bucket boundaries and the retry delays each keep one for the whole
  * process, rather than a `setTimeout` per call. It is `unref()`ed (it keeps no process alive)
- * unless made to `keepAlive`: the retry delays', which a caller awaits.
+ * unless made to `keepAlive`: the retry delays', which a caller awaits. The call deadlines'
+ * `judges`.
  */
 export class EarliestTimer {
   /** The `performance.now()` time it is armed for; Infinity when it is not armed. */
   armedFor = Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private armedWith: typeof setTimeout | undefined = undefined;
+  /** Fired, and waiting for the turn's I/O to be read (when it `judges`). */
+  private verdict: ReturnType<typeof setImmediate> | undefined = undefined;
+  private readonly keepAlive: boolean;
+  private readonly judges: boolean;
 
   constructor(
     private readonly fire: () => void,
-    private readonly keepAlive = false,
-  ) {}
+    { keepAlive = false, judges = false }: EarliestTimerOptions = {},
+  ) {
+    this.keepAlive = keepAlive;
+    this.judges = judges;
+  }
 
   /**
    * Whether it was armed through the `setTimeout` now global. One armed through another (Jest's
@@ -37,12 +56,25 @@ export class EarliestTimer {
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.verdict !== undefined) clearImmediate(this.verdict);
+    this.verdict = undefined;
     this.armedFor = Infinity;
   }
 
   private readonly fired = (): void => {
     this.timer = undefined;
+    if (this.judges) {
+      // Still armed for what is due, until judged: what comes due later arms nothing meanwhile.
+      this.verdict = afterPendingIo(this.judge);
+      return;
+    }
     this.armedFor = Infinity;
+    this.fire();
+  };
+
+  private readonly judge = (): void => {
+    this.verdict = undefined;
+    if (this.timer === undefined) this.armedFor = Infinity;
     this.fire();
   };
 }
