@@ -1,22 +1,38 @@
 /**
- * Runs `verdict` later in this turn of the event loop, after its poll phase has read the I/O
- * that is waiting (in the check phase: `setImmediate`). For a deadline's timer: a stall of the
- * process (a GC pause, a CPU-bound handler, a loaded machine) past the deadline wakes the loop
- * into its timers phase first, before an answer that arrived during the stall, still unread in
- * its socket, is read. Judged at once, that answer would be taken for none. One loop turn, not a
- * grace period: an answer not there by then is late. Costs one `setImmediate` per timer fired.
+ * How late a timer may fire and still be on time: its granularity (delays are whole
+ * milliseconds). Until then the event loop was waiting for I/O, and has read what came.
  */
-export function afterPendingIo(verdict: () => void): ReturnType<typeof setImmediate> {
+const ON_TIME_MS = 1;
+
+/**
+ * Runs the `verdict` of a deadline whose timer, due to fire at `dueAt` (`performance.now()`
+ * time), fired now. A timer that fires late, because the process stalled (a GC pause, a CPU-bound handler, a
+ * loaded machine), fires in the timers phase of the event loop, before the poll phase reads the
+ * answers that came during the stall: judged at once, such an answer would be taken for none.
+ * The verdict then waits for the check phase of this turn (`setImmediate`), after that I/O. One
+ * loop turn, not a grace period; one `setImmediate` per late timer, none for one on time (and
+ * none under fake timers, which fire on time: a test's clock sees the verdict at the deadline).
+ * Returns the `setImmediate` pending, if any.
+ */
+export function afterPendingIo(
+  verdict: () => void,
+  dueAt: number,
+): ReturnType<typeof setImmediate> | undefined {
+  if (performance.now() - dueAt < ON_TIME_MS) {
+    verdict();
+    return undefined;
+  }
   return setImmediate(verdict);
 }
 
 /**
- * `verdict` once `ms` have passed, judged after the I/O of the turn its timer fires in (see
+ * `verdict` once `ms` have passed, judged after the I/O that came meanwhile (see
  * `afterPendingIo`); the timer keeps no process alive. Returns what cancels it, verdict included.
  */
 export function startVerdictTimeout(verdict: () => void, ms: number): () => void {
+  const dueAt = performance.now() + Math.max(1, ms); // (a timer fires 1 ms on at the soonest)
   let pending: ReturnType<typeof setImmediate> | undefined;
-  const timer = setTimeout(() => (pending = afterPendingIo(verdict)), ms);
+  const timer = setTimeout(() => (pending = afterPendingIo(verdict, dueAt)), ms);
   (timer as { unref?: () => void }).unref?.();
   return () => {
     clearTimeout(timer);

@@ -5,8 +5,8 @@ export interface EarliestTimerOptions {
   /** Keeps the process alive while armed (a caller awaits what it serves). Default false. */
   keepAlive?: boolean;
   /**
-   * What it serves judges a deadline (calls time out on it): fires after the I/O of the turn its
-   * timer fires in, so that answers that came during a stall are read first (`afterPendingIo`).
+   * What it serves judges a deadline (calls time out on it): fired late, it waits for the I/O of
+   * the turn, so that answers that came during a stall are read first (`afterPendingIo`).
    */
   judges?: boolean;
 }
@@ -23,7 +23,9 @@ export class EarliestTimer {
   armedFor = Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private armedWith: typeof setTimeout | undefined = undefined;
-  /** Fired, and waiting for the turn's I/O to be read (when it `judges`). */
+  /** When its timer should fire (when it `judges`): later is late. */
+  private firesAt = Infinity;
+  /** Fired late, and waiting for the turn's I/O to be read (when it `judges`). */
   private verdict: ReturnType<typeof setImmediate> | undefined = undefined;
   private readonly keepAlive: boolean;
   private readonly judges: boolean;
@@ -49,7 +51,9 @@ export class EarliestTimer {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.armedFor = at;
     this.armedWith = setTimeout;
-    this.timer = setTimeout(this.fired, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delayMs))));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delayMs)));
+    if (this.judges) this.firesAt = performance.now() + delay;
+    this.timer = setTimeout(this.fired, delay);
     if (!this.keepAlive) this.timer.unref?.();
   }
 
@@ -64,8 +68,8 @@ export class EarliestTimer {
   private readonly fired = (): void => {
     this.timer = undefined;
     if (this.judges) {
-      // Still armed for what is due, until judged: what comes due later arms nothing meanwhile.
-      this.verdict = afterPendingIo(this.judge);
+      // Still armed for what is due until judged: what comes due later arms nothing meanwhile.
+      this.verdict = afterPendingIo(this.judge, this.firesAt);
       return;
     }
     this.armedFor = Infinity;
