@@ -1,9 +1,4 @@
-import {
-  CallTimeoutError,
-  Circuit,
-  CircuitState,
-  type CircuitOptions,
-} from '../../lib/index.js';
+import { CallTimeoutError, Circuit, CircuitState, type CircuitOptions } from '../../lib/index.js';
 import { PERMIT_WAIT_MS, type ProbePermits } from '../../lib/engine/shared-probes.js';
 import { nextAnswer, socketPair, stall, type SocketPair } from './process-stall-kit.js';
 
