@@ -6,13 +6,13 @@ const ON_TIME_MS = 1;
 
 /**
  * Runs the `verdict` of a deadline whose timer, due to fire at `dueAt` (`performance.now()`
- * time), fired now. A timer that fires late, because the process stalled (a GC pause, a CPU-bound handler, a
- * loaded machine), fires in the timers phase of the event loop, before the poll phase reads the
- * answers that came during the stall: judged at once, such an answer would be taken for none.
- * The verdict then waits for the check phase of this turn (`setImmediate`), after that I/O. One
- * loop turn, not a grace period; one `setImmediate` per late timer, none for one on time (and
- * none under fake timers, which fire on time: a test's clock sees the verdict at the deadline).
- * Returns the `setImmediate` pending, if any.
+ * time), fired now. A timer fires late when the process stalled (a GC pause, a CPU-bound
+ * handler, a loaded machine), and in the timers phase of the event loop: before the poll phase
+ * reads the answers that came during the stall. Judged at once, such an answer would be taken
+ * for none, so the verdict waits for the check phase of this turn (`setImmediate`), after that
+ * I/O. One loop turn, not a grace period; one `setImmediate` per late timer, none for one on
+ * time (nor under fake timers, which fire on time: a test's clock sees the verdict at the
+ * deadline). Returns the `setImmediate` pending, if any.
  */
 export function afterPendingIo(
   verdict: () => void,

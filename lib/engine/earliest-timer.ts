@@ -15,8 +15,8 @@ export interface EarliestTimerOptions {
  * One timer for many waits: armed for the earliest of them, and told when it fires. The call
  * deadlines, the windows' bucket boundaries and the retry delays each keep one for the whole
  * process, rather than a `setTimeout` per call. It is `unref()`ed (it keeps no process alive)
- * unless made to `keepAlive`: the retry delays', which a caller awaits. The call deadlines'
- * `judges`.
+ * unless made to `keepAlive`: the retry delays', which a caller awaits. The call deadlines' one
+ * `judges` (see `afterPendingIo`).
  */
 export class EarliestTimer {
   /** The `performance.now()` time it is armed for; Infinity when it is not armed. */

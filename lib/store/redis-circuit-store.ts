@@ -607,8 +607,8 @@ function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
 class NoAnswerError extends Error {}
 
 /**
- * `promise`, or a NoAnswerError after `ms`. The rejection waits for the event loop's next I/O
- * phase: an answer that arrived while the process was busy is read first, not taken for none.
+ * `promise`, or a NoAnswerError after `ms`, judged after the I/O that came meanwhile: an answer
+ * that arrived while the process was busy is read first, not taken for none (`afterPendingIo`).
  */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let cancel: (() => void) | undefined;
