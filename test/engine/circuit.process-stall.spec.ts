@@ -1,6 +1,6 @@
 import { CallTimeoutError, Circuit, CircuitState, type CircuitOptions } from '../../lib/index.js';
 import { PERMIT_WAIT_MS, type ProbePermits } from '../../lib/engine/shared-probes.js';
-import { nextAnswer, socketPair, stall, type SocketPair } from './process-stall-kit.js';
+import { checkPhase, nextAnswer, socketPair, stall, type SocketPair } from './process-stall-kit.js';
 
 // A stall of our own process (a GC pause, a CPU-bound handler) past a call's deadline, while
 // the dependency's answer already waits in the socket: the event loop wakes into its timers
@@ -19,7 +19,8 @@ describe('Circuit: a stall of the process is not a timeout of the dependency', (
   afterEach(() => pair.close());
 
   /** A call whose answer the dependency writes at once; then the process stalls. */
-  function answeredDuringStall(circuit: Circuit): Promise<string> {
+  async function answeredDuringStall(circuit: Circuit): Promise<string> {
+    await checkPhase();
     const call = circuit.execute(() => nextAnswer(pair.client));
     pair.server.write('pong');
     stall(STALL_MS);
@@ -41,6 +42,7 @@ describe('Circuit: a stall of the process is not a timeout of the dependency', (
 
   it('every call in flight during the stall succeeds: none counts toward opening', async () => {
     const circuit = new Circuit('inventory', { timeoutMs: DEADLINE_MS, failureThreshold: 3 });
+    await checkPhase();
     const calls = [1, 2, 3].map(() => circuit.execute(() => nextAnswer(pair.client)));
     pair.server.write('pong'); // one chunk answers them all
     stall(STALL_MS);
@@ -51,6 +53,7 @@ describe('Circuit: a stall of the process is not a timeout of the dependency', (
 
   it('an answer that did not come still times out: one loop turn, not a grace period', async () => {
     const circuit = new Circuit('inventory', { timeoutMs: DEADLINE_MS });
+    await checkPhase();
     const call = circuit.execute(() => nextAnswer(pair.client));
     stall(STALL_MS);
     await expect(call).rejects.toBeInstanceOf(CallTimeoutError);
@@ -68,6 +71,7 @@ describe('Circuit: a stall of the process is not a timeout of the dependency', (
     circuit.shareProbePermits(permits);
     await circuit.execute(() => Promise.reject(new Error('down'))).catch(() => {});
     await halfOpen(circuit);
+    await checkPhase();
     const probe = circuit.execute(async () => 'ok');
     pair.server.write('granted');
     stall(PERMIT_WAIT_MS + STALL_MS);

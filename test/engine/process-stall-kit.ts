@@ -46,3 +46,13 @@ export function stall(ms: number): void {
     // busy
   }
 }
+
+/**
+ * Waits for the check phase of the event loop (a `setImmediate`): a stall that starts there
+ * ends before the next turn's timers phase, where a timer due meanwhile fires before the poll
+ * phase reads the socket. (A stall inside the timers phase would not show it: Node judges the
+ * timers of one timers phase against the time that phase began.)
+ */
+export function checkPhase(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

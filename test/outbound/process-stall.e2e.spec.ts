@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { CircuitBreakerRegistry, CircuitState, circuitBreakerDispatcher } from '../../lib/index.js';
+import { checkPhase } from '../engine/process-stall-kit.js';
 
 // A real outbound call through circuitBreakerDispatcher, to an upstream in another process:
 // the request is sent, then our process stalls (busy) past the circuit's timeoutMs while the
@@ -90,6 +91,7 @@ describe('outbound: a stall of our process is not the upstream’s slowness', ()
     expect((await fetch(`${origin}/warm`, { dispatcher })).status).toBe(200);
 
     const stall = stallOnceSent(2);
+    await checkPhase(); // the request goes out and the stall starts there
     const response = await fetch(`${origin}/ok`, { dispatcher });
     expect(stall.answered).toBe(true);
     expect(response.status).toBe(200);
