@@ -23,7 +23,7 @@ export class EarliestTimer {
   armedFor = Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private armedWith: typeof setTimeout | undefined = undefined;
-  /** When its timer should fire (when it `judges`): later is late. */
+  /** When its timer should fire: later is late (see `judges`). */
   private firesAt = Infinity;
   /** Fired late, and waiting for the turn's I/O to be read (when it `judges`). */
   private verdict: ReturnType<typeof setImmediate> | undefined = undefined;
@@ -52,7 +52,7 @@ export class EarliestTimer {
     this.armedFor = at;
     this.armedWith = setTimeout;
     const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delayMs)));
-    if (this.judges) this.firesAt = performance.now() + delay;
+    this.firesAt = at - delayMs + delay; // (`at - delayMs`: the caller's now, no clock read)
     this.timer = setTimeout(this.fired, delay);
     if (!this.keepAlive) this.timer.unref?.();
   }
