@@ -128,7 +128,9 @@ const lists = new DeadlineLists();
 // Waits keep lists of their own: a call that times out frees its place before a wait due at the
 // same moment is judged (see `expire`).
 const waitLists = new DeadlineLists();
-const timer = new EarliestTimer(expire);
+// It judges: a call whose answer came while the process stalled past its deadline is read first
+// and succeeds, rather than timing out (and counting as a failure) on a healthy dependency.
+const timer = new EarliestTimer(expire, { judges: true });
 // Hands the caller's resolve/reject to the call being tracked without a closure per call.
 let receiving: TimedCall;
 const receive = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {

@@ -16,7 +16,7 @@ const heap: Delay[] = [];
  * One timer for every retry delay in the process, armed for the soonest. It keeps the process
  * alive while any delay is pending: a caller awaits the retry. Nothing else of ours does.
  */
-const timer = new EarliestTimer(wake, true);
+const timer = new EarliestTimer(wake, { keepAlive: true });
 
 /**
  * Waits `ms`, or until `signal` aborts (rejecting with its reason), whichever is first. What it

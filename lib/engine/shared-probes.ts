@@ -1,3 +1,5 @@
+import { startVerdictTimeout } from './after-pending-io.js';
+
 /**
  * Hands out half-open probe permits shared by every replica of a circuit, so that together they
  * send at most `halfOpenMaxCalls` probes (a shared store, such as Redis, implements it).
@@ -121,10 +123,10 @@ export class SharedProbes {
     }
     if (typeof answer === 'boolean') return answered(answer);
     let late = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopWaiting: (() => void) | undefined;
+    // Judged after the turn's I/O: an answer that came while the process stalled is taken.
     const waited = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => ((late = true), resolve(undefined)), PERMIT_WAIT_MS);
-      (timer as { unref?: () => void }).unref?.();
+      stopWaiting = startVerdictTimeout(() => ((late = true), resolve(undefined)), PERMIT_WAIT_MS);
     });
     const given = Promise.resolve(answer).then(
       (granted) => {
@@ -135,7 +137,7 @@ export class SharedProbes {
       () => undefined,
     );
     this.asking = Promise.race([given, waited]).then((result) => {
-      clearTimeout(timer);
+      stopWaiting!();
       answered(result);
     });
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { startVerdictTimeout } from '../engine/after-pending-io.js';
 import { CircuitState, isForcedState, type SharedCircuitState } from '../engine/circuit-state.js';
 import type { CircuitStore, FleetMember, SharedStateRecord } from './circuit-store.interface.js';
 import {
@@ -606,15 +607,14 @@ function duplicateForPubSub(redis: Redis | Cluster): Redis | Cluster {
 class NoAnswerError extends Error {}
 
 /**
- * `promise`, or a NoAnswerError after `ms`. The rejection waits for the event loop's next I/O
- * phase: an answer that arrived while the process was busy is read first, not taken for none.
+ * `promise`, or a NoAnswerError after `ms`, judged after the I/O that came meanwhile: an answer
+ * that arrived while the process was busy is read first, not taken for none (`afterPendingIo`).
  */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
     const noAnswer = () => reject(new NoAnswerError(`no answer from Redis within ${ms} ms`));
-    timer = setTimeout(() => setImmediate(noAnswer), ms);
-    timer.unref();
+    cancel = startVerdictTimeout(noAnswer, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => cancel!());
 }
