@@ -87,8 +87,9 @@ describe('outbound: a stall of our process is not the upstream’s slowness', ()
     const dispatcher = circuitBreakerDispatcher(registry, agent, {
       defaults: { timeoutMs: TIMEOUT_MS, failureThreshold: 1 },
     });
-    // A connection kept alive first: the request below goes out at once, on it.
-    expect((await fetch(`${origin}/warm`, { dispatcher })).status).toBe(200);
+    // A connection kept alive first, on the agent itself (no 50 ms deadline for a loaded machine
+    // to miss): the request below goes out at once, on it.
+    expect((await fetch(`${origin}/warm`, { dispatcher: agent })).status).toBe(200);
 
     const stall = stallOnceSent(2);
     await checkPhase(); // the request goes out and the stall starts there
@@ -97,7 +98,7 @@ describe('outbound: a stall of our process is not the upstream’s slowness', ()
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('ok');
     const circuit = registry.get(`outbound:${origin}`)!;
-    expect(circuit.stats()).toMatchObject({ timeouts: 0, failures: 0, successes: 2 });
+    expect(circuit.stats()).toMatchObject({ timeouts: 0, failures: 0, successes: 1 });
     expect(circuit.state).toBe(CircuitState.Closed);
   });
 });
