@@ -724,8 +724,8 @@ export class Circuit {
       if (args === undefined) result = fn(controller?.signal);
       else {
         if (controller !== undefined) {
-          const given = args[signalAt];
-          if (given instanceof AbortSignal) unfollow = follow(controller, given);
+          const given = signalIn(args, signalAt);
+          if (given !== undefined) unfollow = follow(controller, given);
           args[signalAt] = controller.signal;
         }
         // A direct call for methods of none or one argument: `apply` costs a few ns more.
