@@ -24,6 +24,7 @@ import {
   CircuitBreakerRegistry,
   CircuitState,
 } from '../../lib/index.js';
+import { freezeEngineClock } from './support/engine-clock.js';
 import { moduleOf, startApp, type Adapter, type RunningApp } from './support/start-app.js';
 
 type Failure = 'none' | 'error' | 'bad gateway' | 'not found' | 'conflict' | 'domain' | 'hang';
@@ -144,16 +145,9 @@ describe.each<Adapter>(['express', 'fastify'])('HTTP behaviour (%s)', (adapter) 
     dependency.failure = 'error';
     for (let i = 0; i < failures; i++) expect((await get(path)).status).toBe(500);
   };
-  /** Freezes the engine's clock (the monotonic performance.now()) where it is. */
-  const freezeClock = () => {
-    let now = Math.floor(performance.now());
-    jest.spyOn(performance, 'now').mockImplementation(() => now);
-    return { advance: (ms: number) => (now += ms) };
-  };
-
   it('answers 503 with Retry-After and the circuit in a JSON body, for a route’s own open circuit', async () => {
     expect(await (await get('/orders/a')).json()).toEqual({ sku: 'a', answer: 'ok' });
-    freezeClock();
+    freezeEngineClock();
     await trip('/orders/a', 2);
     const refused = await get('/orders/a');
     expect(refused.status).toBe(503);
@@ -171,7 +165,7 @@ describe.each<Adapter>(['express', 'fastify'])('HTTP behaviour (%s)', (adapter) 
 
   it('answers 503 the same way for an open circuit in a service method the route calls', async () => {
     expect(await (await get('/stock/a')).json()).toEqual({ sku: 'a', stock: 'ok' });
-    const clock = freezeClock();
+    const clock = freezeEngineClock();
     await trip('/stock/a', 2);
     const refused = await get('/stock/a');
     expect(refused.status).toBe(503);

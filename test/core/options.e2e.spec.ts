@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { Controller, Get, Injectable, Module, Param } from '@nestjs/common';
 import {
   CircuitBreaker,
@@ -9,6 +8,7 @@ import {
   DEFAULT_CIRCUIT_OPTIONS,
   type CircuitBreakerModuleOptions,
 } from '../../lib/index.js';
+import { freezeEngineClock } from './support/engine-clock.js';
 import { moduleOf, startApp, startupError, type RunningApp } from './support/start-app.js';
 
 /** A dependency that fails on demand, behind decorated methods and a decorated route. */
@@ -59,8 +59,7 @@ class UpstreamController {
  * the whole open period, however long the machine takes between the opening and the refusal.
  */
 async function openUp(running: RunningApp, path: string) {
-  const now = performance.now();
-  const clock = jest.spyOn(performance, 'now').mockImplementation(() => now);
+  const clock = freezeEngineClock();
   try {
     let failures = 0;
     for (;;) {
@@ -71,7 +70,7 @@ async function openUp(running: RunningApp, path: string) {
       if (++failures > 20) throw new Error(`${path} never opened`);
     }
   } finally {
-    clock.mockRestore();
+    clock.restore();
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type CircuitOptions,
   type CircuitStateChange,
 } from '../../lib/index.js';
+import { freezeEngineClock } from './support/engine-clock.js';
 import { json, sleep, startApp, type RunningApp } from './support/start-app.js';
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -254,12 +255,11 @@ describe('CircuitBreakerRegistry, injected in a service and a controller', () =>
 
     // 'work' half-opens 100 ms after it opens (for the events$ test): the engine's clock stands
     // still until the refusal, so that a slow machine cannot let the third call through as a probe.
-    const now = performance.now();
-    const clock = jest.spyOn(performance, 'now').mockImplementation(() => now);
+    const clock = freezeEngineClock();
     await get('/ops/work');
     await get('/ops/work');
     expect((await get('/ops/work')).status).toBe(503);
-    clock.mockRestore();
+    clock.restore();
     expect((await send('POST', '/ops/circuits/work/reset')).body).toEqual({ state: 'closed' });
     worker.failing = false;
     expect((await fetch(`${running.url}/ops/work`)).status).toBe(200);
