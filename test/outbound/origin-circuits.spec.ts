@@ -25,7 +25,20 @@ function setUp(outbound: object, maxCircuits?: number) {
       send: () => Promise.resolve({ status, retryAfter }),
       replyOf: (answer, thrown) => (thrown ? undefined : (answer as HttpReply)),
     });
-  return { registry, circuits, call };
+  /** `count` requests to `origin` in flight together, each answered when the test says. */
+  const inFlight = (origin: string, count: number) => {
+    const answers: Array<(reply: HttpReply) => void> = [];
+    const calls = Array.from({ length: count }, () =>
+      circuits.call<HttpReply>({
+        origin,
+        idempotent: true,
+        send: () => new Promise((resolve) => answers.push(resolve)),
+        replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
+      }),
+    );
+    return { calls, answers };
+  };
+  return { registry, circuits, call, inFlight };
 }
 
 const origin = (i: number) => `http://host-${i}.example.com`;
@@ -150,41 +163,26 @@ describe('outbound origin circuits', () => {
     afterEach(() => jest.useRealTimers());
 
     it('removes closed idle origins after idleMs, keeping open ones and those in use', async () => {
-      const { registry, circuits, call } = setUp({
+      const { registry, call, inFlight } = setUp({
         idleMs: 60_000,
         defaults: { failureThreshold: 1, resetTimeoutMs: 600_000 },
       });
       await call(origin(0)); // closed, will be idle
       await call(origin(1), 500); // open
-      let answer!: (reply: HttpReply) => void;
-      const busy = circuits.call<HttpReply>({
-        origin: origin(2),
-        idempotent: true,
-        send: () => new Promise((resolve) => (answer = resolve)),
-        replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
-      }); // in flight
+      const busy = inFlight(origin(2), 1);
       jest.advanceTimersByTime(60_000);
       await call(origin(3)); // a new origin: the sweep runs
       expect(registry.has(`outbound:${origin(0)}`)).toBe(false);
       expect(registry.has(`outbound:${origin(1)}`)).toBe(true);
       expect(registry.has(`outbound:${origin(2)}`)).toBe(true);
-      answer({ status: 200, retryAfter: undefined });
-      await busy;
+      busy.answers[0]!({ status: 200, retryAfter: undefined });
+      await busy.calls[0];
     });
 
     it('takes the 429s of requests in flight together as one hold, unless one asks for longer', async () => {
-      const { registry, circuits } = setUp({});
-      const answers: Array<(reply: HttpReply) => void> = [];
-      const calls = Array.from({ length: 5 }, () =>
-        circuits
-          .call<HttpReply>({
-            origin: origin(0),
-            idempotent: true,
-            send: () => new Promise((resolve) => answers.push(resolve)),
-            replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
-          })
-          .catch(() => undefined),
-      );
+      const { registry, inFlight } = setUp({});
+      const { answers, calls: sent } = inFlight(origin(0), 5);
+      const calls = sent.map((call) => call.catch(() => undefined));
       // Each read a little later than the one before: the same Retry-After, and a longer one.
       for (const retryAfter of ['30', '30', '30', '30', '60']) {
         answers.shift()!({ status: 429, retryAfter });
@@ -205,16 +203,8 @@ describe('outbound origin circuits', () => {
     ])(
       'judges a hold in force by the circuit’s own clock: the wall clock stepped %s changes nothing',
       async (_, step, retryAfter, history, left) => {
-        const { registry, circuits } = setUp({});
-        const answers: Array<(reply: HttpReply) => void> = [];
-        const calls = [1, 2].map(() =>
-          circuits.call<HttpReply>({
-            origin: origin(0),
-            idempotent: true,
-            send: () => new Promise((resolve) => answers.push(resolve)),
-            replyOf: (value, thrown) => (thrown ? undefined : (value as HttpReply)),
-          }),
-        );
+        const { registry, inFlight } = setUp({});
+        const { answers, calls } = inFlight(origin(0), 2);
         answers[0]!({ status: 429, retryAfter: '30' });
         await calls[0];
         jest.setSystemTime(Date.now() + step); // NTP, or by hand: performance.now() keeps on
